@@ -1,0 +1,275 @@
+#!/usr/bin/env escript
+%%! +P 2000000
+%% Hatchery side-by-side benchmark: the Erlang/OTP reference figures.
+%% Usage (from the repository root):  escript bench/erlang/peer.escript [quick]
+%% stdout: "erlang <figure> <value>" lines only; diagnostics go to stderr.
+-mode(compile).
+
+-define(SPAWN_N, 100000).
+-define(PINGPONG_N, 100000).
+-define(RING_SIZE, 10000).
+-define(RING_LAPS, 100).
+-define(IDLE_N, 100000).
+-define(REPS, 5).
+
+main(["--idle-child", NStr]) ->
+    %% Internal: one idle-memory measurement in a fresh VM (see idle/1).
+    {PerProc, PerRss} = idle_measure(list_to_integer(NStr)),
+    io:format("~w ~w~n", [float(PerProc), float(PerRss)]);
+main(Args) ->
+    {Div, Reps} = case Args of
+                      ["quick"] -> {10, 1};
+                      [] -> {1, ?REPS};
+                      _ -> usage()
+                  end,
+    T0 = erlang:monotonic_time(millisecond),
+    SpawnN = ?SPAWN_N div Div,
+    PingN = ?PINGPONG_N div Div,
+    RingSize = ?RING_SIZE div Div,
+    Laps = ?RING_LAPS div Div,
+    IdleN = ?IDLE_N div Div,
+    log("otp ~s, ~p schedulers, process_limit ~p, reps ~p, counts: spawn ~p, "
+        "pingpong ~p, ring ~p x ~p laps, idle ~p",
+        [erlang:system_info(otp_release), erlang:system_info(schedulers_online),
+         erlang:system_info(process_limit), Reps, SpawnN, PingN, RingSize, Laps, IdleN]),
+
+    SpawnExit = bench(spawn_exit_ns, Reps, fun() -> spawn_exit(SpawnN) end),
+    out(spawn_exit_ns, median(SpawnExit)),
+
+    PingPong = bench(pingpong_rtt_ns, Reps, fun() -> pingpong(PingN) end),
+    out(pingpong_rtt_ns, median(PingPong)),
+
+    Ring = bench(ring, Reps, fun() -> ring(RingSize, Laps) end),
+    out(ring_hop_ns, median([H || {_, H} <- Ring])),
+    out(ring_setup_ns, median([S || {S, _} <- Ring])),
+
+    Idle = bench(idle, Reps, fun() -> idle(IdleN) end),
+    out(idle_bytes, median([P || {P, _} <- Idle])),
+    out(idle_rss_bytes, median([R || {_, R} <- Idle])),
+
+    io:format("erlang otp_release ~s~n", [erlang:system_info(otp_release)]),
+    io:format("erlang schedulers ~p~n", [erlang:system_info(schedulers_online)]),
+    log("total wall time ~.1f s", [(erlang:monotonic_time(millisecond) - T0) / 1000]),
+    ok.
+
+usage() ->
+    io:format(standard_error, "usage: escript bench/erlang/peer.escript [quick]~n", []),
+    halt(2).
+
+%% One warm-up run (discarded), then Reps measured runs. Also reports on
+%% stderr how busy the rest of the machine was meanwhile (timing figures are
+%% only meaningful on an otherwise idle machine).
+bench(Name, Reps, Fun) ->
+    W = Fun(),
+    log("~p warm-up: ~p", [Name, W]),
+    C0 = cpu_snapshot(),
+    Rs = [begin
+              R = Fun(),
+              log("~p run ~p: ~p", [Name, I, R]),
+              R
+          end || I <- lists:seq(1, Reps)],
+    foreign_load(Name, C0, cpu_snapshot()),
+    Rs.
+
+%% {machine busy jiffies, machine total jiffies, this VM's jiffies}
+cpu_snapshot() ->
+    try
+        {ok, Stat} = file:read_file("/proc/stat"),
+        [CpuLine | _] = binary:split(Stat, <<"\n">>),
+        [<<"cpu">> | Fields] = binary:split(CpuLine, <<" ">>, [global, trim_all]),
+        [U, Ni, Sy, Id, Io, Irq, SIrq, St | _] = [binary_to_integer(F) || F <- Fields],
+        {ok, Self} = file:read_file("/proc/self/stat"),
+        [_, AfterComm] = string:split(Self, <<")">>, trailing),
+        Own = binary:split(AfterComm, <<" ">>, [global, trim_all]),
+        UTime = binary_to_integer(lists:nth(12, Own)),
+        STime = binary_to_integer(lists:nth(13, Own)),
+        {U + Ni + Sy + Irq + SIrq + St, U + Ni + Sy + Id + Io + Irq + SIrq + St, UTime + STime}
+    catch _:_ -> unavailable
+    end.
+
+foreign_load(Name, {B0, T0, O0}, {B1, T1, O1}) when T1 > T0, Name =/= idle ->
+    Pct = round(100 * max(0, (B1 - B0) - (O1 - O0)) / (T1 - T0)),
+    case Pct > 10 of
+        true -> log("WARNING ~p: other processes used ~B% of the machine's CPU "
+                    "during the runs; figures are inflated", [Name, Pct]);
+        false -> log("~p: other processes used ~B% of the machine's CPU", [Name, Pct])
+    end;
+foreign_load(_, _, _) -> ok.   % idle: its work runs in child VMs, which would count as foreign
+
+%% ---------------------------------------------------------------------------
+%% 1. spawn + exit: spawn_monitor N processes running fun() -> ok end,
+%%    wait for all N 'DOWN' messages. ns per process.
+%%    The spawner keeps its message queue off-heap: with the default (on_heap)
+%%    setting every GC of the spawner drags the growing queue of up to N 'DOWN'
+%%    messages along, which makes the figure super-linear in N (~4x worse at
+%%    100k on OTP 25) and measures the GC rather than spawn/exit.
+spawn_exit(N) ->
+    run_isolated([{message_queue_data, off_heap}], fun() ->
+        T0 = now_ns(),
+        spawn_n(N),
+        await_down(N),
+        (now_ns() - T0) / N
+    end).
+
+spawn_n(0) -> ok;
+spawn_n(N) ->
+    _ = spawn_monitor(fun() -> ok end),
+    spawn_n(N - 1).
+
+await_down(0) -> ok;
+await_down(N) ->
+    receive {'DOWN', _, process, _, _} -> await_down(N - 1) end.
+
+%% ---------------------------------------------------------------------------
+%% 2. ping-pong: ping sends a 64-byte binary, pong echoes it back. ns per RTT.
+pingpong(N) ->
+    run_isolated(fun() ->
+        Msg = <<0:512>>,                         % 64 bytes (heap binary)
+        64 = byte_size(Msg),
+        Pong = spawn_link(fun pong/0),
+        T0 = now_ns(),
+        ping(N, Pong, Msg),
+        T = now_ns() - T0,
+        Pong ! stop,
+        T / N
+    end).
+
+ping(0, _Pong, _Msg) -> ok;
+ping(N, Pong, Msg) ->
+    Pong ! {self(), Msg},
+    receive {Pong, Reply} when is_binary(Reply) -> ping(N - 1, Pong, Reply) end.
+
+pong() ->
+    receive
+        {From, Msg} -> From ! {self(), Msg}, pong();
+        stop -> ok
+    end.
+
+%% ---------------------------------------------------------------------------
+%% 3. ring: Size processes, token passed Laps times around (Size*Laps hops).
+%%    Returns {setup ns per process, ns per hop}.
+ring(Size, Laps) ->
+    run_isolated(fun() ->
+        Self = self(),
+        T0 = now_ns(),
+        %% Build the chain back to front: each node is spawned knowing its
+        %% successor; the last-spawned node (the head) is then wired to the tail.
+        Tail = spawn(fun() -> receive {next, Next} -> ring_node(Next, Self) end end),
+        Head = build_ring(Size - 1, Tail, Self),
+        Tail ! {next, Head},
+        T1 = now_ns(),
+        Hops = Size * Laps,
+        Head ! {token, Hops},
+        receive ring_done -> ok end,
+        T2 = now_ns(),
+        Head ! {stop, Head},                     % stop travels once round the ring
+        receive ring_stopped -> ok end,
+        {(T1 - T0) / Size, (T2 - T1) / Hops}
+    end).
+
+build_ring(0, Next, _Self) -> Next;
+build_ring(K, Next, Self) ->
+    P = spawn(fun() -> ring_node(Next, Self) end),
+    build_ring(K - 1, P, Self).
+
+%% Token N = hops still to go; the node receiving token 1 makes the last hop
+%% count (receiving it is hop number Hops), so it reports completion.
+ring_node(Next, Owner) ->
+    receive
+        {token, 1} -> Owner ! ring_done, ring_node(Next, Owner);
+        {token, N} -> Next ! {token, N - 1}, ring_node(Next, Owner);
+        {stop, Head} when Next =:= Head -> Owner ! ring_stopped;
+        {stop, Head} -> Next ! {stop, Head}
+    end.
+
+%% ---------------------------------------------------------------------------
+%% 4. idle memory: N processes blocked in receive.
+%%    Returns {erlang:memory(processes) delta / N, VmRSS delta / N} in bytes.
+%%    Each run happens in a fresh VM (this escript re-run with --idle-child):
+%%    inside one VM, memory freed by an earlier run stays mapped in erts_alloc's
+%%    carriers, so later runs would see a much smaller RSS delta.
+idle(N) ->
+    Escript = os:find_executable("escript"),
+    Port = open_port({spawn_executable, Escript},
+                     [{args, [escript:script_name(), "--idle-child", integer_to_list(N)]},
+                      {line, 1024}, exit_status]),
+    idle_collect(Port, []).
+
+idle_collect(Port, Acc) ->
+    receive
+        {Port, {data, {eol, Line}}} -> idle_collect(Port, [Line | Acc]);
+        {Port, {data, {noeol, Line}}} -> idle_collect(Port, [Line | Acc]);
+        {Port, {exit_status, 0}} ->
+            [Last | _] = Acc,
+            [P, R] = [list_to_float(F) || F <- string:lexemes(Last, " ")],
+            {P, R};
+        {Port, {exit_status, S}} -> error({idle_child_failed, S, lists:reverse(Acc)})
+    end.
+
+%% Runs in the --idle-child VM, which halts right afterwards, so the idle
+%% processes are never cleaned up. The measuring process keeps no pid list (that
+%% would add its own heap growth to the delta): each idle process reports
+%% `ready` just before blocking in its receive, and the measuring process
+%% collects its own garbage again before the second reading.
+idle_measure(N) ->
+    run_isolated(fun() ->
+        Self = self(),
+        [erlang:garbage_collect(P) || P <- erlang:processes()],
+        M0 = erlang:memory(processes),
+        R0 = vm_rss(),
+        spawn_idle(N, Self),
+        await_ready(N),
+        wait_quiet(),
+        erlang:garbage_collect(),
+        M1 = erlang:memory(processes),
+        R1 = vm_rss(),
+        {(M1 - M0) / N, (R1 - R0) / N}
+    end).
+
+spawn_idle(0, _Parent) -> ok;
+spawn_idle(N, Parent) ->
+    spawn(fun() -> Parent ! ready, receive stop -> ok end end),
+    spawn_idle(N - 1, Parent).
+
+await_ready(0) -> ok;
+await_ready(N) -> receive ready -> await_ready(N - 1) end.
+
+%% Every idle process has sent `ready`; give the last ones time to park in
+%% their receive (only this process should remain runnable).
+wait_quiet() ->
+    case erlang:statistics(total_active_tasks) of
+        Active when Active =< 1 -> ok;
+        _ -> timer:sleep(5), wait_quiet()
+    end.
+
+vm_rss() ->
+    {ok, Bin} = file:read_file("/proc/self/status"),
+    [Line] = [L || L <- binary:split(Bin, <<"\n">>, [global]),
+                   binary:match(L, <<"VmRSS:">>) =/= nomatch],
+    [_, Kb, <<"kB">>] = binary:split(Line, [<<" ">>, <<"\t">>], [global, trim_all]),
+    binary_to_integer(Kb) * 1024.
+
+%% ---------------------------------------------------------------------------
+%% Run Fun in a fresh process (clean mailbox and heap) and return its result.
+run_isolated(Fun) -> run_isolated([], Fun).
+
+run_isolated(Opts, Fun) ->
+    {Pid, Ref} = spawn_opt(fun() -> exit({result, Fun()}) end, [monitor | Opts]),
+    receive
+        {'DOWN', Ref, process, Pid, {result, R}} -> R;
+        {'DOWN', Ref, process, Pid, Other} -> error({bench_failed, Other})
+    end.
+
+now_ns() -> erlang:monotonic_time(nanosecond).
+
+median(L) ->
+    S = lists:sort(L),
+    Len = length(S),
+    case Len rem 2 of
+        1 -> lists:nth(Len div 2 + 1, S);
+        0 -> (lists:nth(Len div 2, S) + lists:nth(Len div 2 + 1, S)) / 2
+    end.
+
+out(Name, V) -> io:format("erlang ~s ~.1f~n", [Name, float(V)]).
+
+log(Fmt, Args) -> io:format(standard_error, Fmt ++ "~n", Args).

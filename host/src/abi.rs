@@ -1,0 +1,84 @@
+//! The `hatchery_v1` host ABI (guest-sdk/ABI.md), one file per concern, each with its own
+//! `register`. Every function validates its pointers, lengths and ids: bad values become
+//! error codes or, for memory outside the guest's bounds, the end of that process only.
+
+mod links;
+mod memory;
+mod messages;
+mod names;
+mod process;
+mod timers;
+
+use wasmtime::Linker;
+
+use crate::runtime::state::ProcessState;
+
+/// The import module name.
+pub const MODULE: &str = "hatchery_v1";
+
+/// Every function of `hatchery_v1`; the ABI contract test imports each one.
+pub const FUNCTIONS: &[&str] = &[
+    "self",
+    "args_size",
+    "args_read",
+    "make_ref",
+    "now_ms",
+    "spawn",
+    "send",
+    "send_named",
+    "recv",
+    "take",
+    "mailbox_len",
+    "link",
+    "unlink",
+    "trap_exit",
+    "exit",
+    "exit_signal",
+    "monitor",
+    "demonitor",
+    "register",
+    "unregister",
+    "whereis",
+    "send_after",
+    "cancel_timer",
+];
+
+/// Error codes (ABI.md §2).
+pub mod err {
+    /// `recv` timed out.
+    pub const TIMEOUT: i32 = -1;
+    /// No such live process.
+    pub const NOPROC: i32 = -2;
+    /// No process has that name.
+    pub const NOT_REGISTERED: i32 = -3;
+    /// The name is taken.
+    pub const NAME_TAKEN: i32 = -4;
+    /// The process already has a name.
+    pub const ALREADY_REGISTERED: i32 = -5;
+    /// A node limit.
+    pub const LIMIT: i32 = -6;
+    /// The message is too big.
+    pub const TOO_BIG: i32 = -7;
+    /// No message at that index.
+    pub const NO_MESSAGE: i32 = -8;
+    /// A bad name.
+    pub const BAD_NAME: i32 = -9;
+    /// Unknown reference.
+    pub const NOT_FOUND: i32 = -10;
+    /// An argument out of range.
+    pub const BAD_ARG: i32 = -11;
+}
+
+/// Adds every `hatchery_v1` function to the linker.
+///
+/// # Errors
+///
+/// Only if a name is defined twice (a programming error caught by the ABI contract test).
+pub(crate) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    process::register(linker)?;
+    messages::register(linker)?;
+    links::register(linker)?;
+    names::register(linker)?;
+    timers::register(linker)?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Identity, arguments, references, the clock and spawning.
+
+
+use wasmtime::{Caller, Linker};
+
+use super::{err, memory, MODULE};
+use crate::node::{SpawnError, SpawnOpts};
+use crate::runtime::state::ProcessState;
+
+const SPAWN_LINK: i32 = 1;
+const SPAWN_MONITOR: i32 = 2;
+
+pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| -> i64 {
+        caller.data().proc.pid().as_u64() as i64
+    })?;
+    linker.func_wrap(MODULE, "args_size", |caller: Caller<'_, ProcessState>| -> i32 {
+        caller.data().args.len() as i32
+    })?;
+    linker.func_wrap(MODULE, "args_read", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
+        memory::with_memory_mut(&mut caller, "args_read", |mem, state| {
+            let n = state.args.len().min(len as u32 as usize);
+            let r = memory::checked_range("args_read", ptr, n, mem.len())?;
+            mem[r].copy_from_slice(&state.args[..n]);
+            Ok(n as i32)
+        })
+    })?;
+    linker.func_wrap(MODULE, "make_ref", |caller: Caller<'_, ProcessState>| -> i64 {
+        caller.data().node.make_ref() as i64
+    })?;
+    linker.func_wrap(MODULE, "now_ms", |caller: Caller<'_, ProcessState>| -> i64 { caller.data().node.now_ms() })?;
+    linker.func_wrap(
+        MODULE,
+        "spawn",
+        |mut caller: Caller<'_, ProcessState>,
+         name_ptr: i32,
+         name_len: i32,
+         args_ptr: i32,
+         args_len: i32,
+         flags: i32,
+         ref_out: i32|
+         -> wasmtime::Result<i64> {
+            let Some(name) = memory::read_name(&mut caller, "spawn", name_ptr, name_len)? else {
+                return Ok(i64::from(err::BAD_NAME));
+            };
+            let args = memory::read(&mut caller, "spawn", args_ptr, args_len)?;
+            if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
+                return Ok(i64::from(err::BAD_ARG));
+            }
+            let monitor = flags & SPAWN_MONITOR != 0;
+            if monitor {
+                // Check the output slot before spawning, so a bad pointer spawns nothing.
+                memory::with_bytes(&mut caller, "spawn", ref_out, 8, |_, _| ())?;
+            }
+            let state = caller.data();
+            let opts = SpawnOpts { parent: Some(state.proc.pid()), link: flags & SPAWN_LINK != 0, monitor };
+            match state.node.spawn(&name, args, opts) {
+                Ok(spawned) => {
+                    if let Some(r) = spawned.monitor {
+                        memory::write(&mut caller, "spawn", ref_out, &r.to_le_bytes())?;
+                    }
+                    Ok(spawned.pid.as_u64() as i64)
+                }
+                Err(SpawnError::Limit(_)) => Ok(i64::from(err::LIMIT)),
+                Err(SpawnError::NoParent(_)) => Ok(i64::from(err::NOPROC)),
+            }
+        },
+    )?;
+    Ok(())
+}

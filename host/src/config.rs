@@ -1,0 +1,65 @@
+//! Node configuration: limits and runtime knobs.
+
+use std::time::Duration;
+
+/// What happens when a message would push a mailbox past its cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MailboxOverflow {
+    /// The receiver ends with reason `limit: mailbox` (its supervisor can restart it).
+    /// This is the default: an overloaded process is a fault that should be seen, as with
+    /// Erlang's `max_heap_size`.
+    #[default]
+    Exit,
+    /// The new message is dropped and counted; the receiver goes on.
+    Drop,
+}
+
+impl std::str::FromStr for MailboxOverflow {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "exit" => Ok(MailboxOverflow::Exit),
+            "drop" => Ok(MailboxOverflow::Drop),
+            other => Err(format!("unknown mailbox overflow action `{other}` (expected exit or drop)")),
+        }
+    }
+}
+
+/// Limits and runtime settings of one node.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Most processes alive at once (Wasm and native). Sizes the instance pool.
+    pub max_processes: u32,
+    /// Most linear memory one process may have, in bytes.
+    pub max_memory_bytes: usize,
+    /// Most messages one mailbox may hold.
+    pub mailbox_max_messages: usize,
+    /// Most bytes one mailbox may hold.
+    pub mailbox_max_bytes: usize,
+    /// What a full mailbox does with one more message.
+    pub mailbox_overflow: MailboxOverflow,
+    /// Largest single message, in bytes.
+    pub max_message_bytes: usize,
+    /// How often a running guest is made to yield to others (the epoch tick).
+    pub preempt_interval: Duration,
+    /// Native stack of each running process, in bytes (Wasm frames and host calls).
+    pub stack_bytes: usize,
+    /// Largest table (function references) of a module.
+    pub max_table_elements: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            max_processes: 10_000,
+            max_memory_bytes: 16 << 20,
+            mailbox_max_messages: 100_000,
+            mailbox_max_bytes: 64 << 20,
+            mailbox_overflow: MailboxOverflow::Exit,
+            max_message_bytes: 8 << 20,
+            preempt_interval: Duration::from_millis(1),
+            stack_bytes: 256 << 10,
+            max_table_elements: 10_000,
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The `hatchery` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use hatchery::runtime::modules::module_name;
+use hatchery::{ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts};
+
+/// Erlang-style processes on WebAssembly.
+#[derive(Parser)]
+#[command(name = "hatchery", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a node, load modules and spawn the entry process.
+    ///
+    /// PATH is a module file (.wasm or .wat; the other modules in its folder are loaded
+    /// too, so it can spawn them) or a folder of modules (then --entry names the entry).
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// A module file, or a folder of modules.
+    path: PathBuf,
+    /// The entry module's name (default: the file's name).
+    #[arg(long)]
+    entry: Option<String>,
+    /// The entry's argument bytes, given as JSON text (default: ARGS as a JSON array of strings).
+    #[arg(long, value_name = "JSON")]
+    args_json: Option<String>,
+    /// Arguments for the entry process.
+    #[arg(trailing_var_arg = true)]
+    args: Vec<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Print only exits that are not `normal`.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct LimitArgs {
+    /// Most processes alive at once.
+    #[arg(long, default_value_t = 100_000)]
+    max_processes: u32,
+    /// Most linear memory per process, in MiB.
+    #[arg(long, default_value_t = 16)]
+    max_memory_mib: usize,
+    /// Most messages one mailbox may hold.
+    #[arg(long, default_value_t = 100_000)]
+    mailbox_max_messages: usize,
+    /// What a full mailbox does: `exit` (the receiver ends with `limit: mailbox`) or `drop`.
+    #[arg(long, default_value = "exit")]
+    mailbox_overflow: MailboxOverflow,
+    /// Preemption interval in microseconds.
+    #[arg(long, default_value_t = 1000)]
+    preempt_us: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+impl LimitArgs {
+    fn config(&self) -> NodeConfig {
+        NodeConfig {
+            max_processes: self.max_processes,
+            max_memory_bytes: self.max_memory_mib << 20,
+            mailbox_max_messages: self.mailbox_max_messages,
+            mailbox_overflow: self.mailbox_overflow,
+            preempt_interval: Duration::from_micros(self.preempt_us.max(10)),
+            ..NodeConfig::default()
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => runtime(args.limits.workers).and_then(|rt| rt.block_on(run(args))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hatchery: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn runtime(workers: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers {
+        b.worker_threads(n.max(1));
+    }
+    b.enable_all().build().context("starting the async runtime")
+}
+
+/// Loads the modules; returns the entry's name.
+fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String> {
+    let (dir, file) = if path.is_dir() {
+        (path.to_path_buf(), None)
+    } else if path.is_file() {
+        (path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")), Some(path))
+    } else {
+        bail!("{} does not exist", path.display());
+    };
+    if let Some(file) = file {
+        // The entry file must load; its siblings are a convenience.
+        node.load_module_file(file)?;
+    }
+    let (loaded, errors) = node.load_module_dir(&dir);
+    for e in errors {
+        if file.is_none_or(|f| !e.to_string().contains(&f.display().to_string())) {
+            eprintln!("hatchery: warning: {e}");
+        }
+    }
+    let entry = match (entry, file) {
+        (Some(e), _) => e.to_string(),
+        (None, Some(f)) => module_name(f),
+        (None, None) => bail!(
+            "{} is a folder: name the entry module with --entry (modules here: {})",
+            dir.display(),
+            loaded.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    if node.modules().iter().all(|m| *m.name != *entry) {
+        bail!("no module named `{entry}` in {}", dir.display());
+    }
+    eprintln!(
+        "hatchery: loaded {} modules from {}: {}",
+        node.modules().len(),
+        dir.display(),
+        node.modules().iter().map(|m| m.name.to_string()).collect::<Vec<_>>().join(", ")
+    );
+    Ok(entry)
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let config = args.limits.config();
+    if let Some(warning) = hatchery::sys::map_count_warning(config.max_processes) {
+        eprintln!("hatchery: warning: {warning}");
+    }
+    let node = Node::new(config)?;
+    let entry = load(&node, &args.path, args.entry.as_deref())?;
+    let entry_args = match &args.args_json {
+        Some(json) => {
+            serde_json::from_str::<serde_json::Value>(json).context("--args-json is not valid JSON")?;
+            json.clone().into_bytes()
+        }
+        None if args.args.is_empty() => Vec::new(),
+        None => serde_json::to_vec(&args.args)?,
+    };
+    let mut events = node.subscribe();
+    let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
+    eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");
+
+    let mut entry_reason: Option<ExitReason> = None;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            _ = &mut ctrl_c => {
+                eprintln!("hatchery: stopping ({} processes)", node.process_count());
+                node.shutdown(Duration::from_secs(5)).await;
+                drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
+                break;
+            }
+            event = events.recv() => match event {
+                Ok(e) => print_event(&e, entry_pid, &mut entry_reason, args.quiet),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    eprintln!("hatchery: ({n} events not shown: output too fast)");
+                }
+                Err(_) => break,
+            },
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+        if node.process_count() == 0 {
+            drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
+            eprintln!("hatchery: no processes left; node stopped");
+            break;
+        }
+    }
+    Ok(match entry_reason {
+        Some(ExitReason::Normal | ExitReason::Shutdown) | None => ExitCode::SUCCESS,
+        Some(_) => ExitCode::from(1),
+    })
+}
+
+fn drain(
+    events: &mut tokio::sync::broadcast::Receiver<NodeEvent>,
+    entry: Pid,
+    entry_reason: &mut Option<ExitReason>,
+    quiet: bool,
+) {
+    while let Ok(e) = events.try_recv() {
+        print_event(&e, entry, entry_reason, quiet);
+    }
+}
+
+fn print_event(e: &NodeEvent, entry: Pid, entry_reason: &mut Option<ExitReason>, quiet: bool) {
+    match e {
+        NodeEvent::Output { pid, module, line } => println!("{pid} {module} | {}", line.text),
+        NodeEvent::Exited { pid, module, name, reason } => {
+            if *pid == entry {
+                *entry_reason = Some(reason.clone());
+            }
+            if quiet && reason.is_normal() {
+                return;
+            }
+            let name = name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let text = reason.to_string();
+            let mut lines = text.lines();
+            eprintln!("exit {pid} {module}{name}: {}", lines.next().unwrap_or_default());
+            for l in lines {
+                eprintln!("    {l}");
+            }
+        }
+        NodeEvent::Spawned { .. } => {}
+    }
+}

@@ -1,0 +1,328 @@
+//! The node: one host process running many guest processes.
+//!
+//! [`Node`] owns the process table, the registry, the timers, the module store and the
+//! Wasm engine. Everything a guest does through the ABI and everything the CLI (and later
+//! the HTTP API) does goes through its methods.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use tokio::sync::broadcast;
+
+use crate::config::{MailboxOverflow, NodeConfig};
+use crate::events::{ExitLog, ExitRecord, NodeEvent, NodeStats};
+use crate::exit::ExitReason;
+use crate::message::Message;
+use crate::native::NativeProcess;
+use crate::pid::Pid;
+use crate::process::Process;
+use crate::process::mailbox::Rejected;
+use crate::process::table::ProcessTable;
+use crate::registry::Registry;
+use crate::runtime::Runtime;
+use crate::runtime::modules::{LoadError, LoadedModule};
+use crate::timers::Timers;
+
+/// How to spawn: who the parent is and whether to link or monitor atomically.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpawnOpts {
+    /// The spawning process; required for `link` and `monitor`.
+    pub parent: Option<Pid>,
+    /// Link parent and child before the child runs (spawn_link).
+    pub link: bool,
+    /// The parent monitors the child before it runs (spawn_monitor).
+    pub monitor: bool,
+}
+
+/// What a spawn returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spawned {
+    /// The child's pid.
+    pub pid: Pid,
+    /// The monitor reference, with `SpawnOpts::monitor`.
+    pub monitor: Option<u64>,
+}
+
+/// Why a spawn was refused. (A child that fails to *start* is not refused: it gets a pid and
+/// exits with reason `undef`, so links and monitors see it.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpawnError {
+    /// The node is at its process cap.
+    #[error("the node is at its process limit ({0} processes); raise --max-processes")]
+    Limit(u32),
+    /// The parent named in the options is not alive.
+    #[error("the parent process {0} is not alive")]
+    NoParent(Pid),
+}
+
+pub(crate) struct NodeInner {
+    pub config: NodeConfig,
+    pub processes: ProcessTable,
+    pub registry: Registry,
+    pub timers: Timers,
+    pub runtime: Runtime,
+    pub stats: NodeStats,
+    pub exits: Mutex<ExitLog>,
+    pub events: broadcast::Sender<NodeEvent>,
+    pub rt: tokio::runtime::Handle,
+    next_pid: AtomicU64,
+    next_ref: AtomicU64,
+    live: AtomicUsize,
+    started: Instant,
+}
+
+/// A running node. Cheap to clone: clones share the node.
+#[derive(Clone)]
+pub struct Node {
+    pub(crate) inner: Arc<NodeInner>,
+}
+
+impl Node {
+    /// Starts a node with `config`. Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the Wasm engine cannot be created with this configuration (for example, the
+    /// instance pool cannot reserve its address space).
+    pub fn new(config: NodeConfig) -> anyhow::Result<Node> {
+        let runtime = Runtime::new(&config)?;
+        let (events, _) = broadcast::channel(4096);
+        Ok(Node {
+            inner: Arc::new(NodeInner {
+                config,
+                processes: ProcessTable::default(),
+                registry: Registry::default(),
+                timers: Timers::default(),
+                runtime,
+                stats: NodeStats::default(),
+                exits: Mutex::new(ExitLog::default()),
+                events,
+                rt: tokio::runtime::Handle::current(),
+                next_pid: AtomicU64::new(1),
+                next_ref: AtomicU64::new(1),
+                live: AtomicUsize::new(0),
+                started: Instant::now(),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.inner.config
+    }
+
+    /// Loads (compiles) one module file (`.wasm` or `.wat`); its name is the file stem.
+    ///
+    /// # Errors
+    ///
+    /// A clear [`LoadError`] when the file cannot be read, is not valid Wasm, lacks an
+    /// export the ABI requires, or imports something this host does not provide.
+    pub fn load_module_file(&self, path: &Path) -> Result<Arc<LoadedModule>, LoadError> {
+        self.inner.runtime.load_file(path)
+    }
+
+    /// Loads every `.wasm` / `.wat` file in a folder, compiling in parallel. Returns the
+    /// modules loaded and the errors of those that failed.
+    pub fn load_module_dir(&self, dir: &Path) -> (Vec<Arc<LoadedModule>>, Vec<LoadError>) {
+        self.inner.runtime.load_dir(dir)
+    }
+
+    /// The loaded modules, by name.
+    pub fn modules(&self) -> Vec<Arc<LoadedModule>> {
+        self.inner.runtime.modules()
+    }
+
+    /// A new unique reference (monitors, timers, `make_ref`).
+    pub fn make_ref(&self) -> u64 {
+        self.inner.next_ref.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Milliseconds since the node started (the ABI's `now_ms`).
+    pub fn now_ms(&self) -> i64 {
+        i64::try_from(self.inner.started.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// A live process.
+    pub fn process(&self, pid: Pid) -> Option<Arc<Process>> {
+        self.inner.processes.get(pid)
+    }
+
+    /// All live processes, by pid.
+    pub fn processes(&self) -> Vec<Arc<Process>> {
+        self.inner.processes.all()
+    }
+
+    /// Number of live processes.
+    pub fn process_count(&self) -> usize {
+        self.inner.live.load(Ordering::Acquire)
+    }
+
+    /// Node-wide counters.
+    pub fn stats(&self) -> &NodeStats {
+        &self.inner.stats
+    }
+
+    /// Subscribes to spawns, exits and process output.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// What is remembered of a process that has exited (the most recent exits are kept).
+    pub fn exit_record(&self, pid: Pid) -> Option<ExitRecord> {
+        self.inner.exits.lock().get(pid)
+    }
+
+    fn emit(&self, event: impl FnOnce() -> NodeEvent) {
+        if self.inner.events.receiver_count() > 0 {
+            let _ = self.inner.events.send(event());
+        }
+    }
+
+    /// Reserves a slot under the process cap and creates the process record.
+    fn create(&self, module: Arc<str>, opts: SpawnOpts) -> Result<(Arc<Process>, Option<u64>), SpawnError> {
+        let max = self.inner.config.max_processes;
+        if self.inner.live.fetch_add(1, Ordering::AcqRel) >= max as usize {
+            self.inner.live.fetch_sub(1, Ordering::AcqRel);
+            return Err(SpawnError::Limit(max));
+        }
+        let parent = match opts.parent {
+            Some(p) => match self.process(p) {
+                Some(proc) => Some(proc),
+                None => {
+                    self.inner.live.fetch_sub(1, Ordering::AcqRel);
+                    return Err(SpawnError::NoParent(p));
+                }
+            },
+            None => None,
+        };
+        let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::Relaxed));
+        let child = Arc::new(Process::new(pid, module.clone(), opts.parent));
+        self.inner.processes.insert(child.clone());
+        let mut monitor = None;
+        if let Some(parent) = &parent {
+            // The child has run no code yet, so linking and monitoring cannot race with its
+            // exit: spawn_link and spawn_monitor are atomic.
+            if opts.link {
+                let _ = self.link(parent, pid);
+            }
+            if opts.monitor {
+                monitor = Some(self.monitor(parent, pid));
+            }
+        }
+        self.inner.stats.spawned.fetch_add(1, Ordering::Relaxed);
+        self.emit(|| NodeEvent::Spawned { pid, module, parent: opts.parent });
+        Ok((child, monitor))
+    }
+
+    /// Spawns a process running the current version of `module` with `args`.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::Limit`] at the process cap. An unknown module is not an error: the
+    /// child exits at once with reason `undef`.
+    pub fn spawn(&self, module: &str, args: Vec<u8>, opts: SpawnOpts) -> Result<Spawned, SpawnError> {
+        let loaded = self.inner.runtime.module(module);
+        let name: Arc<str> = match &loaded {
+            Some(m) => m.name.clone(),
+            None => Arc::from(module),
+        };
+        let (proc, monitor) = self.create(name, opts)?;
+        let pid = proc.pid();
+        let node = self.clone();
+        self.inner.rt.spawn(async move {
+            let reason = match loaded {
+                Some(m) => crate::runtime::instance::run(&node, &proc, m, args).await,
+                None => ExitReason::Undef(format!("module `{}` is not loaded", proc.module())),
+            };
+            node.finish(&proc, reason);
+        });
+        Ok(Spawned { pid, monitor })
+    }
+
+    /// Creates a native (host-side) process: a pid and a mailbox driven by Rust code. The
+    /// CLI, the tests and the HTTP API talk to guests through these.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::Limit`] at the process cap.
+    pub fn spawn_native(&self, label: &str) -> Result<NativeProcess, SpawnError> {
+        let (proc, _) = self.create(Arc::from(format!("native:{label}")), SpawnOpts::default())?;
+        let node = self.clone();
+        let p = proc.clone();
+        self.inner.rt.spawn(async move {
+            let reason = p.stop_requested().await;
+            node.finish(&p, reason);
+        });
+        Ok(NativeProcess::new(self.clone(), proc))
+    }
+
+    /// Sends bytes from `from` to `to`. Never fails visibly: a message to a dead pid is
+    /// dropped and counted; a full mailbox applies the overflow action.
+    pub fn send(&self, from: Pid, to: Pid, data: impl Into<Box<[u8]>>) {
+        self.deliver(to, Message::user(from, data));
+    }
+
+    /// Sends to a registered name.
+    ///
+    /// # Errors
+    ///
+    /// When no process has the name.
+    pub fn send_named(&self, from: Pid, name: &str, data: impl Into<Box<[u8]>>) -> Result<(), crate::registry::NotRegistered> {
+        let pid = self.whereis(name).ok_or(crate::registry::NotRegistered)?;
+        self.send(from, pid, data);
+        Ok(())
+    }
+
+    /// Puts a message in `to`'s mailbox, applying the caps.
+    pub(crate) fn deliver(&self, to: Pid, msg: Message) {
+        let stats = &self.inner.stats;
+        stats.sent.fetch_add(1, Ordering::Relaxed);
+        let Some(target) = self.process(to) else {
+            stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let cfg = &self.inner.config;
+        match target.mailbox.push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes) {
+            Ok(()) => target.count_received(),
+            Err(Rejected::Closed) => {
+                stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(Rejected::Full) => {
+                stats.dropped_overflow.fetch_add(1, Ordering::Relaxed);
+                if cfg.mailbox_overflow == MailboxOverflow::Exit {
+                    target.request_stop(ExitReason::Limit("mailbox".into()));
+                }
+            }
+        }
+    }
+
+    /// Ends every process with reason `shutdown` (native ones too) and waits, up to
+    /// `grace`, for them to be gone.
+    pub async fn shutdown(&self, grace: std::time::Duration) {
+        for p in self.processes() {
+            p.request_stop(ExitReason::Shutdown);
+        }
+        let deadline = Instant::now() + grace;
+        while self.process_count() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    pub(crate) fn release_slot(&self) {
+        self.inner.live.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn record_exit(&self, record: ExitRecord) {
+        let pid = record.pid;
+        let (module, name, reason) = (record.module.clone(), record.name.clone(), record.reason.clone());
+        self.inner.exits.lock().push(record);
+        self.emit(|| NodeEvent::Exited { pid, module, name, reason });
+    }
+
+    pub(crate) fn emit_output(&self, pid: Pid, module: &Arc<str>, line: crate::process::OutputLine) {
+        self.emit(|| NodeEvent::Output { pid, module: module.clone(), line });
+    }
+}

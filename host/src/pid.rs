@@ -1,0 +1,78 @@
+//! Process identifiers and references.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A process identifier, unique within a node for the node's lifetime.
+///
+/// Pids are handed out in increasing order starting at 1 and are never reused, so a stale
+/// pid can never reach a newer process. On the wire (the ABI, JSON) a pid is a positive
+/// integer; it displays as `<0.N>` in the manner of Erlang.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pid(pub u64);
+
+impl Pid {
+    /// The raw number, as guests see it.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Pid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<0.{}>", self.0)
+    }
+}
+
+impl fmt::Debug for Pid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The error returned when a string is not a pid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a pid (expected a number such as 42 or <0.42>)")]
+pub struct ParsePidError(String);
+
+impl FromStr for Pid {
+    type Err = ParsePidError;
+
+    /// Accepts `42`, `<0.42>` and `0.42`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let t = t.strip_prefix('<').and_then(|t| t.strip_suffix('>')).unwrap_or(t);
+        let t = t.strip_prefix("0.").unwrap_or(t);
+        match t.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Pid(n)),
+            _ => Err(ParsePidError(s.to_string())),
+        }
+    }
+}
+
+impl serde::Serialize for Pid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Pid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        u64::deserialize(d).map(Pid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_forms_users_type() {
+        assert_eq!("42".parse::<Pid>(), Ok(Pid(42)));
+        assert_eq!("<0.42>".parse::<Pid>(), Ok(Pid(42)));
+        assert_eq!("0.42".parse::<Pid>(), Ok(Pid(42)));
+        assert!("0".parse::<Pid>().is_err());
+        assert!("abc".parse::<Pid>().is_err());
+        assert_eq!(Pid(7).to_string(), "<0.7>");
+    }
+}

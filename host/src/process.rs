@@ -1,0 +1,227 @@
+//! Processes: identity, mailbox and the signal state (links, monitors, trap_exit, name).
+//!
+//! A process is driven by a task (a Wasm instance, or host code for native processes); the
+//! [`Process`] record is what every other part of the node sees of it. Exit signals never
+//! run code in the target: they set a stop reason and wake the driver, which ends the
+//! process through [`crate::Node`]'s exit path.
+
+pub mod mailbox;
+pub(crate) mod signals;
+pub(crate) mod table;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::exit::ExitReason;
+use crate::pid::Pid;
+pub use mailbox::Mailbox;
+
+/// The signal state of a live process, guarded by one lock.
+#[derive(Default)]
+pub(crate) struct SignalState {
+    /// False from the moment the process starts to exit.
+    pub alive: bool,
+    /// Set when the process has been asked to end (an exit signal, a limit).
+    pub stop_reason: Option<ExitReason>,
+    /// Whether exit signals become `EXIT` messages.
+    pub trap_exit: bool,
+    /// Linked processes.
+    pub links: HashSet<Pid>,
+    /// Monitors this process holds: reference → watched pid.
+    pub monitors: HashMap<u64, Pid>,
+    /// Monitors on this process: (reference, watcher).
+    pub monitored_by: Vec<(u64, Pid)>,
+    /// The registered name.
+    pub name: Option<Arc<str>>,
+}
+
+/// Per-process counters.
+#[derive(Default)]
+pub struct ProcessCounters {
+    /// Messages accepted into the mailbox.
+    pub received: AtomicU64,
+    /// Messages this process sent.
+    pub sent: AtomicU64,
+}
+
+/// What the node knows of one process.
+pub struct Process {
+    pid: Pid,
+    module: Arc<str>,
+    parent: Option<Pid>,
+    started: Instant,
+    /// The mailbox.
+    pub mailbox: Mailbox,
+    pub(crate) signals: Mutex<SignalState>,
+    stop: Notify,
+    /// Counters for the inspector and the CLI.
+    pub counters: ProcessCounters,
+    /// The last lines the process wrote to stdout/stderr.
+    pub(crate) output: Mutex<OutputTail>,
+}
+
+/// Which output stream a line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// One line a process wrote.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OutputLine {
+    /// Which stream.
+    pub stream: Stream,
+    /// The text, without the newline.
+    pub text: String,
+}
+
+/// The last lines of a process's output (bounded).
+#[derive(Default)]
+pub(crate) struct OutputTail {
+    pub lines: std::collections::VecDeque<OutputLine>,
+    /// A line still being written, per stream.
+    pub partial: [Vec<u8>; 2],
+}
+
+impl OutputTail {
+    pub const MAX_LINES: usize = 200;
+    const MAX_LINE: usize = 64 << 10;
+
+    /// Adds bytes; returns the lines they completed.
+    pub fn write(&mut self, stream: Stream, bytes: &[u8]) -> Vec<OutputLine> {
+        let mut done = Vec::new();
+        let buf = &mut self.partial[stream as usize];
+        for &b in bytes {
+            if b == b'\n' || buf.len() >= Self::MAX_LINE {
+                let text = String::from_utf8_lossy(buf).into_owned();
+                buf.clear();
+                done.push(OutputLine { stream, text });
+                if b == b'\n' {
+                    continue;
+                }
+            }
+            buf.push(b);
+        }
+        for l in &done {
+            if self.lines.len() == Self::MAX_LINES {
+                self.lines.pop_front();
+            }
+            self.lines.push_back(l.clone());
+        }
+        done
+    }
+}
+
+impl Process {
+    pub(crate) fn new(pid: Pid, module: Arc<str>, parent: Option<Pid>) -> Self {
+        Process {
+            pid,
+            module,
+            parent,
+            started: Instant::now(),
+            mailbox: Mailbox::default(),
+            signals: Mutex::new(SignalState { alive: true, ..SignalState::default() }),
+            stop: Notify::new(),
+            counters: ProcessCounters::default(),
+            output: Mutex::new(OutputTail::default()),
+        }
+    }
+
+    /// The pid.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The module this process runs (`native:<label>` for host-side processes).
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+
+    /// The process that spawned it.
+    pub fn parent(&self) -> Option<Pid> {
+        self.parent
+    }
+
+    /// When it started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Whether it has not started to exit.
+    pub fn is_alive(&self) -> bool {
+        self.signals.lock().alive
+    }
+
+    /// Whether it traps exits.
+    pub fn traps_exits(&self) -> bool {
+        self.signals.lock().trap_exit
+    }
+
+    /// Sets trap_exit; returns the previous value.
+    pub fn set_trap_exit(&self, on: bool) -> bool {
+        std::mem::replace(&mut self.signals.lock().trap_exit, on)
+    }
+
+    /// Its registered name.
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.signals.lock().name.clone()
+    }
+
+    /// Its links, sorted.
+    pub fn links(&self) -> Vec<Pid> {
+        let mut v: Vec<Pid> = self.signals.lock().links.iter().copied().collect();
+        v.sort();
+        v
+    }
+
+    /// Asks the process to end with `reason`. `killed` replaces an earlier reason (kill
+    /// cannot be stopped); otherwise the first reason wins.
+    pub(crate) fn request_stop(&self, reason: ExitReason) {
+        {
+            let mut s = self.signals.lock();
+            if !s.alive {
+                return;
+            }
+            match &s.stop_reason {
+                Some(_) if reason != ExitReason::Killed => return,
+                _ => s.stop_reason = Some(reason),
+            }
+        }
+        self.stop.notify_one();
+    }
+
+    /// Waits until the process is asked to end, and returns the reason.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub(crate) async fn stop_requested(&self) -> ExitReason {
+        loop {
+            let notified = self.stop.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(r) = self.signals.lock().stop_reason.clone() {
+                return r;
+            }
+            notified.await;
+        }
+    }
+
+    /// The last lines it wrote.
+    pub fn output(&self) -> Vec<OutputLine> {
+        self.output.lock().lines.iter().cloned().collect()
+    }
+
+    pub(crate) fn count_received(&self) {
+        self.counters.received.fetch_add(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,175 @@
+//! Links, monitors and exit signals (thesis digest items 29–37).
+//!
+//! All of this state lives in each process's `SignalState`, changed under its lock. When
+//! two processes are involved, both are locked in pid order, so a link or monitor either
+//! sees the target alive and is recorded before the target's exit takes its links, or
+//! sees it dead and produces `noproc` at once.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use parking_lot::MutexGuard;
+
+use crate::events::ExitRecord;
+use crate::exit::ExitReason;
+use crate::message::Message;
+use crate::node::Node;
+use crate::pid::Pid;
+use crate::process::{Process, SignalState};
+
+/// The target of a link, monitor or exit signal is not alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no such process")]
+pub struct NoProc;
+
+fn lock_pair<'a>(a: &'a Process, b: &'a Process) -> (MutexGuard<'a, SignalState>, MutexGuard<'a, SignalState>) {
+    if a.pid() < b.pid() {
+        let ga = a.signals.lock();
+        (ga, b.signals.lock())
+    } else {
+        let gb = b.signals.lock();
+        (a.signals.lock(), gb)
+    }
+}
+
+impl Node {
+    /// Links `from` and `to`. When `to` is not alive, `from` receives exit signal `noproc`
+    /// from it (an `EXIT` message if it traps exits, otherwise it ends) and `Err(NoProc)`
+    /// is returned.
+    pub fn link(&self, from: &Arc<Process>, to: Pid) -> Result<(), NoProc> {
+        if to == from.pid() {
+            return Ok(());
+        }
+        if let Some(target) = self.process(to) {
+            let (mut a, mut b) = lock_pair(from, &target);
+            if a.alive && b.alive {
+                a.links.insert(to);
+                b.links.insert(from.pid());
+                return Ok(());
+            }
+        }
+        self.deliver_exit_signal(from, to, &ExitReason::NoProc, false);
+        Err(NoProc)
+    }
+
+    /// Removes the link between `from` and `to`, if any.
+    pub fn unlink(&self, from: &Arc<Process>, to: Pid) {
+        from.signals.lock().links.remove(&to);
+        if let Some(target) = self.process(to) {
+            target.signals.lock().links.remove(&from.pid());
+        }
+    }
+
+    /// `watcher` monitors `target`; returns the reference. When `target` is not alive the
+    /// `DOWN` message (reason `noproc`) is queued at once.
+    pub fn monitor(&self, watcher: &Arc<Process>, target: Pid) -> u64 {
+        let r = self.make_ref();
+        if let Some(t) = self.process(target) {
+            if Arc::ptr_eq(&t, watcher) {
+                // Monitoring yourself never fires (you cannot see your own DOWN).
+                return r;
+            }
+            let (mut w, mut tg) = lock_pair(watcher, &t);
+            if w.alive && tg.alive {
+                w.monitors.insert(r, target);
+                tg.monitored_by.push((r, watcher.pid()));
+                return r;
+            }
+        }
+        self.deliver(watcher.pid(), Message::down(r, target, &ExitReason::NoProc));
+        r
+    }
+
+    /// Removes a monitor. Returns false when it was unknown or already fired. With `flush`,
+    /// also removes its `DOWN` message from the mailbox.
+    pub fn demonitor(&self, watcher: &Arc<Process>, r: u64, flush: bool) -> bool {
+        let target = watcher.signals.lock().monitors.remove(&r);
+        if let Some(t) = target.and_then(|t| self.process(t)) {
+            t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
+        }
+        if flush {
+            watcher.mailbox.take_first(|m| m.monitor_ref() == Some(r));
+        }
+        target.is_some()
+    }
+
+    /// Sends exit signal `reason` from `from` to `to`. `kill` is the untrappable kill (the
+    /// target ends with `killed`).
+    ///
+    /// # Errors
+    ///
+    /// [`NoProc`] when `to` is not alive (the signal goes nowhere).
+    pub fn exit_signal(&self, from: Pid, to: Pid, reason: &ExitReason, kill: bool) -> Result<(), NoProc> {
+        let target = self.process(to).ok_or(NoProc)?;
+        self.deliver_exit_signal(&target, from, reason, kill);
+        Ok(())
+    }
+
+    /// Applies one exit signal to `target` (thesis digest items 30–34).
+    pub(crate) fn deliver_exit_signal(&self, target: &Arc<Process>, from: Pid, reason: &ExitReason, kill: bool) {
+        if kill {
+            target.request_stop(ExitReason::Killed);
+            return;
+        }
+        let traps = {
+            let s = target.signals.lock();
+            if !s.alive {
+                return;
+            }
+            s.trap_exit
+        };
+        if traps {
+            self.deliver(target.pid(), Message::exit(from, reason));
+        } else if !reason.is_normal() || from == target.pid() {
+            target.request_stop(reason.clone());
+        }
+    }
+
+    /// Ends a process: it leaves the table and the registry, its links get exit signals,
+    /// its monitors `DOWN` messages, and the exit is recorded and announced. Idempotent.
+    pub(crate) fn finish(&self, proc: &Arc<Process>, reason: ExitReason) {
+        let pid = proc.pid();
+        let state = {
+            let mut s = proc.signals.lock();
+            if !s.alive {
+                return;
+            }
+            s.alive = false;
+            std::mem::take(&mut *s)
+        };
+        self.inner.processes.remove(pid);
+        if let Some(name) = &state.name {
+            self.inner.registry.remove_if(name, pid);
+        }
+        let dropped = proc.mailbox.close();
+        self.inner.stats.dropped_dead.fetch_add(dropped as u64, Ordering::Relaxed);
+        for linked in state.links {
+            if let Some(p) = self.process(linked) {
+                p.signals.lock().links.remove(&pid);
+                self.deliver_exit_signal(&p, pid, &reason, false);
+            }
+        }
+        for (r, watcher) in state.monitored_by {
+            if let Some(w) = self.process(watcher) {
+                let live = w.signals.lock().monitors.remove(&r).is_some();
+                if live {
+                    self.deliver(watcher, Message::down(r, pid, &reason));
+                }
+            }
+        }
+        for (r, target) in state.monitors {
+            if let Some(t) = self.process(target) {
+                t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
+            }
+        }
+        self.inner.stats.exited.fetch_add(1, Ordering::Relaxed);
+        self.record_exit(ExitRecord {
+            pid,
+            module: Arc::from(proc.module()),
+            name: state.name,
+            reason,
+            output: proc.output(),
+        });
+        self.release_slot();
+    }
+}

@@ -1,0 +1,143 @@
+//! The Wasm side of the node: one engine, one linker, the compiled modules.
+//!
+//! Engine settings follow DESIGN.md: the pooling allocator sized from the node's process
+//! cap, a small per-process memory reservation equal to the memory cap (so a million
+//! slots fit in the address space), copy-on-write memory images, and epoch interruption
+//! with an async yield so that a guest in an endless loop cannot stop others from running.
+
+pub mod instance;
+pub mod modules;
+pub(crate) mod output;
+pub(crate) mod state;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use parking_lot::RwLock;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
+
+use crate::config::NodeConfig;
+use modules::{LoadError, LoadedModule};
+use state::ProcessState;
+
+pub(crate) struct Runtime {
+    pub engine: Engine,
+    pub linker: Linker<ProcessState>,
+    modules: RwLock<HashMap<Arc<str>, Arc<LoadedModule>>>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    pub fn new(cfg: &NodeConfig) -> anyhow::Result<Self> {
+        let engine = wasm_ctx(Engine::new(&engine_config(cfg)), "creating the Wasm engine")?;
+        let mut linker = Linker::new(&engine);
+        wasm_ctx(crate::abi::register(&mut linker), "registering the hatchery_v1 ABI")?;
+        wasm_ctx(
+            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut ProcessState| s.wasi()),
+            "registering WASI preview 1",
+        )?;
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        spawn_epoch_ticker(engine.clone(), cfg.preempt_interval, ticker_stop.clone())?;
+        Ok(Runtime { engine, linker, modules: RwLock::new(HashMap::new()), ticker_stop })
+    }
+
+    pub fn module(&self, name: &str) -> Option<Arc<LoadedModule>> {
+        self.modules.read().get(name).cloned()
+    }
+
+    pub fn modules(&self) -> Vec<Arc<LoadedModule>> {
+        let mut v: Vec<_> = self.modules.read().values().cloned().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    pub fn load_file(&self, path: &Path) -> Result<Arc<LoadedModule>, LoadError> {
+        let m = Arc::new(LoadedModule::compile(&self.engine, &self.linker, path)?);
+        self.modules.write().insert(m.name.clone(), m.clone());
+        Ok(m)
+    }
+
+    pub fn load_dir(&self, dir: &Path) -> (Vec<Arc<LoadedModule>>, Vec<LoadError>) {
+        let files = match modules::module_files(dir) {
+            Ok(f) => f,
+            Err(e) => return (Vec::new(), vec![e]),
+        };
+        // Each compile is itself parallel inside wasmtime; a few files at a time is enough.
+        let results: Vec<Result<Arc<LoadedModule>, LoadError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = files.iter().map(|f| s.spawn(move || self.load_file(f))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(LoadError::Panicked)))
+                .collect()
+        });
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        for r in results {
+            match r {
+                Ok(m) => ok.push(m),
+                Err(e) => errors.push(e),
+            }
+        }
+        ok.sort_by(|a, b| a.name.cmp(&b.name));
+        (ok, errors)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Converts wasmtime's error type, with context.
+fn wasm_ctx<T>(r: wasmtime::Result<T>, what: &str) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!("{what}: {e:#}"))
+}
+
+fn engine_config(cfg: &NodeConfig) -> Config {
+    let mut c = Config::new();
+    c.epoch_interruption(true);
+    c.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32));
+    c.async_stack_size(cfg.stack_bytes);
+    c.max_wasm_stack(cfg.stack_bytes / 2);
+    // Reserve only what a process may use: bounds checks are explicit, but a million
+    // slots fit in the 47-bit address space.
+    c.memory_reservation(cfg.max_memory_bytes as u64);
+    c.memory_reservation_for_growth(0);
+    c.memory_guard_size(64 << 10);
+    c.guard_before_linear_memory(false);
+    c.memory_init_cow(true);
+    let mut pool = PoolingAllocationConfig::new();
+    let n = cfg.max_processes;
+    pool.total_core_instances(n)
+        .total_memories(n)
+        .total_tables(n)
+        .total_stacks(n)
+        .total_component_instances(0)
+        .total_gc_heaps(0)
+        .max_memory_size(cfg.max_memory_bytes)
+        .max_memories_per_module(1)
+        .max_tables_per_module(1)
+        .table_elements(cfg.max_table_elements)
+        .max_core_instance_size(256 << 10)
+        .max_unused_warm_slots(1024);
+    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    c
+}
+
+fn spawn_epoch_ticker(engine: Engine, every: Duration, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("hatchery-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(every);
+                engine.increment_epoch();
+            }
+        })
+        .context("starting the preemption ticker")?;
+    Ok(())
+}

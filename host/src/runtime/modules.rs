@@ -1,0 +1,186 @@
+//! Compiled modules: what a name spawns.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use wasmtime::{Engine, ExternType, InstancePre, Linker, Module};
+
+use super::state::ProcessState;
+
+/// The export a process starts in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `hatchery_main`.
+    Main,
+    /// A WASI command's `_start`.
+    Start,
+}
+
+impl Entry {
+    /// The export name.
+    pub fn export(self) -> &'static str {
+        match self {
+            Entry::Main => "hatchery_main",
+            Entry::Start => "_start",
+        }
+    }
+}
+
+/// A module ready to spawn: compiled, checked and pre-linked.
+pub struct LoadedModule {
+    /// Its name (the file stem).
+    pub name: Arc<str>,
+    /// Where it was loaded from.
+    pub path: PathBuf,
+    /// A hash of its bytes (hex), to tell versions apart.
+    pub hash: String,
+    /// Size of the file in bytes.
+    pub size: u64,
+    /// When it was loaded.
+    pub loaded_at: SystemTime,
+    /// The entry export.
+    pub entry: Entry,
+    /// Whether it exports `_initialize` (a WASI reactor).
+    pub has_initialize: bool,
+    /// Whether it imports WASI (so its processes get a WASI context).
+    pub uses_wasi: bool,
+    pub(crate) pre: InstancePre<ProcessState>,
+}
+
+/// Why a module could not be loaded. Each message names the file and says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file or folder could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid Wasm module.
+    #[error("{path} is not a valid WebAssembly module: {reason}")]
+    Invalid {
+        /// The path.
+        path: PathBuf,
+        /// What the validator said.
+        reason: String,
+    },
+    /// A required export is missing.
+    #[error("{path} does not export {what}; a Hatchery guest must (see guest-sdk/ABI.md §1)")]
+    MissingExport {
+        /// The path.
+        path: PathBuf,
+        /// What is missing.
+        what: String,
+    },
+    /// An import the host does not provide.
+    #[error("{path} imports `{module}.{name}`, which this host does not provide (see guest-sdk/ABI.md)")]
+    UnknownImport {
+        /// The path.
+        path: PathBuf,
+        /// The import module.
+        module: String,
+        /// The import name.
+        name: String,
+    },
+    /// Linking failed for another reason (for example an import with the wrong type).
+    #[error("{path} cannot be linked: {reason}")]
+    Link {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The compiler thread panicked.
+    #[error("compiling a module panicked")]
+    Panicked,
+}
+
+/// The module files (`.wasm`, `.wat`) in a folder, sorted.
+pub(crate) fn module_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let read = |source| LoadError::Read { path: dir.to_path_buf(), source };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read)? {
+        let path = entry.map_err(read)?.path();
+        if path.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("wasm" | "wat")) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The module name a file gives: its stem.
+pub fn module_name(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn fnv1a(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+impl LoadedModule {
+    pub(crate) fn compile(engine: &Engine, linker: &Linker<ProcessState>, path: &Path) -> Result<Self, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+        let module = Module::new(engine, &bytes).map_err(|e| LoadError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("{e:#}"),
+        })?;
+        Self::check(path, &module)?;
+        let pre = linker.instantiate_pre(&module).map_err(|e| LoadError::Link {
+            path: path.to_path_buf(),
+            reason: format!("{e:#}"),
+        })?;
+        let exports = |name: &str| module.exports().any(|e| e.name() == name && matches!(e.ty(), ExternType::Func(_)));
+        let entry = if exports("hatchery_main") { Entry::Main } else { Entry::Start };
+        Ok(LoadedModule {
+            name: Arc::from(module_name(path)),
+            path: path.to_path_buf(),
+            hash: fnv1a(&bytes),
+            size: bytes.len() as u64,
+            loaded_at: SystemTime::now(),
+            entry,
+            has_initialize: exports("_initialize"),
+            uses_wasi: module.imports().any(|i| i.module() == "wasi_snapshot_preview1"),
+            pre,
+        })
+    }
+
+    fn check(path: &Path, module: &Module) -> Result<(), LoadError> {
+        let missing = |what: &str| LoadError::MissingExport { path: path.to_path_buf(), what: what.to_string() };
+        let has = |name: &str, func: bool| {
+            module.exports().any(|e| {
+                e.name() == name
+                    && if func { matches!(e.ty(), ExternType::Func(_)) } else { matches!(e.ty(), ExternType::Memory(_)) }
+            })
+        };
+        if !has("memory", false) {
+            return Err(missing("a memory named `memory`"));
+        }
+        if !has("hatchery_main", true) && !has("_start", true) {
+            return Err(missing("an entry function (`hatchery_main` or `_start`)"));
+        }
+        for import in module.imports() {
+            let known = match import.module() {
+                "hatchery_v1" => crate::abi::FUNCTIONS.contains(&import.name()),
+                "wasi_snapshot_preview1" => true,
+                _ => false,
+            };
+            if !known {
+                return Err(LoadError::UnknownImport {
+                    path: path.to_path_buf(),
+                    module: import.module().to_string(),
+                    name: import.name().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}

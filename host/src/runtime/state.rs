@@ -1,0 +1,88 @@
+//! The per-process data a Wasm store carries.
+
+use std::sync::Arc;
+
+use wasmtime::{Memory, ResourceLimiter};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use super::output::ProcessOutput;
+use crate::exit::ExitReason;
+use crate::node::Node;
+use crate::process::{Process, Stream};
+
+/// Store data of one Wasm process.
+pub(crate) struct ProcessState {
+    pub node: Node,
+    pub proc: Arc<Process>,
+    pub args: Vec<u8>,
+    /// The guest's exported memory, set right after instantiation.
+    pub memory: Option<Memory>,
+    pub limits: Limits,
+    wasi: Option<WasiP1Ctx>,
+}
+
+/// The memory cap, and whether the guest hit it.
+pub(crate) struct Limits {
+    pub max_memory: usize,
+    pub max_table: usize,
+    pub hit_memory_cap: bool,
+}
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.max_memory {
+            self.hit_memory_cap = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= self.max_table)
+    }
+}
+
+/// Ends the calling process from inside a host function (the ABI's `exit`, or a fault the
+/// host detected). Carried as the error of the guest call.
+#[derive(Debug)]
+pub(crate) struct GuestExit(pub ExitReason);
+
+impl std::fmt::Display for GuestExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "process exit: {}", self.0)
+    }
+}
+
+impl std::error::Error for GuestExit {}
+
+impl ProcessState {
+    pub fn new(node: Node, proc: Arc<Process>, args: Vec<u8>, uses_wasi: bool) -> Self {
+        let cfg = node.config();
+        let limits = Limits { max_memory: cfg.max_memory_bytes, max_table: cfg.max_table_elements, hit_memory_cap: false };
+        let mut state = ProcessState { node, proc, args, memory: None, limits, wasi: None };
+        if uses_wasi {
+            state.wasi = Some(state.build_wasi());
+        }
+        state
+    }
+
+    /// A WASI context with no filesystem, network, environment or arguments: only the
+    /// captured stdout and stderr, clocks and randomness.
+    fn build_wasi(&self) -> WasiP1Ctx {
+        WasiCtxBuilder::new()
+            .stdout(ProcessOutput::new(self.node.clone(), self.proc.clone(), Stream::Stdout))
+            .stderr(ProcessOutput::new(self.node.clone(), self.proc.clone(), Stream::Stderr))
+            .build_p1()
+    }
+
+    /// The WASI context; built on first use for a module that did not declare WASI imports
+    /// (which cannot happen through the linker, but costs nothing to handle).
+    pub fn wasi(&mut self) -> &mut WasiP1Ctx {
+        let wasi = match self.wasi.take() {
+            Some(w) => w,
+            None => self.build_wasi(),
+        };
+        self.wasi.insert(wasi)
+    }
+}

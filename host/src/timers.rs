@@ -1,0 +1,48 @@
+//! Timers: `send_after` and `cancel_timer`.
+//!
+//! Each timer is a tokio sleep in its own small task; tokio's timer wheel makes tens of
+//! thousands of them cheap. The table maps a reference to the task, so cancelling is a
+//! lookup and an abort.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use crate::message::Message;
+use crate::node::Node;
+use crate::pid::Pid;
+
+#[derive(Default)]
+pub(crate) struct Timers {
+    pending: Mutex<HashMap<u64, (AbortHandle, Instant)>>,
+}
+
+impl Node {
+    /// After `delay`, sends `data` from `from` to `to`. Returns the timer reference.
+    pub fn send_after(&self, from: Pid, to: Pid, delay: Duration, data: Vec<u8>) -> u64 {
+        let r = self.make_ref();
+        let deadline = Instant::now() + delay;
+        let node = self.clone();
+        // Hold the table lock while spawning, so the task cannot fire before its entry exists.
+        let mut pending = self.inner.timers.pending.lock();
+        let task = self.inner.rt.spawn(async move {
+            tokio::time::sleep_until(deadline).await;
+            if node.inner.timers.pending.lock().remove(&r).is_some() {
+                node.deliver(to, Message::user(from, data));
+            }
+        });
+        pending.insert(r, (task.abort_handle(), deadline));
+        r
+    }
+
+    /// Cancels a timer; returns the time that was left, or `None` when it already fired or
+    /// was cancelled.
+    pub fn cancel_timer(&self, r: u64) -> Option<Duration> {
+        let (task, deadline) = self.inner.timers.pending.lock().remove(&r)?;
+        task.abort();
+        Some(deadline.saturating_duration_since(Instant::now()))
+    }
+}

@@ -1,0 +1,36 @@
+//! Builds the guest modules in `modules/` for `wasm32-wasip1`, so `cargo test` needs no
+//! manual step, and tells the tests where the `.wasm` files are.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf();
+    let modules = root.join("modules");
+    for watched in ["modules", "guest-sdk/src", "guest-sdk/Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&modules)
+        .args(["build", "--release", "--target", "wasm32-wasip1"])
+        // The outer build's settings must not leak into the guest build.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CARGO_MAKEFLAGS")
+        .status()
+        .expect("running cargo to build the guest modules");
+    assert!(
+        status.success(),
+        "building the guest modules failed; is the target installed? (rustup target add wasm32-wasip1)"
+    );
+    let out = modules.join("target/wasm32-wasip1/release");
+    println!("cargo:rustc-env=HATCHERY_MODULES_DIR={}", out.display());
+    println!("cargo:rustc-env=HATCHERY_ROOT={}", root.display());
+}
