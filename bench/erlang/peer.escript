@@ -28,9 +28,10 @@ main(Args) ->
     RingSize = ?RING_SIZE div Div,
     Laps = ?RING_LAPS div Div,
     IdleN = ?IDLE_N div Div,
-    log("otp ~s, ~p schedulers, process_limit ~p, reps ~p, counts: spawn ~p, "
+    log("otp ~s (~p), ~p schedulers, process_limit ~p, reps ~p, counts: spawn ~p, "
         "pingpong ~p, ring ~p x ~p laps, idle ~p",
-        [erlang:system_info(otp_release), erlang:system_info(schedulers_online),
+        [erlang:system_info(otp_release), erlang:system_info(emu_flavor),
+         erlang:system_info(schedulers_online),
          erlang:system_info(process_limit), Reps, SpawnN, PingN, RingSize, Laps, IdleN]),
 
     SpawnExit = bench(spawn_exit_ns, Reps, fun() -> spawn_exit(SpawnN) end),

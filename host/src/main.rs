@@ -48,9 +48,9 @@ struct RunArgs {
 
 #[derive(Args)]
 struct LimitArgs {
-    /// Most processes alive at once.
-    #[arg(long, default_value_t = 100_000)]
-    max_processes: u32,
+    /// Most processes alive at once [default: 100000, or what vm.max_map_count allows].
+    #[arg(long)]
+    max_processes: Option<u32>,
     /// Most linear memory per process, in MiB.
     #[arg(long, default_value_t = 16)]
     max_memory_mib: usize,
@@ -69,9 +69,34 @@ struct LimitArgs {
 }
 
 impl LimitArgs {
+    const DEFAULT_MAX_PROCESSES: u32 = 100_000;
+
+    /// The given cap, or the default lowered to what the mapping limit allows (with the
+    /// exact fix printed), so that a fresh machine still starts.
+    fn max_processes(&self) -> u32 {
+        if let Some(n) = self.max_processes {
+            if let Some(warning) = hatchery::sys::map_count_warning(n) {
+                eprintln!("hatchery: warning: {warning}");
+            }
+            return n;
+        }
+        let n = Self::DEFAULT_MAX_PROCESSES;
+        match hatchery::sys::processes_allowed_by_map_count() {
+            Some(fit) if fit < n => {
+                eprintln!(
+                    "hatchery: warning: vm.max_map_count allows only about {fit} processes, so the cap is {fit} \
+                     instead of {n}. Raise the limit (as root): sysctl -w vm.max_map_count={}",
+                    hatchery::sys::RECOMMENDED_MAX_MAP_COUNT
+                );
+                fit
+            }
+            _ => n,
+        }
+    }
+
     fn config(&self) -> NodeConfig {
         NodeConfig {
-            max_processes: self.max_processes,
+            max_processes: self.max_processes(),
             max_memory_bytes: self.max_memory_mib << 20,
             mailbox_max_messages: self.mailbox_max_messages,
             mailbox_overflow: self.mailbox_overflow,
@@ -145,9 +170,6 @@ fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String>
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = args.limits.config();
-    if let Some(warning) = hatchery::sys::map_count_warning(config.max_processes) {
-        eprintln!("hatchery: warning: {warning}");
-    }
     let node = Node::new(config)?;
     let entry = load(&node, &args.path, args.entry.as_deref())?;
     let entry_args = match &args.args_json {

@@ -33,7 +33,10 @@ pub(crate) struct Runtime {
 
 impl Runtime {
     pub fn new(cfg: &NodeConfig) -> anyhow::Result<Self> {
-        let engine = wasm_ctx(Engine::new(&engine_config(cfg)), "creating the Wasm engine")?;
+        let engine = Engine::new(&engine_config(cfg)).map_err(|e| {
+            let hint = crate::sys::map_count_hint(&e);
+            anyhow::anyhow!("creating the Wasm engine for {} processes: {e:#}{hint}", cfg.max_processes)
+        })?;
         let mut linker = Linker::new(&engine);
         wasm_ctx(crate::abi::register(&mut linker), "registering the hatchery_v1 ABI")?;
         wasm_ctx(

@@ -12,6 +12,12 @@ pub fn max_map_count() -> Option<u64> {
     std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?.trim().parse().ok()
 }
 
+/// The most processes the current `vm.max_map_count` allows (None: no limit known).
+pub fn processes_allowed_by_map_count() -> Option<u32> {
+    let limit = max_map_count()?;
+    Some(u32::try_from(limit.saturating_sub(1024) / MAPPINGS_PER_PROCESS).unwrap_or(u32::MAX))
+}
+
 /// A warning, with the exact fix, when `vm.max_map_count` is too low for `max_processes`.
 pub fn map_count_warning(max_processes: u32) -> Option<String> {
     let limit = max_map_count()?;
