@@ -55,7 +55,10 @@ fn the_signature_table_covers_every_registered_function() {
 fn abi_md_documents_every_function() {
     let doc = std::fs::read_to_string(root().join("guest-sdk/ABI.md")).expect("ABI.md exists");
     for name in FUNCTIONS {
-        assert!(doc.contains(&format!("`{name}`")), "ABI.md does not document `{name}`");
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "ABI.md does not document `{name}`"
+        );
     }
 }
 
@@ -65,20 +68,36 @@ async fn a_guest_importing_every_function_loads_and_runs() {
     let path = dir.join("contract.wat");
     std::fs::write(&path, contract_module()).expect("write the module");
     let node = hatchery::Node::new(hatchery_tests::config()).expect("node");
-    node.load_module_file(&path).expect("every import resolves with the documented signature");
-    let pid = node.spawn("contract", Vec::new(), Default::default()).expect("spawn").pid;
-    assert_eq!(exit_of(&node, pid).await.reason, hatchery::ExitReason::Normal);
+    node.load_module_file(&path)
+        .expect("every import resolves with the documented signature");
+    let pid = node
+        .spawn("contract", Vec::new(), Default::default())
+        .expect("spawn")
+        .pid;
+    assert_eq!(
+        exit_of(&node, pid).await.reason,
+        hatchery::ExitReason::Normal
+    );
 }
 
 #[tokio::test]
 async fn the_wat_echo_guest_written_from_abi_md_alone_works() {
     let node = hatchery_tests::node_with(&["echo_wat"]);
     let me = node.spawn_native("test").expect("native");
-    let echo = me.spawn("echo", Vec::new(), false, false).expect("spawn").pid;
+    let echo = me
+        .spawn("echo", Vec::new(), false, false)
+        .expect("spawn")
+        .pid;
     me.send(echo, b"ping from the host".to_vec());
-    let reply = me.recv(Some(hatchery_tests::WAIT)).await.expect("alive").expect("a reply");
+    let reply = me
+        .recv(Some(hatchery_tests::WAIT))
+        .await
+        .expect("alive")
+        .expect("a reply");
     assert_eq!(&*reply.data, b"ping from the host");
     assert_eq!(reply.sender, echo);
-    assert_eq!(exit_of(&node, echo).await.reason, hatchery::ExitReason::Normal);
+    assert_eq!(
+        exit_of(&node, echo).await.reason,
+        hatchery::ExitReason::Normal
+    );
 }
-

@@ -17,7 +17,10 @@ async fn a_file_that_is_not_wasm_is_rejected_with_its_path() {
     let err = node.load_module_file(&path).err().expect("rejected");
     assert!(matches!(err, LoadError::Invalid { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains("junk.wasm") && text.contains("not a valid WebAssembly module"), "{text}");
+    assert!(
+        text.contains("junk.wasm") && text.contains("not a valid WebAssembly module"),
+        "{text}"
+    );
     assert!(node.modules().is_empty(), "nothing was loaded");
 }
 
@@ -26,7 +29,10 @@ async fn a_truncated_module_is_rejected() {
     let dir = temp_dir("bad");
     let full = std::fs::read(hatchery_tests::module_path("noop")).expect("noop.wasm is built");
     let path = write_module(&dir, "half.wasm", &full[..full.len() / 2]);
-    let err = node_with(&[]).load_module_file(&path).err().expect("rejected");
+    let err = node_with(&[])
+        .load_module_file(&path)
+        .err()
+        .expect("rejected");
     assert!(matches!(err, LoadError::Invalid { .. }), "{err}");
 }
 
@@ -34,11 +40,30 @@ async fn a_truncated_module_is_rejected() {
 async fn a_module_without_an_entry_or_memory_is_rejected() {
     let dir = temp_dir("bad");
     let node = node_with(&[]);
-    let no_entry = write_module(&dir, "noentry.wat", r#"(module (memory (export "memory") 1) (func (export "other")))"#);
-    let text = node.load_module_file(&no_entry).err().expect("rejected").to_string();
-    assert!(text.contains("hatchery_main") && text.contains("noentry.wat"), "{text}");
-    let no_memory = write_module(&dir, "nomem.wat", r#"(module (func (export "hatchery_main")))"#);
-    let text = node.load_module_file(&no_memory).err().expect("rejected").to_string();
+    let no_entry = write_module(
+        &dir,
+        "noentry.wat",
+        r#"(module (memory (export "memory") 1) (func (export "other")))"#,
+    );
+    let text = node
+        .load_module_file(&no_entry)
+        .err()
+        .expect("rejected")
+        .to_string();
+    assert!(
+        text.contains("hatchery_main") && text.contains("noentry.wat"),
+        "{text}"
+    );
+    let no_memory = write_module(
+        &dir,
+        "nomem.wat",
+        r#"(module (func (export "hatchery_main")))"#,
+    );
+    let text = node
+        .load_module_file(&no_memory)
+        .err()
+        .expect("rejected")
+        .to_string();
     assert!(text.contains("memory"), "{text}");
 }
 
@@ -50,14 +75,20 @@ async fn an_unknown_import_is_named() {
         "frob.wat",
         r#"(module (import "hatchery_v1" "frobnicate" (func)) (memory (export "memory") 1) (func (export "hatchery_main")))"#,
     );
-    let err = node_with(&[]).load_module_file(&path).err().expect("rejected");
+    let err = node_with(&[])
+        .load_module_file(&path)
+        .err()
+        .expect("rejected");
     assert!(err.to_string().contains("hatchery_v1.frobnicate"), "{err}");
     let wrong_type = write_module(
         &dir,
         "wrongtype.wat",
         r#"(module (import "hatchery_v1" "self" (func (result i32))) (memory (export "memory") 1) (func (export "hatchery_main")))"#,
     );
-    let err = node_with(&[]).load_module_file(&wrong_type).err().expect("rejected");
+    let err = node_with(&[])
+        .load_module_file(&wrong_type)
+        .err()
+        .expect("rejected");
     assert!(matches!(err, LoadError::Link { .. }), "{err}");
 }
 
@@ -68,15 +99,25 @@ async fn a_bad_pointer_ends_only_that_process() {
     let victim = hatchery_tests::Probe::spawn(&me, false, true);
     let bystander = hatchery_tests::Probe::spawn(&me, false, false);
     victim.start(&me, serde_json::json!({"bad_pointer": null}));
-    let down = me.recv_match(Some(WAIT), |m| (m.kind == MessageKind::Down).then(|| m.clone())).await;
+    let down = me
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == MessageKind::Down).then(|| m.clone())
+        })
+        .await;
     let down = down.expect("alive").expect("DOWN");
     let reason = down.reason().expect("a reason");
     match &reason {
-        ExitReason::Trap(text) => assert!(text.contains("outside memory") && text.contains("hatchery_v1.send"), "{text}"),
+        ExitReason::Trap(text) => assert!(
+            text.contains("outside memory") && text.contains("hatchery_v1.send"),
+            "{text}"
+        ),
         other => panic!("expected a trap, got {other}"),
     }
     // The node and the other process go on.
-    assert_eq!(bystander.run(&me, serde_json::json!({"self": null})).await, serde_json::json!(bystander.pid.as_u64()));
+    assert_eq!(
+        bystander.run(&me, serde_json::json!({"self": null})).await,
+        serde_json::json!(bystander.pid.as_u64())
+    );
 }
 
 #[tokio::test]
@@ -84,42 +125,70 @@ async fn spawning_an_unknown_module_still_signals_the_linked_parent() {
     let node = node_with(&[]);
     let me = node.spawn_native("test").expect("native");
     me.trap_exit(true);
-    let child = me.spawn("no_such_module", Vec::new(), true, false).expect("a pid even so").pid;
-    let exit = me.recv_match(Some(WAIT), |m| (m.kind == MessageKind::Exit).then(|| m.clone())).await;
+    let child = me
+        .spawn("no_such_module", Vec::new(), true, false)
+        .expect("a pid even so")
+        .pid;
+    let exit = me
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == MessageKind::Exit).then(|| m.clone())
+        })
+        .await;
     let exit = exit.expect("alive").expect("EXIT");
     assert_eq!(exit.sender, child);
     match exit.reason() {
         Some(ExitReason::Undef(text)) => assert!(text.contains("no_such_module"), "{text}"),
         other => panic!("expected undef, got {other:?}"),
     }
-    assert!(matches!(exit_of(&node, child).await.reason, ExitReason::Undef(_)));
+    assert!(matches!(
+        exit_of(&node, child).await.reason,
+        ExitReason::Undef(_)
+    ));
 }
 
 #[test]
 fn the_cli_reports_a_bad_module_file_and_exits_non_zero() {
     let dir = temp_dir("cli");
     let path = write_module(&dir, "broken.wasm", b"\0asm\x01\0\0\0garbage");
-    let out = Command::new(hatchery_bin()).arg("run").arg(&path).output().expect("run hatchery");
+    let out = Command::new(hatchery_bin())
+        .arg("run")
+        .arg(&path)
+        .output()
+        .expect("run hatchery");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("broken.wasm") && stderr.contains("not a valid WebAssembly module"), "{stderr}");
+    assert!(
+        stderr.contains("broken.wasm") && stderr.contains("not a valid WebAssembly module"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn the_cli_names_a_missing_entry() {
     let dir = temp_dir("cli");
     write_module(&dir, "good.wat", GOOD);
-    let out = Command::new(hatchery_bin()).arg("run").arg(&dir).output().expect("run hatchery");
+    let out = Command::new(hatchery_bin())
+        .arg("run")
+        .arg(&dir)
+        .output()
+        .expect("run hatchery");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--entry") && stderr.contains("good"), "{stderr}");
+    assert!(
+        stderr.contains("--entry") && stderr.contains("good"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn the_cli_runs_a_module_and_prints_its_exit() {
     let dir = temp_dir("cli");
     let path = write_module(&dir, "good.wat", GOOD);
-    let out = Command::new(hatchery_bin()).arg("run").arg(&path).output().expect("run hatchery");
+    let out = Command::new(hatchery_bin())
+        .arg("run")
+        .arg(&path)
+        .output()
+        .expect("run hatchery");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("exit <0.1> good: normal"), "{stderr}");

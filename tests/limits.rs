@@ -9,14 +9,26 @@ use serde_json::json;
 
 #[tokio::test]
 async fn the_memory_cap_ends_only_the_greedy_process() {
-    let node = node_with_config(NodeConfig { max_memory_bytes: 4 << 20, ..config() }, &["probe"]);
+    let node = node_with_config(
+        NodeConfig {
+            max_memory_bytes: 4 << 20,
+            ..config()
+        },
+        &["probe"],
+    );
     let me = node.spawn_native("test").expect("native");
     let greedy = Probe::spawn(&me, false, true);
     let modest = Probe::spawn(&me, false, false);
-    assert_eq!(greedy.run(&me, json!({"try_alloc": 8 << 20})).await, "alloc_failed", "growth past the cap fails");
+    assert_eq!(
+        greedy.run(&me, json!({"try_alloc": 8 << 20})).await,
+        "alloc_failed",
+        "growth past the cap fails"
+    );
     greedy.start(&me, json!({"alloc": 8 << 20}));
     let down = me
-        .recv_match(Some(WAIT), |m| (m.kind == MessageKind::Down).then(|| m.clone()))
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == MessageKind::Down).then(|| m.clone())
+        })
         .await
         .expect("alive")
         .expect("DOWN");
@@ -26,7 +38,13 @@ async fn the_memory_cap_ends_only_the_greedy_process() {
 
 #[tokio::test]
 async fn the_process_cap_refuses_spawns_until_processes_exit() {
-    let node = node_with_config(NodeConfig { max_processes: 6, ..config() }, &["probe", "idle"]);
+    let node = node_with_config(
+        NodeConfig {
+            max_processes: 6,
+            ..config()
+        },
+        &["probe", "idle"],
+    );
     let me = node.spawn_native("test").expect("native");
     let p = Probe::spawn(&me, false, false);
     let mut children = Vec::new();
@@ -39,7 +57,10 @@ async fn the_process_cap_refuses_spawns_until_processes_exit() {
         assert!(children.len() < 10, "the cap was not enforced");
     }
     assert_eq!(node.process_count(), 6);
-    assert!(matches!(me.spawn("idle", Vec::new(), false, false), Err(SpawnError::Limit(6))));
+    assert!(matches!(
+        me.spawn("idle", Vec::new(), false, false),
+        Err(SpawnError::Limit(6))
+    ));
     me.send_json(hatchery::Pid(children[0]), &json!("stop"));
     exit_of(&node, hatchery::Pid(children[0])).await;
     let r = p.run(&me, json!({"spawn": {"module": "idle"}})).await;
@@ -48,7 +69,13 @@ async fn the_process_cap_refuses_spawns_until_processes_exit() {
 
 #[tokio::test]
 async fn a_full_mailbox_ends_the_receiver_by_default() {
-    let node = node_with_config(NodeConfig { mailbox_max_messages: 10, ..config() }, &["probe"]);
+    let node = node_with_config(
+        NodeConfig {
+            mailbox_max_messages: 10,
+            ..config()
+        },
+        &["probe"],
+    );
     let me = node.spawn_native("test").expect("native");
     let p = Probe::spawn(&me, false, true);
     p.run(&me, json!({"self": null})).await;
@@ -56,7 +83,9 @@ async fn a_full_mailbox_ends_the_receiver_by_default() {
         me.send_json(p.pid, &json!(i));
     }
     let down = me
-        .recv_match(Some(WAIT), |m| (m.kind == MessageKind::Down).then(|| m.clone()))
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == MessageKind::Down).then(|| m.clone())
+        })
         .await
         .expect("alive")
         .expect("DOWN");
@@ -65,7 +94,11 @@ async fn a_full_mailbox_ends_the_receiver_by_default() {
 
 #[tokio::test]
 async fn a_full_mailbox_can_drop_instead() {
-    let cfg = NodeConfig { mailbox_max_messages: 10, mailbox_overflow: MailboxOverflow::Drop, ..config() };
+    let cfg = NodeConfig {
+        mailbox_max_messages: 10,
+        mailbox_overflow: MailboxOverflow::Drop,
+        ..config()
+    };
     let node = node_with_config(cfg, &["probe"]);
     let me = node.spawn_native("test").expect("native");
     let p = Probe::spawn(&me, false, false);
@@ -83,22 +116,47 @@ async fn a_full_mailbox_can_drop_instead() {
         .iter()
         .map(|m| serde_json::from_slice::<i64>(&m.data).expect("n"))
         .collect();
-    assert_eq!(kept, (0..10).collect::<Vec<_>>(), "the first ten stay, in order");
+    assert_eq!(
+        kept,
+        (0..10).collect::<Vec<_>>(),
+        "the first ten stay, in order"
+    );
 }
 
 #[tokio::test]
 async fn an_oversized_message_is_refused() {
-    let node = node_with_config(NodeConfig { max_message_bytes: 1024, ..config() }, &["probe"]);
+    let node = node_with_config(
+        NodeConfig {
+            max_message_bytes: 1024,
+            ..config()
+        },
+        &["probe"],
+    );
     let me = node.spawn_native("test").expect("native");
     let p = Probe::spawn(&me, false, false);
     let to = me.pid().as_u64();
-    assert_eq!(p.run(&me, json!({"send_size": {"to": to, "bytes": 1024}})).await, "ok");
-    assert_eq!(p.run(&me, json!({"send_size": {"to": to, "bytes": 1025}})).await, "too_big");
+    assert_eq!(
+        p.run(&me, json!({"send_size": {"to": to, "bytes": 1024}}))
+            .await,
+        "ok"
+    );
+    assert_eq!(
+        p.run(&me, json!({"send_size": {"to": to, "bytes": 1025}}))
+            .await,
+        "too_big"
+    );
 }
 
 #[test]
 fn a_low_map_count_is_reported_with_the_exact_fix() {
-    let warning = hatchery::sys::map_count_warning(u32::MAX).expect("no system allows that many mappings");
-    assert!(warning.contains("sysctl -w vm.max_map_count=16777216"), "{warning}");
-    assert!(hatchery::sys::map_count_warning(1).is_none(), "one process needs no warning");
+    let warning =
+        hatchery::sys::map_count_warning(u32::MAX).expect("no system allows that many mappings");
+    assert!(
+        warning.contains("sysctl -w vm.max_map_count=16777216"),
+        "{warning}"
+    );
+    assert!(
+        hatchery::sys::map_count_warning(1).is_none(),
+        "one process needs no warning"
+    );
 }

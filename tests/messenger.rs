@@ -21,7 +21,15 @@ fn n(p: Pid) -> u64 {
 async fn world() -> World {
     let node = node_with(&["messenger_server", "messenger_client", "probe"]);
     let me = node.spawn_native("test").expect("native");
-    let server = me.spawn_json("messenger_server", &json!({"observer": n(me.pid())}), false, true).expect("server").pid;
+    let server = me
+        .spawn_json(
+            "messenger_server",
+            &json!({"observer": n(me.pid())}),
+            false,
+            true,
+        )
+        .expect("server")
+        .pid;
     recv_json_where(&me, |v| v["server"] == "messenger" && v["event"] == "ready").await;
     assert_eq!(node.whereis("messenger"), Some(server));
     World { node, me, server }
@@ -34,7 +42,10 @@ impl World {
 
     fn client_with(&self, mut args: Value) -> Pid {
         args["observer"] = json!(n(self.me.pid()));
-        self.me.spawn_json("messenger_client", &args, false, true).expect("client").pid
+        self.me
+            .spawn_json("messenger_client", &args, false, true)
+            .expect("client")
+            .pid
     }
 
     async fn event(&self, client: &str) -> Value {
@@ -42,14 +53,19 @@ impl World {
     }
 
     async fn users(&self) -> Vec<(u64, String)> {
-        self.me.send_json(self.server, &json!({"list_users": {"from": n(self.me.pid())}}));
+        self.me.send_json(
+            self.server,
+            &json!({"list_users": {"from": n(self.me.pid())}}),
+        );
         let v = recv_json_where(&self.me, |v| v.get("users").is_some()).await;
         serde_json::from_value(v["users"].clone()).expect("[[pid, name], ...]")
     }
 
     async fn down(&self, pid: Pid) -> ExitReason {
         self.me
-            .recv_match(Some(WAIT), |m| (m.kind == MessageKind::Down && m.sender == pid).then(|| m.clone()))
+            .recv_match(Some(WAIT), |m| {
+                (m.kind == MessageKind::Down && m.sender == pid).then(|| m.clone())
+            })
             .await
             .expect("alive")
             .expect("DOWN")
@@ -60,7 +76,11 @@ impl World {
     fn output(&self, pid: Pid) -> Vec<String> {
         match self.node.process(pid) {
             Some(p) => p.output().into_iter().map(|l| l.text).collect(),
-            None => self.node.exit_record(pid).map(|r| r.output.into_iter().map(|l| l.text).collect()).unwrap_or_default(),
+            None => self
+                .node
+                .exit_record(pid)
+                .map(|r| r.output.into_iter().map(|l| l.text).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -73,7 +93,14 @@ async fn s2_successful_logon() {
     assert_eq!(w.event("alice").await, "logged_on");
     assert_eq!(w.node.whereis("mess_client@a"), Some(alice));
     assert_eq!(w.users().await, vec![(n(alice), "alice".to_string())]);
-    assert!(w.node.process(w.server).expect("server").links().contains(&alice), "the server linked the client");
+    assert!(
+        w.node
+            .process(w.server)
+            .expect("server")
+            .links()
+            .contains(&alice),
+        "the server linked the client"
+    );
     assert!(w.output(alice).contains(&"logged_on".to_string()));
 }
 
@@ -85,13 +112,27 @@ async fn s4_duplicate_name_is_refused() {
     let first = w.client("alice", "a");
     assert_eq!(w.event("alice").await, "logged_on");
     let dup = w.client("alice", "c");
-    assert_eq!(w.event("alice").await, json!({"stop": "user_exists_at_other_node"}));
+    assert_eq!(
+        w.event("alice").await,
+        json!({"stop": "user_exists_at_other_node"})
+    );
     assert_eq!(w.down(dup).await, ExitReason::Normal);
     assert_eq!(w.users().await, vec![(n(first), "alice".to_string())]);
-    assert!(!w.node.process(w.server).expect("server").links().contains(&dup), "no link to the refused client");
+    assert!(
+        !w.node
+            .process(w.server)
+            .expect("server")
+            .links()
+            .contains(&dup),
+        "no link to the refused client"
+    );
     assert_eq!(w.node.whereis("mess_client@c"), None);
     let carol = w.client("carol", "c");
-    assert_eq!(w.event("carol").await, "logged_on", "a free name from that node now succeeds");
+    assert_eq!(
+        w.event("carol").await,
+        "logged_on",
+        "a free name from that node now succeeds"
+    );
     assert_eq!(w.node.whereis("mess_client@c"), Some(carol));
 }
 
@@ -100,11 +141,29 @@ async fn s4_duplicate_name_is_refused() {
 async fn s5_message_when_not_logged_on() {
     let w = world().await;
     let p = Probe::spawn(&w.me, false, false);
-    let received_before = w.node.process(w.server).expect("server").counters.received.load(std::sync::atomic::Ordering::Relaxed);
-    assert_eq!(p.run(&w.me, json!({"whereis": "mess_client@z"})).await, Value::Null);
+    let received_before = w
+        .node
+        .process(w.server)
+        .expect("server")
+        .counters
+        .received
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        p.run(&w.me, json!({"whereis": "mess_client@z"})).await,
+        Value::Null
+    );
     assert_eq!(p.run(&w.me, json!({"send_named": {"to": "mess_client@z", "msg": {"message_to": {"to": "bob", "message": "hi"}}}})).await, "not_registered");
-    let received_after = w.node.process(w.server).expect("server").counters.received.load(std::sync::atomic::Ordering::Relaxed);
-    assert_eq!(received_before, received_after, "nothing reached the server");
+    let received_after = w
+        .node
+        .process(w.server)
+        .expect("server")
+        .counters
+        .received
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        received_before, received_after,
+        "nothing reached the server"
+    );
 }
 
 /// Scenario 6: a message to a logged-on user is delivered, the sender hears `sent`.
@@ -115,11 +174,26 @@ async fn s6_message_to_a_logged_on_user() {
     assert_eq!(w.event("alice").await, "logged_on");
     let bob = w.client("bob", "b");
     assert_eq!(w.event("bob").await, "logged_on");
-    w.me.send_json(alice, &json!({"message_to": {"to": "bob", "message": "hi"}}));
-    assert_eq!(w.event("bob").await, json!({"message_from": {"name": "alice", "message": "hi"}}));
+    w.me.send_json(
+        alice,
+        &json!({"message_to": {"to": "bob", "message": "hi"}}),
+    );
+    assert_eq!(
+        w.event("bob").await,
+        json!({"message_from": {"name": "alice", "message": "hi"}})
+    );
     assert_eq!(w.event("alice").await, "sent");
-    eventually("bob prints the message", || w.output(bob).contains(&"Message from alice: hi".to_string())).await;
-    eventually("the server prints its list", || w.output(w.server).iter().any(|l| l.starts_with("list is now:"))).await;
+    eventually("bob prints the message", || {
+        w.output(bob)
+            .contains(&"Message from alice: hi".to_string())
+    })
+    .await;
+    eventually("the server prints its list", || {
+        w.output(w.server)
+            .iter()
+            .any(|l| l.starts_with("list is now:"))
+    })
+    .await;
 }
 
 /// Scenario 7: a message to an unknown user: `receiver_not_found`, still logged on.
@@ -128,7 +202,10 @@ async fn s7_message_to_an_unknown_user() {
     let w = world().await;
     let alice = w.client("alice", "a");
     assert_eq!(w.event("alice").await, "logged_on");
-    w.me.send_json(alice, &json!({"message_to": {"to": "nobody", "message": "hello?"}}));
+    w.me.send_json(
+        alice,
+        &json!({"message_to": {"to": "nobody", "message": "hello?"}}),
+    );
     assert_eq!(w.event("alice").await, "receiver_not_found");
     assert_eq!(w.users().await, vec![(n(alice), "alice".to_string())]);
     assert!(w.node.process(alice).is_some(), "alice stays logged on");
@@ -140,12 +217,33 @@ async fn s8_sender_not_known_to_the_server() {
     let w = world().await;
     let p = Probe::spawn(&w.me, false, false);
     let msg = json!({"message_to": {"from": n(p.pid), "to": "bob", "message": "hi"}});
-    assert_eq!(p.run(&w.me, json!({"send_named": {"to": "messenger", "msg": msg}})).await, "ok");
-    let got = p.run(&w.me, json!({"recv": {"timeout_ms": 30000, "kind": "user"}})).await;
-    assert_eq!(got["data"], json!({"messenger": {"stop": "you_are_not_logged_on"}}));
+    assert_eq!(
+        p.run(
+            &w.me,
+            json!({"send_named": {"to": "messenger", "msg": msg}})
+        )
+        .await,
+        "ok"
+    );
+    let got = p
+        .run(
+            &w.me,
+            json!({"recv": {"timeout_ms": 30000, "kind": "user"}}),
+        )
+        .await;
+    assert_eq!(
+        got["data"],
+        json!({"messenger": {"stop": "you_are_not_logged_on"}})
+    );
     let ghost = w.client_with(json!({"name": "ghost", "node": "g", "logon": false}));
-    w.me.send_json(ghost, &json!({"message_to": {"to": "bob", "message": "hi"}}));
-    assert_eq!(w.event("ghost").await, json!({"stop": "you_are_not_logged_on"}));
+    w.me.send_json(
+        ghost,
+        &json!({"message_to": {"to": "bob", "message": "hi"}}),
+    );
+    assert_eq!(
+        w.event("ghost").await,
+        json!({"stop": "you_are_not_logged_on"})
+    );
     assert_eq!(w.down(ghost).await, ExitReason::Normal);
 }
 
@@ -158,8 +256,14 @@ async fn s9_logoff() {
     assert_eq!(w.event("alice").await, "logged_on");
     w.me.send_json(alice, &json!("logoff"));
     assert_eq!(w.down(alice).await, ExitReason::Normal);
-    let exit = recv_json_where(&w.me, |v| v["server"] == "messenger" && v["event"].get("exit").is_some()).await;
-    assert_eq!(exit["event"]["exit"], json!({"pid": n(alice), "reason": "normal"}));
+    let exit = recv_json_where(&w.me, |v| {
+        v["server"] == "messenger" && v["event"].get("exit").is_some()
+    })
+    .await;
+    assert_eq!(
+        exit["event"]["exit"],
+        json!({"pid": n(alice), "reason": "normal"})
+    );
     assert!(w.users().await.is_empty());
     assert_eq!(w.node.whereis("mess_client@a"), None);
     let again = w.client("alice", "a");
@@ -175,16 +279,27 @@ async fn s10_client_crash() {
     assert_eq!(w.event("alice").await, "logged_on");
     let bob = w.client("bob", "b");
     assert_eq!(w.event("bob").await, "logged_on");
-    w.node.exit_signal(w.me.pid(), alice, &ExitReason::Killed, true).expect("alive");
+    w.node
+        .exit_signal(w.me.pid(), alice, &ExitReason::Killed, true)
+        .expect("alive");
     assert_eq!(w.down(alice).await, ExitReason::Killed);
-    let exit = recv_json_where(&w.me, |v| v["server"] == "messenger" && v["event"].get("exit").is_some()).await;
+    let exit = recv_json_where(&w.me, |v| {
+        v["server"] == "messenger" && v["event"].get("exit").is_some()
+    })
+    .await;
     assert_eq!(exit["event"]["exit"]["reason"], "killed");
     assert_eq!(w.users().await, vec![(n(bob), "bob".to_string())]);
-    w.me.send_json(bob, &json!({"message_to": {"to": "bob", "message": "still here"}}));
+    w.me.send_json(
+        bob,
+        &json!({"message_to": {"to": "bob", "message": "still here"}}),
+    );
     // Bob writes to himself: the `sent` reply is taken by await_result's selective receive
     // first, even though the server sent `message_from` before it.
     assert_eq!(w.event("bob").await, "sent");
-    assert_eq!(w.event("bob").await, json!({"message_from": {"name": "bob", "message": "still here"}}));
+    assert_eq!(
+        w.event("bob").await,
+        json!({"message_from": {"name": "bob", "message": "still here"}})
+    );
 }
 
 /// Scenario 14: no server: after 5 s the client prints `No response from server` and exits
@@ -196,15 +311,23 @@ async fn s14_timeout_at_logon() {
     let lost = w.client_with(json!({"name": "lost", "node": "l", "server": "no_server_here"}));
     assert_eq!(w.event("lost").await, "no_response");
     assert_eq!(w.down(lost).await, ExitReason::custom("timeout"));
-    assert!(start.elapsed() >= Duration::from_secs(5), "the 5 s `after` never fires early");
-    assert!(w.output(lost).contains(&"No response from server".to_string()));
+    assert!(
+        start.elapsed() >= Duration::from_secs(5),
+        "the 5 s `after` never fires early"
+    );
+    assert!(
+        w.output(lost)
+            .contains(&"No response from server".to_string())
+    );
     assert_eq!(w.node.whereis("mess_client@l"), None);
 }
 
 /// A stand-in server played by the test process, for the scenarios where the real server
 /// must stay silent.
 async fn fake_server(w: &World, name: &str, client: &str) -> Pid {
-    w.node.register(name, w.me.pid()).expect("register the fake server");
+    w.node
+        .register(name, w.me.pid())
+        .expect("register the fake server");
     w.me.trap_exit(true);
     let c = w.client_with(json!({"name": client, "node": client, "server": name}));
     let logon = recv_json_where(&w.me, |v| v.get("logon").is_some()).await;
@@ -222,20 +345,35 @@ async fn s15_timeout_after_message_to() {
     let w = world().await;
     let c = fake_server(&w, "slow_server", "dave").await;
     let start = Instant::now();
-    w.me.send_json(c, &json!({"message_to": {"to": "erin", "message": "anyone?"}}));
+    w.me.send_json(
+        c,
+        &json!({"message_to": {"to": "erin", "message": "anyone?"}}),
+    );
     recv_json_where(&w.me, |v| v.get("message_to").is_some()).await;
     assert_eq!(w.event("dave").await, "no_response");
-    let exit = w
-        .me
-        .recv_match(Some(WAIT), |m| (m.kind == MessageKind::Exit && m.sender == c).then(|| m.clone()))
+    let exit =
+        w.me.recv_match(Some(WAIT), |m| {
+            (m.kind == MessageKind::Exit && m.sender == c).then(|| m.clone())
+        })
         .await
         .expect("alive")
         .expect("EXIT");
     assert_eq!(exit.reason(), Some(ExitReason::custom("timeout")));
     assert!(start.elapsed() >= Duration::from_secs(5));
-    let dropped = w.node.stats().dropped_dead.load(std::sync::atomic::Ordering::Relaxed);
+    let dropped = w
+        .node
+        .stats()
+        .dropped_dead
+        .load(std::sync::atomic::Ordering::Relaxed);
     w.me.send_json(c, &json!({"messenger": "sent"}));
-    assert_eq!(w.node.stats().dropped_dead.load(std::sync::atomic::Ordering::Relaxed), dropped + 1, "the late reply is dropped");
+    assert_eq!(
+        w.node
+            .stats()
+            .dropped_dead
+            .load(std::sync::atomic::Ordering::Relaxed),
+        dropped + 1,
+        "the late reply is dropped"
+    );
 }
 
 /// Scenario 16: the client is dead before the server links it: the server gets
@@ -246,12 +384,27 @@ async fn s16_client_dies_before_the_link() {
     let p = Probe::spawn(&w.me, false, true);
     p.start(&w.me, json!({"exit": "normal"}));
     assert_eq!(w.down(p.pid).await, ExitReason::Normal);
-    w.me.send_json(w.server, &json!({"logon": {"from": n(p.pid), "name": "zombie"}}));
-    let logon = recv_json_where(&w.me, |v| v["server"] == "messenger" && v["event"].get("logon").is_some()).await;
+    w.me.send_json(
+        w.server,
+        &json!({"logon": {"from": n(p.pid), "name": "zombie"}}),
+    );
+    let logon = recv_json_where(&w.me, |v| {
+        v["server"] == "messenger" && v["event"].get("logon").is_some()
+    })
+    .await;
     assert_eq!(logon["event"]["logon"]["result"], "logged_on");
-    let exit = recv_json_where(&w.me, |v| v["server"] == "messenger" && v["event"].get("exit").is_some()).await;
-    assert_eq!(exit["event"]["exit"], json!({"pid": n(p.pid), "reason": "noproc"}));
-    assert!(w.users().await.is_empty(), "the final state is: not logged on");
+    let exit = recv_json_where(&w.me, |v| {
+        v["server"] == "messenger" && v["event"].get("exit").is_some()
+    })
+    .await;
+    assert_eq!(
+        exit["event"]["exit"],
+        json!({"pid": n(p.pid), "reason": "noproc"})
+    );
+    assert!(
+        w.users().await.is_empty(),
+        "the final state is: not logged on"
+    );
 }
 
 /// Scenario 17: while the client waits in `await_result`, a `message_from` and a `logoff`
@@ -260,21 +413,38 @@ async fn s16_client_dies_before_the_link() {
 async fn s17_selective_receive_keeps_other_messages() {
     let w = world().await;
     let c = fake_server(&w, "fake_server", "frank").await;
-    w.me.send_json(c, &json!({"message_to": {"to": "gina", "message": "hello"}}));
+    w.me.send_json(
+        c,
+        &json!({"message_to": {"to": "gina", "message": "hello"}}),
+    );
     recv_json_where(&w.me, |v| v.get("message_to").is_some()).await;
-    w.me.send_json(c, &json!({"message_from": {"name": "gina", "message": "early"}}));
+    w.me.send_json(
+        c,
+        &json!({"message_from": {"name": "gina", "message": "early"}}),
+    );
     w.me.send_json(c, &json!("logoff"));
-    eventually("both are queued", || w.node.process(c).is_some_and(|p| p.mailbox.len() == 2)).await;
+    eventually("both are queued", || {
+        w.node.process(c).is_some_and(|p| p.mailbox.len() == 2)
+    })
+    .await;
     w.me.send_json(c, &json!({"messenger": "sent"}));
     assert_eq!(w.event("frank").await, "sent");
-    assert_eq!(w.event("frank").await, json!({"message_from": {"name": "gina", "message": "early"}}));
-    let exit = w
-        .me
-        .recv_match(Some(WAIT), |m| (m.kind == MessageKind::Exit && m.sender == c).then(|| m.clone()))
+    assert_eq!(
+        w.event("frank").await,
+        json!({"message_from": {"name": "gina", "message": "early"}})
+    );
+    let exit =
+        w.me.recv_match(Some(WAIT), |m| {
+            (m.kind == MessageKind::Exit && m.sender == c).then(|| m.clone())
+        })
         .await
         .expect("alive")
         .expect("EXIT");
-    assert_eq!(exit.reason(), Some(ExitReason::Normal), "then logoff ends it normally");
+    assert_eq!(
+        exit.reason(),
+        Some(ExitReason::Normal),
+        "then logoff ends it normally"
+    );
 }
 
 /// Scenario 18: an unknown message stays in the server's mailbox; the server keeps serving.
@@ -286,7 +456,11 @@ async fn s18_unknown_message_to_the_server_stays_queued() {
     }
     assert!(w.users().await.is_empty(), "the server still answers");
     let server = w.node.process(w.server).expect("server alive");
-    assert_eq!(server.mailbox.len(), 3, "the unknown messages stay queued (App B §5.8 calls this a bug)");
+    assert_eq!(
+        server.mailbox.len(),
+        3,
+        "the unknown messages stay queued (App B §5.8 calls this a bug)"
+    );
     let alice = w.client("alice", "a");
     assert_eq!(w.event("alice").await, "logged_on");
     assert_eq!(w.users().await, vec![(n(alice), "alice".to_string())]);

@@ -20,7 +20,9 @@ impl std::str::FromStr for MailboxOverflow {
         match s {
             "exit" => Ok(MailboxOverflow::Exit),
             "drop" => Ok(MailboxOverflow::Drop),
-            other => Err(format!("unknown mailbox overflow action `{other}` (expected exit or drop)")),
+            other => Err(format!(
+                "unknown mailbox overflow action `{other}` (expected exit or drop)"
+            )),
         }
     }
 }

@@ -83,10 +83,10 @@ impl ExitLog {
     const CAPACITY: usize = 10_000;
 
     pub fn push(&mut self, r: ExitRecord) {
-        if self.order.len() == Self::CAPACITY {
-            if let Some(old) = self.order.pop_front() {
-                self.records.remove(&old);
-            }
+        if self.order.len() == Self::CAPACITY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.records.remove(&old);
         }
         self.order.push_back(r.pid);
         self.records.insert(r.pid, r);

@@ -177,6 +177,9 @@ mod tests {
     fn custom_text_displays_as_itself() {
         assert_eq!(ExitReason::custom("timeout").to_string(), "timeout");
         assert_eq!(ExitReason::Custom(vec![0xff]).to_string(), "custom: 0xff");
-        assert_eq!(ExitReason::Limit("mailbox".into()).to_string(), "limit: mailbox");
+        assert_eq!(
+            ExitReason::Limit("mailbox".into()).to_string(),
+            "limit: mailbox"
+        );
     }
 }

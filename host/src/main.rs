@@ -133,7 +133,12 @@ fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String>
     let (dir, file) = if path.is_dir() {
         (path.to_path_buf(), None)
     } else if path.is_file() {
-        (path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")), Some(path))
+        (
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            Some(path),
+        )
     } else {
         bail!("{} does not exist", path.display());
     };
@@ -153,7 +158,11 @@ fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String>
         (None, None) => bail!(
             "{} is a folder: name the entry module with --entry (modules here: {})",
             dir.display(),
-            loaded.iter().map(|m| m.name.to_string()).collect::<Vec<_>>().join(", ")
+            loaded
+                .iter()
+                .map(|m| m.name.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     if node.modules().iter().all(|m| *m.name != *entry) {
@@ -163,7 +172,11 @@ fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String>
         "hatchery: loaded {} modules from {}: {}",
         node.modules().len(),
         dir.display(),
-        node.modules().iter().map(|m| m.name.to_string()).collect::<Vec<_>>().join(", ")
+        node.modules()
+            .iter()
+            .map(|m| m.name.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(entry)
 }
@@ -174,7 +187,8 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let entry = load(&node, &args.path, args.entry.as_deref())?;
     let entry_args = match &args.args_json {
         Some(json) => {
-            serde_json::from_str::<serde_json::Value>(json).context("--args-json is not valid JSON")?;
+            serde_json::from_str::<serde_json::Value>(json)
+                .context("--args-json is not valid JSON")?;
             json.clone().into_bytes()
         }
         None if args.args.is_empty() => Vec::new(),
@@ -230,17 +244,28 @@ fn drain(
 fn print_event(e: &NodeEvent, entry: Pid, entry_reason: &mut Option<ExitReason>, quiet: bool) {
     match e {
         NodeEvent::Output { pid, module, line } => println!("{pid} {module} | {}", line.text),
-        NodeEvent::Exited { pid, module, name, reason } => {
+        NodeEvent::Exited {
+            pid,
+            module,
+            name,
+            reason,
+        } => {
             if *pid == entry {
                 *entry_reason = Some(reason.clone());
             }
             if quiet && reason.is_normal() {
                 return;
             }
-            let name = name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let name = name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
             let text = reason.to_string();
             let mut lines = text.lines();
-            eprintln!("exit {pid} {module}{name}: {}", lines.next().unwrap_or_default());
+            eprintln!(
+                "exit {pid} {module}{name}: {}",
+                lines.next().unwrap_or_default()
+            );
             for l in lines {
                 eprintln!("    {l}");
             }

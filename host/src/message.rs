@@ -30,19 +30,31 @@ pub struct Message {
 impl Message {
     /// A user message.
     pub fn user(sender: Pid, data: impl Into<Box<[u8]>>) -> Self {
-        Message { kind: MessageKind::User, sender, data: data.into() }
+        Message {
+            kind: MessageKind::User,
+            sender,
+            data: data.into(),
+        }
     }
 
     /// An `EXIT` message for a process that traps exits.
     pub fn exit(from: Pid, reason: &ExitReason) -> Self {
-        Message { kind: MessageKind::Exit, sender: from, data: reason.encode().into() }
+        Message {
+            kind: MessageKind::Exit,
+            sender: from,
+            data: reason.encode().into(),
+        }
     }
 
     /// A `DOWN` message: the monitor reference, then the reason.
     pub fn down(monitor: u64, pid: Pid, reason: &ExitReason) -> Self {
         let mut data = monitor.to_le_bytes().to_vec();
         reason.encode_into(&mut data);
-        Message { kind: MessageKind::Down, sender: pid, data: data.into() }
+        Message {
+            kind: MessageKind::Down,
+            sender: pid,
+            data: data.into(),
+        }
     }
 
     /// The exit reason carried by an `Exit` or `Down` message.

@@ -54,8 +54,22 @@ impl NativeProcess {
     /// # Errors
     ///
     /// At the process cap.
-    pub fn spawn(&self, module: &str, args: Vec<u8>, link: bool, monitor: bool) -> Result<Spawned, SpawnError> {
-        self.node.spawn(module, args, SpawnOpts { parent: Some(self.pid()), link, monitor })
+    pub fn spawn(
+        &self,
+        module: &str,
+        args: Vec<u8>,
+        link: bool,
+        monitor: bool,
+    ) -> Result<Spawned, SpawnError> {
+        self.node.spawn(
+            module,
+            args,
+            SpawnOpts {
+                parent: Some(self.pid()),
+                link,
+                monitor,
+            },
+        )
     }
 
     /// Spawns a child with JSON arguments.
@@ -63,8 +77,19 @@ impl NativeProcess {
     /// # Errors
     ///
     /// At the process cap.
-    pub fn spawn_json(&self, module: &str, args: &serde_json::Value, link: bool, monitor: bool) -> Result<Spawned, SpawnError> {
-        self.spawn(module, serde_json::to_vec(args).unwrap_or_default(), link, monitor)
+    pub fn spawn_json(
+        &self,
+        module: &str,
+        args: &serde_json::Value,
+        link: bool,
+        monitor: bool,
+    ) -> Result<Spawned, SpawnError> {
+        self.spawn(
+            module,
+            serde_json::to_vec(args).unwrap_or_default(),
+            link,
+            monitor,
+        )
     }
 
     /// Sets trap_exit; returns the previous value.
@@ -142,7 +167,9 @@ impl NativeProcess {
         timeout: Option<Duration>,
     ) -> Result<Option<(Pid, T)>, Exited> {
         self.recv_match(timeout, |m| match m.kind {
-            crate::message::MessageKind::User => serde_json::from_slice(&m.data).ok().map(|v| (m.sender, v)),
+            crate::message::MessageKind::User => {
+                serde_json::from_slice(&m.data).ok().map(|v| (m.sender, v))
+            }
             _ => None,
         })
         .await

@@ -182,7 +182,11 @@ impl Node {
     }
 
     /// Reserves a slot under the process cap and creates the process record.
-    fn create(&self, module: Arc<str>, opts: SpawnOpts) -> Result<(Arc<Process>, Option<u64>), SpawnError> {
+    fn create(
+        &self,
+        module: Arc<str>,
+        opts: SpawnOpts,
+    ) -> Result<(Arc<Process>, Option<u64>), SpawnError> {
         let max = self.inner.config.max_processes;
         if self.inner.live.fetch_add(1, Ordering::AcqRel) >= max as usize {
             self.inner.live.fetch_sub(1, Ordering::AcqRel);
@@ -213,7 +217,11 @@ impl Node {
             }
         }
         self.inner.stats.spawned.fetch_add(1, Ordering::Relaxed);
-        self.emit(|| NodeEvent::Spawned { pid, module, parent: opts.parent });
+        self.emit(|| NodeEvent::Spawned {
+            pid,
+            module,
+            parent: opts.parent,
+        });
         Ok((child, monitor))
     }
 
@@ -223,7 +231,12 @@ impl Node {
     ///
     /// [`SpawnError::Limit`] at the process cap. An unknown module is not an error: the
     /// child exits at once with reason `undef`.
-    pub fn spawn(&self, module: &str, args: Vec<u8>, opts: SpawnOpts) -> Result<Spawned, SpawnError> {
+    pub fn spawn(
+        &self,
+        module: &str,
+        args: Vec<u8>,
+        opts: SpawnOpts,
+    ) -> Result<Spawned, SpawnError> {
         let loaded = self.inner.runtime.module(module);
         let name: Arc<str> = match &loaded {
             Some(m) => m.name.clone(),
@@ -270,7 +283,12 @@ impl Node {
     /// # Errors
     ///
     /// When no process has the name.
-    pub fn send_named(&self, from: Pid, name: &str, data: impl Into<Box<[u8]>>) -> Result<(), crate::registry::NotRegistered> {
+    pub fn send_named(
+        &self,
+        from: Pid,
+        name: &str,
+        data: impl Into<Box<[u8]>>,
+    ) -> Result<(), crate::registry::NotRegistered> {
         let pid = self.whereis(name).ok_or(crate::registry::NotRegistered)?;
         self.send(from, pid, data);
         Ok(())
@@ -285,7 +303,10 @@ impl Node {
             return;
         };
         let cfg = &self.inner.config;
-        match target.mailbox.push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes) {
+        match target
+            .mailbox
+            .push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes)
+        {
             Ok(()) => target.count_received(),
             Err(Rejected::Closed) => {
                 stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
@@ -317,12 +338,30 @@ impl Node {
 
     pub(crate) fn record_exit(&self, record: ExitRecord) {
         let pid = record.pid;
-        let (module, name, reason) = (record.module.clone(), record.name.clone(), record.reason.clone());
+        let (module, name, reason) = (
+            record.module.clone(),
+            record.name.clone(),
+            record.reason.clone(),
+        );
         self.inner.exits.lock().push(record);
-        self.emit(|| NodeEvent::Exited { pid, module, name, reason });
+        self.emit(|| NodeEvent::Exited {
+            pid,
+            module,
+            name,
+            reason,
+        });
     }
 
-    pub(crate) fn emit_output(&self, pid: Pid, module: &Arc<str>, line: crate::process::OutputLine) {
-        self.emit(|| NodeEvent::Output { pid, module: module.clone(), line });
+    pub(crate) fn emit_output(
+        &self,
+        pid: Pid,
+        module: &Arc<str>,
+        line: crate::process::OutputLine,
+    ) {
+        self.emit(|| NodeEvent::Output {
+            pid,
+            module: module.clone(),
+            line,
+        });
     }
 }

@@ -41,7 +41,10 @@ impl FromStr for Pid {
     /// Accepts `42`, `<0.42>` and `0.42`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let t = t.strip_prefix('<').and_then(|t| t.strip_suffix('>')).unwrap_or(t);
+        let t = t
+            .strip_prefix('<')
+            .and_then(|t| t.strip_suffix('>'))
+            .unwrap_or(t);
         let t = t.strip_prefix("0.").unwrap_or(t);
         match t.parse::<u64>() {
             Ok(n) if n > 0 => Ok(Pid(n)),

@@ -129,7 +129,10 @@ impl Process {
             parent,
             started: Instant::now(),
             mailbox: Mailbox::default(),
-            signals: Mutex::new(SignalState { alive: true, ..SignalState::default() }),
+            signals: Mutex::new(SignalState {
+                alive: true,
+                ..SignalState::default()
+            }),
             stop: Notify::new(),
             counters: ProcessCounters::default(),
             output: Mutex::new(OutputTail::default()),

@@ -90,7 +90,13 @@ impl Node {
     ///
     /// [`NotRegistered`] when nobody has it.
     pub fn unregister(&self, name: &str) -> Result<(), NotRegistered> {
-        let pid = self.inner.registry.names.write().remove(name).ok_or(NotRegistered)?;
+        let pid = self
+            .inner
+            .registry
+            .names
+            .write()
+            .remove(name)
+            .ok_or(NotRegistered)?;
         if let Some(p) = self.process(pid) {
             let mut s = p.signals.lock();
             if s.name.as_deref() == Some(name) {
@@ -107,8 +113,14 @@ impl Node {
 
     /// All registered names, sorted.
     pub fn registered(&self) -> Vec<(String, Pid)> {
-        let mut v: Vec<(String, Pid)> =
-            self.inner.registry.names.read().iter().map(|(n, p)| (n.to_string(), *p)).collect();
+        let mut v: Vec<(String, Pid)> = self
+            .inner
+            .registry
+            .names
+            .read()
+            .iter()
+            .map(|(n, p)| (n.to_string(), *p))
+            .collect();
         v.sort();
         v
     }

@@ -35,17 +35,28 @@ impl Runtime {
     pub fn new(cfg: &NodeConfig) -> anyhow::Result<Self> {
         let engine = Engine::new(&engine_config(cfg)).map_err(|e| {
             let hint = crate::sys::map_count_hint(&e);
-            anyhow::anyhow!("creating the Wasm engine for {} processes: {e:#}{hint}", cfg.max_processes)
+            anyhow::anyhow!(
+                "creating the Wasm engine for {} processes: {e:#}{hint}",
+                cfg.max_processes
+            )
         })?;
         let mut linker = Linker::new(&engine);
-        wasm_ctx(crate::abi::register(&mut linker), "registering the hatchery_v1 ABI")?;
+        wasm_ctx(
+            crate::abi::register(&mut linker),
+            "registering the hatchery_v1 ABI",
+        )?;
         wasm_ctx(
             wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut ProcessState| s.wasi()),
             "registering WASI preview 1",
         )?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), cfg.preempt_interval, ticker_stop.clone())?;
-        Ok(Runtime { engine, linker, modules: RwLock::new(HashMap::new()), ticker_stop })
+        Ok(Runtime {
+            engine,
+            linker,
+            modules: RwLock::new(HashMap::new()),
+            ticker_stop,
+        })
     }
 
     pub fn module(&self, name: &str) -> Option<Arc<LoadedModule>> {
@@ -71,7 +82,10 @@ impl Runtime {
         };
         // Each compile is itself parallel inside wasmtime; a few files at a time is enough.
         let results: Vec<Result<Arc<LoadedModule>, LoadError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = files.iter().map(|f| s.spawn(move || self.load_file(f))).collect();
+            let handles: Vec<_> = files
+                .iter()
+                .map(|f| s.spawn(move || self.load_file(f)))
+                .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|_| Err(LoadError::Panicked)))
@@ -127,12 +141,25 @@ fn engine_config(cfg: &NodeConfig) -> Config {
         .max_tables_per_module(1)
         .table_elements(cfg.max_table_elements)
         .max_core_instance_size(256 << 10)
-        .max_unused_warm_slots(1024);
+        .max_unused_warm_slots(1024)
+        // Returning a slot with madvise costs a TLB shootdown (an IPI to every core the
+        // node's threads ran on); on small VMs that dominated spawn+exit. Reset the pages
+        // a process touched in place instead (PAGEMAP_SCAN finds them), and batch the
+        // decommits that remain.
+        .pagemap_scan(wasmtime::Enabled::Auto)
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(64 << 10)
+        .async_stack_keep_resident(64 << 10)
+        .decommit_batch_size(64);
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     c
 }
 
-fn spawn_epoch_ticker(engine: Engine, every: Duration, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+fn spawn_epoch_ticker(
+    engine: Engine,
+    every: Duration,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("hatchery-epoch".into())
         .spawn(move || {

@@ -9,7 +9,11 @@ pub const RECOMMENDED_MAX_MAP_COUNT: u64 = 16_777_216;
 
 /// Linux's `vm.max_map_count`, if readable.
 pub fn max_map_count() -> Option<u64> {
-    std::fs::read_to_string("/proc/sys/vm/max_map_count").ok()?.trim().parse().ok()
+    std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The most processes the current `vm.max_map_count` allows (None: no limit known).
@@ -36,7 +40,9 @@ pub fn map_count_warning(max_processes: u32) -> Option<String> {
 pub(crate) fn map_count_hint(e: &wasmtime::Error) -> String {
     let text = format!("{e:#}");
     if text.contains("Cannot allocate memory") || text.contains("os error 12") {
-        let limit = max_map_count().map(|l| l.to_string()).unwrap_or_else(|| "unknown".into());
+        let limit = max_map_count()
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "unknown".into());
         format!(
             " (vm.max_map_count is {limit}; if it is low, raise it as root: sysctl -w vm.max_map_count={RECOMMENDED_MAX_MAP_COUNT})"
         )

@@ -22,7 +22,10 @@ pub fn root() -> PathBuf {
 
 /// A small config for tests.
 pub fn config() -> NodeConfig {
-    NodeConfig { max_processes: 2_000, ..NodeConfig::default() }
+    NodeConfig {
+        max_processes: 2_000,
+        ..NodeConfig::default()
+    }
 }
 
 /// A node with the named modules from `modules/` loaded.
@@ -35,7 +38,8 @@ pub fn node_with_config(config: NodeConfig, modules: &[&str]) -> Node {
     let node = Node::new(config).expect("node starts");
     for m in modules {
         let path = module_path(m);
-        node.load_module_file(&path).unwrap_or_else(|e| panic!("loading {m}: {e}"));
+        node.load_module_file(&path)
+            .unwrap_or_else(|e| panic!("loading {m}: {e}"));
     }
     node
 }
@@ -46,11 +50,17 @@ pub fn module_path(name: &str) -> PathBuf {
     if wasm.exists() {
         return wasm;
     }
-    let wat = root().join("modules").join(name).join(format!("{}.wat", name.trim_end_matches("_wat")));
+    let wat = root()
+        .join("modules")
+        .join(name)
+        .join(format!("{}.wat", name.trim_end_matches("_wat")));
     if wat.exists() {
         return wat;
     }
-    panic!("no module {name} in {} or modules/{name}/", modules_dir().display())
+    panic!(
+        "no module {name} in {} or modules/{name}/",
+        modules_dir().display()
+    )
 }
 
 /// Polls `cond` until it holds or `WAIT` passes.
@@ -97,14 +107,18 @@ impl Probe {
     /// Spawns a probe reporting to `me`, optionally linked and/or monitored.
     pub fn spawn(me: &NativeProcess, link: bool, monitor: bool) -> Probe {
         let args = json!({ "report_to": me.pid().as_u64() });
-        let s = me.spawn_json("probe", &args, link, monitor).expect("spawn probe");
+        let s = me
+            .spawn_json("probe", &args, link, monitor)
+            .expect("spawn probe");
         Probe { pid: s.pid }
     }
 
     /// Spawns a probe that runs `steps` first.
     pub fn spawn_with_steps(me: &NativeProcess, steps: Value) -> Probe {
         let args = json!({ "report_to": me.pid().as_u64(), "steps": steps });
-        let s = me.spawn_json("probe", &args, false, false).expect("spawn probe");
+        let s = me
+            .spawn_json("probe", &args, false, false)
+            .expect("spawn probe");
         Probe { pid: s.pid }
     }
 
@@ -116,7 +130,10 @@ impl Probe {
     /// Waits for the next result this probe reports.
     pub async fn result(&self, me: &NativeProcess) -> Value {
         let pid = self.pid.as_u64();
-        let v = recv_json_where(me, |v| v["probe"] == json!(pid) && v.get("result").is_some()).await;
+        let v = recv_json_where(me, |v| {
+            v["probe"] == json!(pid) && v.get("result").is_some()
+        })
+        .await;
         v["result"].clone()
     }
 
@@ -126,7 +143,6 @@ impl Probe {
         self.result(me).await
     }
 }
-
 
 /// A fresh, empty folder for one test.
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -141,9 +157,16 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 /// The `hatchery` binary built beside the test executables.
 pub fn hatchery_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>/deps/..");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>/deps/..");
     let bin = dir.join("hatchery");
-    assert!(bin.exists(), "{} is missing: build the workspace (cargo build --workspace)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: build the workspace (cargo build --workspace)",
+        bin.display()
+    );
     bin
 }
 

@@ -2,7 +2,7 @@
 
 use wasmtime::{Caller, Linker};
 
-use super::{err, memory, MODULE};
+use super::{MODULE, err, memory};
 use crate::exit::{ExitReason, kind};
 use crate::pid::Pid;
 use crate::runtime::state::{GuestExit, ProcessState};
@@ -19,23 +19,35 @@ fn stop_if_asked(caller: &Caller<'_, ProcessState>) -> wasmtime::Result<()> {
 }
 
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
-    linker.func_wrap(MODULE, "link", |caller: Caller<'_, ProcessState>, pid: i64| -> wasmtime::Result<i32> {
-        let state = caller.data();
-        let code = match state.node.link(&state.proc, Pid(pid as u64)) {
-            Ok(()) => 0,
-            Err(_) => err::NOPROC,
-        };
-        stop_if_asked(&caller)?;
-        Ok(code)
-    })?;
-    linker.func_wrap(MODULE, "unlink", |caller: Caller<'_, ProcessState>, pid: i64| -> i32 {
-        let state = caller.data();
-        state.node.unlink(&state.proc, Pid(pid as u64));
-        0
-    })?;
-    linker.func_wrap(MODULE, "trap_exit", |caller: Caller<'_, ProcessState>, flag: i32| -> i32 {
-        i32::from(caller.data().proc.set_trap_exit(flag != 0))
-    })?;
+    linker.func_wrap(
+        MODULE,
+        "link",
+        |caller: Caller<'_, ProcessState>, pid: i64| -> wasmtime::Result<i32> {
+            let state = caller.data();
+            let code = match state.node.link(&state.proc, Pid(pid as u64)) {
+                Ok(()) => 0,
+                Err(_) => err::NOPROC,
+            };
+            stop_if_asked(&caller)?;
+            Ok(code)
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "unlink",
+        |caller: Caller<'_, ProcessState>, pid: i64| -> i32 {
+            let state = caller.data();
+            state.node.unlink(&state.proc, Pid(pid as u64));
+            0
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "trap_exit",
+        |caller: Caller<'_, ProcessState>, flag: i32| -> i32 {
+            i32::from(caller.data().proc.set_trap_exit(flag != 0))
+        },
+    )?;
     linker.func_wrap(
         MODULE,
         "exit",
@@ -55,31 +67,55 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "exit_signal",
-        |mut caller: Caller<'_, ProcessState>, pid: i64, kind: i32, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, ProcessState>,
+         pid: i64,
+         kind: i32,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
             let detail = memory::read(&mut caller, "exit_signal", ptr, len)?;
             let Some(reason) = ExitReason::from_parts(kind, &detail) else {
                 return Ok(err::BAD_ARG);
             };
             let kill = kind == i32::from(kind::KILLED);
             let state = caller.data();
-            let code = match state.node.exit_signal(state.proc.pid(), Pid(pid as u64), &reason, kill) {
-                Ok(()) => 0,
-                Err(_) => err::NOPROC,
-            };
+            let code =
+                match state
+                    .node
+                    .exit_signal(state.proc.pid(), Pid(pid as u64), &reason, kill)
+                {
+                    Ok(()) => 0,
+                    Err(_) => err::NOPROC,
+                };
             stop_if_asked(&caller)?;
             Ok(code)
         },
     )?;
-    linker.func_wrap(MODULE, "monitor", |caller: Caller<'_, ProcessState>, pid: i64| -> i64 {
-        let state = caller.data();
-        state.node.monitor(&state.proc, Pid(pid as u64)) as i64
-    })?;
-    linker.func_wrap(MODULE, "demonitor", |caller: Caller<'_, ProcessState>, r: i64, flags: i32| -> i32 {
-        if flags & !DEMONITOR_FLUSH != 0 {
-            return err::BAD_ARG;
-        }
-        let state = caller.data();
-        if state.node.demonitor(&state.proc, r as u64, flags & DEMONITOR_FLUSH != 0) { 0 } else { err::NOT_FOUND }
-    })?;
+    linker.func_wrap(
+        MODULE,
+        "monitor",
+        |caller: Caller<'_, ProcessState>, pid: i64| -> i64 {
+            let state = caller.data();
+            state.node.monitor(&state.proc, Pid(pid as u64)) as i64
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "demonitor",
+        |caller: Caller<'_, ProcessState>, r: i64, flags: i32| -> i32 {
+            if flags & !DEMONITOR_FLUSH != 0 {
+                return err::BAD_ARG;
+            }
+            let state = caller.data();
+            if state
+                .node
+                .demonitor(&state.proc, r as u64, flags & DEMONITOR_FLUSH != 0)
+            {
+                0
+            } else {
+                err::NOT_FOUND
+            }
+        },
+    )?;
     Ok(())
 }

@@ -11,7 +11,9 @@ fn memory(caller: &mut Caller<'_, ProcessState>, func: &str) -> wasmtime::Result
     }
     match caller.get_export("memory") {
         Some(Extern::Memory(m)) => Ok(m),
-        _ => Err(wasmtime::Error::msg(format!("hatchery_v1.{func}: the guest exports no memory"))),
+        _ => Err(wasmtime::Error::msg(format!(
+            "hatchery_v1.{func}: the guest exports no memory"
+        ))),
     }
 }
 
@@ -40,12 +42,22 @@ pub(super) fn with_bytes<R>(
 }
 
 /// A copy of the guest bytes at `ptr..ptr+len`.
-pub(super) fn read(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, len: i32) -> wasmtime::Result<Vec<u8>> {
+pub(super) fn read(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<Vec<u8>> {
     with_bytes(caller, func, ptr, len, |b, _| b.to_vec())
 }
 
 /// Writes `bytes` at `ptr`.
-pub(super) fn write(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, bytes: &[u8]) -> wasmtime::Result<()> {
+pub(super) fn write(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    bytes: &[u8],
+) -> wasmtime::Result<()> {
     let mem = memory(caller, func)?;
     let data = mem.data_mut(caller);
     let r = range(func, ptr, bytes.len() as i32, data.len())?;
@@ -65,17 +77,30 @@ pub(super) fn with_memory_mut<R>(
 }
 
 /// Checks that `ptr..ptr+len` lies in a memory of `size` bytes.
-pub(super) fn checked_range(func: &str, ptr: i32, len: usize, size: usize) -> wasmtime::Result<std::ops::Range<usize>> {
-    let len = i32::try_from(len).map_err(|_| wasmtime::Error::msg(format!("hatchery_v1.{func}: length too large")))?;
+pub(super) fn checked_range(
+    func: &str,
+    ptr: i32,
+    len: usize,
+    size: usize,
+) -> wasmtime::Result<std::ops::Range<usize>> {
+    let len = i32::try_from(len)
+        .map_err(|_| wasmtime::Error::msg(format!("hatchery_v1.{func}: length too large")))?;
     range(func, ptr, len, size)
 }
 
 /// A UTF-8 name from the guest, or `None` when it is not a valid name (ABI `ERR_BAD_NAME`).
-pub(super) fn read_name(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, len: i32) -> wasmtime::Result<Option<String>> {
+pub(super) fn read_name(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<Option<String>> {
     if len as u32 as usize > crate::registry::MAX_NAME_BYTES {
         // Still check the range: a bad pointer is a fault whatever its length.
         with_bytes(caller, func, ptr, len, |_, _| ())?;
         return Ok(None);
     }
-    with_bytes(caller, func, ptr, len, |b, _| crate::registry::valid_name(b).map(str::to_owned))
+    with_bytes(caller, func, ptr, len, |b, _| {
+        crate::registry::valid_name(b).map(str::to_owned)
+    })
 }

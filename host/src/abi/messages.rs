@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use wasmtime::{Caller, Linker};
 
-use super::{err, memory, MODULE};
+use super::{MODULE, err, memory};
 use crate::pid::Pid;
 use crate::runtime::state::ProcessState;
 
@@ -16,7 +16,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "send",
-        |mut caller: Caller<'_, ProcessState>, pid: i64, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, ProcessState>,
+         pid: i64,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
             if len as u32 as usize > caller.data().node.config().max_message_bytes {
                 return Ok(err::TOO_BIG);
             }
@@ -30,28 +34,39 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "send_named",
-        |mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i32, ptr: i32, len: i32| -> wasmtime::Result<i32> {
-            let Some(name) = memory::read_name(&mut caller, "send_named", name_ptr, name_len)? else {
+        |mut caller: Caller<'_, ProcessState>,
+         name_ptr: i32,
+         name_len: i32,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
+            let Some(name) = memory::read_name(&mut caller, "send_named", name_ptr, name_len)?
+            else {
                 return Ok(err::BAD_NAME);
             };
             if len as u32 as usize > caller.data().node.config().max_message_bytes {
                 return Ok(err::TOO_BIG);
             }
-            memory::with_bytes(&mut caller, "send_named", ptr, len, |bytes, state| {
-                match state.node.send_named(state.proc.pid(), &name, bytes) {
+            memory::with_bytes(
+                &mut caller,
+                "send_named",
+                ptr,
+                len,
+                |bytes, state| match state.node.send_named(state.proc.pid(), &name, bytes) {
                     Ok(()) => {
                         state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
                         0
                     }
                     Err(_) => err::NOT_REGISTERED,
-                }
-            })
+                },
+            )
         },
     )?;
     linker.func_wrap_async(
         MODULE,
         "recv",
-        |mut caller: Caller<'_, ProcessState>, (index, timeout_ms, buf, cap, info): (i32, i64, i32, i32, i32)| {
+        |mut caller: Caller<'_, ProcessState>,
+         (index, timeout_ms, buf, cap, info): (i32, i64, i32, i32, i32)| {
             Box::new(async move {
                 let Ok(index) = usize::try_from(index) else {
                     return Ok(err::BAD_ARG);
@@ -69,7 +84,8 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 }
                 memory::with_memory_mut(&mut caller, "recv", |mem, _| {
                     let copied = proc.mailbox.peek(index, |m| -> wasmtime::Result<i32> {
-                        let info_range = memory::checked_range("recv", info, INFO_BYTES, mem.len())?;
+                        let info_range =
+                            memory::checked_range("recv", info, INFO_BYTES, mem.len())?;
                         let mut block = [0u8; INFO_BYTES];
                         block[..4].copy_from_slice(&(m.kind as u32).to_le_bytes());
                         block[8..].copy_from_slice(&m.sender.as_u64().to_le_bytes());
@@ -84,14 +100,25 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             })
         },
     )?;
-    linker.func_wrap(MODULE, "take", |caller: Caller<'_, ProcessState>, index: i32| -> i32 {
-        match usize::try_from(index).ok().and_then(|i| caller.data().proc.mailbox.take(i)) {
-            Some(_) => 0,
-            None => err::NO_MESSAGE,
-        }
-    })?;
-    linker.func_wrap(MODULE, "mailbox_len", |caller: Caller<'_, ProcessState>| -> i32 {
-        i32::try_from(caller.data().proc.mailbox.len()).unwrap_or(i32::MAX)
-    })?;
+    linker.func_wrap(
+        MODULE,
+        "take",
+        |caller: Caller<'_, ProcessState>, index: i32| -> i32 {
+            match usize::try_from(index)
+                .ok()
+                .and_then(|i| caller.data().proc.mailbox.take(i))
+            {
+                Some(_) => 0,
+                None => err::NO_MESSAGE,
+            }
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "mailbox_len",
+        |caller: Caller<'_, ProcessState>| -> i32 {
+            i32::try_from(caller.data().proc.mailbox.len()).unwrap_or(i32::MAX)
+        },
+    )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use wasmtime::{Caller, Linker};
 
-use super::{err, memory, MODULE};
+use super::{MODULE, err, memory};
 use crate::pid::Pid;
 use crate::registry::RegisterError;
 use crate::runtime::state::ProcessState;
@@ -11,7 +11,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "register",
-        |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32, pid: i64| -> wasmtime::Result<i32> {
+        |mut caller: Caller<'_, ProcessState>,
+         ptr: i32,
+         len: i32,
+         pid: i64|
+         -> wasmtime::Result<i32> {
             let Some(name) = memory::read_name(&mut caller, "register", ptr, len)? else {
                 return Ok(err::BAD_NAME);
             };
@@ -44,7 +48,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             let Some(name) = memory::read_name(&mut caller, "whereis", ptr, len)? else {
                 return Ok(i64::from(err::BAD_NAME));
             };
-            Ok(caller.data().node.whereis(&name).map_or(0, |p| p.as_u64() as i64))
+            Ok(caller
+                .data()
+                .node
+                .whereis(&name)
+                .map_or(0, |p| p.as_u64() as i64))
         },
     )?;
     Ok(())

@@ -1,9 +1,8 @@
 //! Identity, arguments, references, the clock and spawning.
 
-
 use wasmtime::{Caller, Linker};
 
-use super::{err, memory, MODULE};
+use super::{MODULE, err, memory};
 use crate::node::{SpawnError, SpawnOpts};
 use crate::runtime::state::ProcessState;
 
@@ -14,21 +13,33 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| -> i64 {
         caller.data().proc.pid().as_u64() as i64
     })?;
-    linker.func_wrap(MODULE, "args_size", |caller: Caller<'_, ProcessState>| -> i32 {
-        caller.data().args.len() as i32
-    })?;
-    linker.func_wrap(MODULE, "args_read", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
-        memory::with_memory_mut(&mut caller, "args_read", |mem, state| {
-            let n = state.args.len().min(len as u32 as usize);
-            let r = memory::checked_range("args_read", ptr, n, mem.len())?;
-            mem[r].copy_from_slice(&state.args[..n]);
-            Ok(n as i32)
-        })
-    })?;
-    linker.func_wrap(MODULE, "make_ref", |caller: Caller<'_, ProcessState>| -> i64 {
-        caller.data().node.make_ref() as i64
-    })?;
-    linker.func_wrap(MODULE, "now_ms", |caller: Caller<'_, ProcessState>| -> i64 { caller.data().node.now_ms() })?;
+    linker.func_wrap(
+        MODULE,
+        "args_size",
+        |caller: Caller<'_, ProcessState>| -> i32 { caller.data().args.len() as i32 },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "args_read",
+        |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
+            memory::with_memory_mut(&mut caller, "args_read", |mem, state| {
+                let n = state.args.len().min(len as u32 as usize);
+                let r = memory::checked_range("args_read", ptr, n, mem.len())?;
+                mem[r].copy_from_slice(&state.args[..n]);
+                Ok(n as i32)
+            })
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "make_ref",
+        |caller: Caller<'_, ProcessState>| -> i64 { caller.data().node.make_ref() as i64 },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "now_ms",
+        |caller: Caller<'_, ProcessState>| -> i64 { caller.data().node.now_ms() },
+    )?;
     linker.func_wrap(
         MODULE,
         "spawn",
@@ -53,7 +64,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 memory::with_bytes(&mut caller, "spawn", ref_out, 8, |_, _| ())?;
             }
             let state = caller.data();
-            let opts = SpawnOpts { parent: Some(state.proc.pid()), link: flags & SPAWN_LINK != 0, monitor };
+            let opts = SpawnOpts {
+                parent: Some(state.proc.pid()),
+                link: flags & SPAWN_LINK != 0,
+                monitor,
+            };
             match state.node.spawn(&name, args, opts) {
                 Ok(spawned) => {
                     if let Some(r) = spawned.monitor {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use wasmtime::{Caller, Linker};
 
-use super::{err, memory, MODULE};
+use super::{MODULE, err, memory};
 use crate::pid::Pid;
 use crate::runtime::state::ProcessState;
 
@@ -12,7 +12,12 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "send_after",
-        |mut caller: Caller<'_, ProcessState>, pid: i64, delay_ms: i64, ptr: i32, len: i32| -> wasmtime::Result<i64> {
+        |mut caller: Caller<'_, ProcessState>,
+         pid: i64,
+         delay_ms: i64,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i64> {
             if delay_ms < 0 {
                 return Ok(i64::from(err::BAD_ARG));
             }
@@ -21,15 +26,24 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             }
             let data = memory::read(&mut caller, "send_after", ptr, len)?;
             let state = caller.data();
-            let r = state.node.send_after(state.proc.pid(), Pid(pid as u64), Duration::from_millis(delay_ms as u64), data);
+            let r = state.node.send_after(
+                state.proc.pid(),
+                Pid(pid as u64),
+                Duration::from_millis(delay_ms as u64),
+                data,
+            );
             Ok(r as i64)
         },
     )?;
-    linker.func_wrap(MODULE, "cancel_timer", |caller: Caller<'_, ProcessState>, r: i64| -> i64 {
-        match caller.data().node.cancel_timer(r as u64) {
-            Some(left) => i64::try_from(left.as_millis()).unwrap_or(i64::MAX),
-            None => i64::from(err::NOT_FOUND),
-        }
-    })?;
+    linker.func_wrap(
+        MODULE,
+        "cancel_timer",
+        |caller: Caller<'_, ProcessState>, r: i64| -> i64 {
+            match caller.data().node.cancel_timer(r as u64) {
+                Some(left) => i64::try_from(left.as_millis()).unwrap_or(i64::MAX),
+                None => i64::from(err::NOT_FOUND),
+            }
+        },
+    )?;
     Ok(())
 }

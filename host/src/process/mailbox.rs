@@ -35,7 +35,11 @@ pub struct Mailbox {
 impl Default for Mailbox {
     fn default() -> Self {
         Mailbox {
-            queue: Mutex::new(Queue { messages: VecDeque::new(), bytes: 0, closed: false }),
+            queue: Mutex::new(Queue {
+                messages: VecDeque::new(),
+                bytes: 0,
+                closed: false,
+            }),
             arrived: Notify::new(),
         }
     }
@@ -44,7 +48,12 @@ impl Default for Mailbox {
 impl Mailbox {
     /// Appends a message, enforcing the caps on user messages (exit and down messages are
     /// always accepted: they are bounded by the links and monitors that produce them).
-    pub fn push(&self, msg: Message, max_messages: usize, max_bytes: usize) -> Result<(), Rejected> {
+    pub fn push(
+        &self,
+        msg: Message,
+        max_messages: usize,
+        max_bytes: usize,
+    ) -> Result<(), Rejected> {
         {
             let mut q = self.queue.lock();
             if q.closed {
@@ -101,7 +110,13 @@ impl Mailbox {
 
     /// Copies of the first `limit` messages, oldest first.
     pub fn snapshot(&self, limit: usize) -> Vec<Message> {
-        self.queue.lock().messages.iter().take(limit).cloned().collect()
+        self.queue
+            .lock()
+            .messages
+            .iter()
+            .take(limit)
+            .cloned()
+            .collect()
     }
 
     /// Waits until a message exists at `index`, for at most `timeout` (`None`: forever).

@@ -22,7 +22,10 @@ use crate::process::{Process, SignalState};
 #[error("no such process")]
 pub struct NoProc;
 
-fn lock_pair<'a>(a: &'a Process, b: &'a Process) -> (MutexGuard<'a, SignalState>, MutexGuard<'a, SignalState>) {
+fn lock_pair<'a>(
+    a: &'a Process,
+    b: &'a Process,
+) -> (MutexGuard<'a, SignalState>, MutexGuard<'a, SignalState>) {
     if a.pid() < b.pid() {
         let ga = a.signals.lock();
         (ga, b.signals.lock())
@@ -99,14 +102,26 @@ impl Node {
     /// # Errors
     ///
     /// [`NoProc`] when `to` is not alive (the signal goes nowhere).
-    pub fn exit_signal(&self, from: Pid, to: Pid, reason: &ExitReason, kill: bool) -> Result<(), NoProc> {
+    pub fn exit_signal(
+        &self,
+        from: Pid,
+        to: Pid,
+        reason: &ExitReason,
+        kill: bool,
+    ) -> Result<(), NoProc> {
         let target = self.process(to).ok_or(NoProc)?;
         self.deliver_exit_signal(&target, from, reason, kill);
         Ok(())
     }
 
     /// Applies one exit signal to `target` (thesis digest items 30–34).
-    pub(crate) fn deliver_exit_signal(&self, target: &Arc<Process>, from: Pid, reason: &ExitReason, kill: bool) {
+    pub(crate) fn deliver_exit_signal(
+        &self,
+        target: &Arc<Process>,
+        from: Pid,
+        reason: &ExitReason,
+        kill: bool,
+    ) {
         if kill {
             target.request_stop(ExitReason::Killed);
             return;
@@ -142,7 +157,10 @@ impl Node {
             self.inner.registry.remove_if(name, pid);
         }
         let dropped = proc.mailbox.close();
-        self.inner.stats.dropped_dead.fetch_add(dropped as u64, Ordering::Relaxed);
+        self.inner
+            .stats
+            .dropped_dead
+            .fetch_add(dropped as u64, Ordering::Relaxed);
         for linked in state.links {
             if let Some(p) = self.process(linked) {
                 p.signals.lock().links.remove(&pid);

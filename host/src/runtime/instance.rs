@@ -16,7 +16,12 @@ enum Outcome {
 }
 
 /// Runs the process to its end and returns its exit reason. The caller ends the process.
-pub(crate) async fn run(node: &Node, proc: &Arc<Process>, module: Arc<LoadedModule>, args: Vec<u8>) -> ExitReason {
+pub(crate) async fn run(
+    node: &Node,
+    proc: &Arc<Process>,
+    module: Arc<LoadedModule>,
+    args: Vec<u8>,
+) -> ExitReason {
     let state = ProcessState::new(node.clone(), proc.clone(), args, module.uses_wasi);
     let mut store = Store::new(&node.inner.runtime.engine, state);
     store.limiter(|s| &mut s.limits);
@@ -73,6 +78,9 @@ fn classify(e: &wasmtime::Error, state: &ProcessState) -> ExitReason {
         Some(trap) => trap.to_string(),
         None => e.root_cause().to_string(),
     };
-    let backtrace = e.downcast_ref::<WasmBacktrace>().map(|bt| bt.to_string()).unwrap_or_default();
+    let backtrace = e
+        .downcast_ref::<WasmBacktrace>()
+        .map(|bt| bt.to_string())
+        .unwrap_or_default();
     ExitReason::Trap(format!("{message}\n{backtrace}").trim_end().to_string())
 }

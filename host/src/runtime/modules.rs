@@ -76,7 +76,9 @@ pub enum LoadError {
         what: String,
     },
     /// An import the host does not provide.
-    #[error("{path} imports `{module}.{name}`, which this host does not provide (see guest-sdk/ABI.md)")]
+    #[error(
+        "{path} imports `{module}.{name}`, which this host does not provide (see guest-sdk/ABI.md)"
+    )]
     UnknownImport {
         /// The path.
         path: PathBuf,
@@ -100,11 +102,19 @@ pub enum LoadError {
 
 /// The module files (`.wasm`, `.wat`) in a folder, sorted.
 pub(crate) fn module_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let read = |source| LoadError::Read { path: dir.to_path_buf(), source };
+    let read = |source| LoadError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read)? {
         let path = entry.map_err(read)?.path();
-        if path.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("wasm" | "wat")) {
+        if path.is_file()
+            && matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "wat")
+            )
+        {
             files.push(path);
         }
     }
@@ -114,7 +124,9 @@ pub(crate) fn module_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// The module name a file gives: its stem.
 pub fn module_name(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn fnv1a(bytes: &[u8]) -> String {
@@ -127,19 +139,36 @@ fn fnv1a(bytes: &[u8]) -> String {
 }
 
 impl LoadedModule {
-    pub(crate) fn compile(engine: &Engine, linker: &Linker<ProcessState>, path: &Path) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+    pub(crate) fn compile(
+        engine: &Engine,
+        linker: &Linker<ProcessState>,
+        path: &Path,
+    ) -> Result<Self, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let module = Module::new(engine, &bytes).map_err(|e| LoadError::Invalid {
             path: path.to_path_buf(),
             reason: format!("{e:#}"),
         })?;
         Self::check(path, &module)?;
-        let pre = linker.instantiate_pre(&module).map_err(|e| LoadError::Link {
-            path: path.to_path_buf(),
-            reason: format!("{e:#}"),
-        })?;
-        let exports = |name: &str| module.exports().any(|e| e.name() == name && matches!(e.ty(), ExternType::Func(_)));
-        let entry = if exports("hatchery_main") { Entry::Main } else { Entry::Start };
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| LoadError::Link {
+                path: path.to_path_buf(),
+                reason: format!("{e:#}"),
+            })?;
+        let exports = |name: &str| {
+            module
+                .exports()
+                .any(|e| e.name() == name && matches!(e.ty(), ExternType::Func(_)))
+        };
+        let entry = if exports("hatchery_main") {
+            Entry::Main
+        } else {
+            Entry::Start
+        };
         Ok(LoadedModule {
             name: Arc::from(module_name(path)),
             path: path.to_path_buf(),
@@ -148,17 +177,26 @@ impl LoadedModule {
             loaded_at: SystemTime::now(),
             entry,
             has_initialize: exports("_initialize"),
-            uses_wasi: module.imports().any(|i| i.module() == "wasi_snapshot_preview1"),
+            uses_wasi: module
+                .imports()
+                .any(|i| i.module() == "wasi_snapshot_preview1"),
             pre,
         })
     }
 
     fn check(path: &Path, module: &Module) -> Result<(), LoadError> {
-        let missing = |what: &str| LoadError::MissingExport { path: path.to_path_buf(), what: what.to_string() };
+        let missing = |what: &str| LoadError::MissingExport {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+        };
         let has = |name: &str, func: bool| {
             module.exports().any(|e| {
                 e.name() == name
-                    && if func { matches!(e.ty(), ExternType::Func(_)) } else { matches!(e.ty(), ExternType::Memory(_)) }
+                    && if func {
+                        matches!(e.ty(), ExternType::Func(_))
+                    } else {
+                        matches!(e.ty(), ExternType::Memory(_))
+                    }
             })
         };
         if !has("memory", false) {

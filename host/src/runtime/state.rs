@@ -30,7 +30,12 @@ pub(crate) struct Limits {
 }
 
 impl ResourceLimiter for Limits {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.max_memory {
             self.hit_memory_cap = true;
             return Ok(false);
@@ -38,7 +43,12 @@ impl ResourceLimiter for Limits {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= self.max_table)
     }
 }
@@ -59,8 +69,19 @@ impl std::error::Error for GuestExit {}
 impl ProcessState {
     pub fn new(node: Node, proc: Arc<Process>, args: Vec<u8>, uses_wasi: bool) -> Self {
         let cfg = node.config();
-        let limits = Limits { max_memory: cfg.max_memory_bytes, max_table: cfg.max_table_elements, hit_memory_cap: false };
-        let mut state = ProcessState { node, proc, args, memory: None, limits, wasi: None };
+        let limits = Limits {
+            max_memory: cfg.max_memory_bytes,
+            max_table: cfg.max_table_elements,
+            hit_memory_cap: false,
+        };
+        let mut state = ProcessState {
+            node,
+            proc,
+            args,
+            memory: None,
+            limits,
+            wasi: None,
+        };
         if uses_wasi {
             state.wasi = Some(state.build_wasi());
         }
@@ -71,8 +92,16 @@ impl ProcessState {
     /// captured stdout and stderr, clocks and randomness.
     fn build_wasi(&self) -> WasiP1Ctx {
         WasiCtxBuilder::new()
-            .stdout(ProcessOutput::new(self.node.clone(), self.proc.clone(), Stream::Stdout))
-            .stderr(ProcessOutput::new(self.node.clone(), self.proc.clone(), Stream::Stderr))
+            .stdout(ProcessOutput::new(
+                self.node.clone(),
+                self.proc.clone(),
+                Stream::Stdout,
+            ))
+            .stderr(ProcessOutput::new(
+                self.node.clone(),
+                self.proc.clone(),
+                Stream::Stderr,
+            ))
             .build_p1()
     }
 

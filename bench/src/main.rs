@@ -1,0 +1,427 @@
+//! `hatchery-bench`: measures Hatchery and Erlang/OTP side by side, in one run, on this
+//! machine, and prints one table (optionally writing it to BENCHMARKS.md).
+//!
+//! Each figure is the median of several repetitions after a warm-up. Erlang's figures come
+//! from `bench/erlang/peer.escript`, run by this program right after ours.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use hatchery::{NativeProcess, Node, NodeConfig};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks Hatchery beside Erlang/OTP on this machine")]
+struct Args {
+    /// Where the built guest modules are.
+    #[arg(long, default_value = "modules/target/wasm32-wasip1/release")]
+    modules: PathBuf,
+    /// Repetitions per figure (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// Smaller workloads, one repetition: a smoke test.
+    #[arg(long)]
+    quick: bool,
+    /// Skip the Erlang peer.
+    #[arg(long)]
+    no_erlang: bool,
+    /// Worker threads (default: one per core, like Erlang's schedulers).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Write the table to this Markdown file.
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Internal: measure the idle memory of N processes of MODULE in this (fresh) process.
+    #[arg(long, num_args = 2, value_names = ["MODULE", "N"], hide = true)]
+    idle_child: Option<Vec<String>>,
+}
+
+struct Sizes {
+    spawn: u64,
+    rounds: u64,
+    ring: u64,
+    laps: u64,
+    idle: u64,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let sizes = if args.quick {
+        Sizes {
+            spawn: 10_000,
+            rounds: 10_000,
+            ring: 1_000,
+            laps: 10,
+            idle: 10_000,
+        }
+    } else {
+        Sizes {
+            spawn: 100_000,
+            rounds: 100_000,
+            ring: 10_000,
+            laps: 100,
+            idle: 100_000,
+        }
+    };
+    let reps = if args.quick { 1 } else { args.reps.max(1) };
+    if let Some(child) = &args.idle_child {
+        return idle_child(&args.modules, &child[0], child[1].parse()?);
+    }
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.workers {
+        rt.worker_threads(n);
+    }
+    let rt = rt.enable_all().build()?;
+    let ours = rt.block_on(run_ours(&args.modules, &sizes, reps))?;
+    drop(rt);
+    let erlang = if args.no_erlang {
+        BTreeMap::new()
+    } else {
+        run_erlang(args.quick)?
+    };
+    let table = render(&ours, &erlang, &sizes, reps);
+    println!("{table}");
+    if let Some(path) = args.write {
+        std::fs::write(&path, table).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn run_ours(
+    modules: &Path,
+    s: &Sizes,
+    reps: usize,
+) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+    let config = NodeConfig {
+        max_processes: u32::try_from(s.spawn + 20_000).unwrap_or(u32::MAX),
+        ..NodeConfig::default()
+    };
+    if let Some(w) = hatchery::sys::map_count_warning(config.max_processes) {
+        bail!("{w}");
+    }
+    let node = Node::new(config)?;
+    let (_, errors) = node.load_module_dir(modules);
+    if let Some(e) = errors.first() {
+        bail!("{e}");
+    }
+    for m in ["spawner", "noop", "pingpong", "ring", "idle"] {
+        if node.modules().iter().all(|x| &*x.name != m) {
+            bail!(
+                "module {m} is missing from {}: build modules/ first",
+                modules.display()
+            );
+        }
+    }
+    let wat_dir = std::env::temp_dir().join(format!("hatchery-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&wat_dir)?;
+    let wat_noop = wat_dir.join("noop_wat.wat");
+    std::fs::write(
+        &wat_noop,
+        r#"(module (memory (export "memory") 1) (func (export "hatchery_main")))"#,
+    )?;
+    node.load_module_file(&wat_noop)?;
+
+    let me = node.spawn_native("bench")?;
+    let mut out = BTreeMap::new();
+    let mut measure = |name: &'static str, v: Vec<f64>| {
+        let m = median(v);
+        eprintln!("hatchery {name} {m:.1}");
+        out.insert(name, m);
+    };
+
+    for (name, module) in [("spawn_exit_ns", "noop"), ("spawn_exit_wat_ns", "noop_wat")] {
+        let mut v = Vec::new();
+        for rep in 0..=reps {
+            let r = report(&me, "spawner", json!({"n": s.spawn, "module": module})).await?;
+            if rep > 0 {
+                v.push(num(&r, "ns")? / s.spawn as f64);
+            }
+        }
+        measure(name, v);
+    }
+
+    let mut v = Vec::new();
+    for rep in 0..=reps {
+        let r = report(&me, "pingpong", json!({"rounds": s.rounds, "size": 64})).await?;
+        if rep > 0 {
+            v.push(num(&r, "ns")? / s.rounds as f64);
+        }
+    }
+    measure("pingpong_rtt_ns", v);
+
+    let (mut hop, mut setup) = (Vec::new(), Vec::new());
+    for rep in 0..=reps {
+        let r = report(&me, "ring", json!({"n": s.ring, "laps": s.laps})).await?;
+        if rep > 0 {
+            hop.push(num(&r, "run_ns")? / num(&r, "hops")?);
+            setup.push(num(&r, "setup_ns")? / s.ring as f64);
+        }
+    }
+    measure("ring_hop_ns", hop);
+    measure("ring_setup_ns", setup);
+
+    let _ = std::fs::remove_dir_all(&wat_dir);
+    // Freed instance slots keep some pages resident for reuse, so idle memory is measured
+    // in a fresh process each time, as the Erlang peer does with a fresh VM.
+    for (name, module) in [
+        ("idle_rss_bytes", "idle"),
+        ("idle_wat_rss_bytes", "idle_wat"),
+    ] {
+        let mut v = Vec::new();
+        for _ in 0..reps.min(3) {
+            let out = Command::new(std::env::current_exe()?)
+                .args([
+                    "--modules",
+                    &modules.display().to_string(),
+                    "--idle-child",
+                    module,
+                    &s.idle.to_string(),
+                ])
+                .output()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let bytes: f64 = text.trim().parse().with_context(|| {
+                format!(
+                    "idle child for {module} failed: {}{}",
+                    text,
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })?;
+            v.push(bytes);
+        }
+        measure(name, v);
+    }
+    Ok(out)
+}
+
+fn num(v: &Value, key: &str) -> anyhow::Result<f64> {
+    v[key]
+        .as_f64()
+        .with_context(|| format!("report without `{key}`: {v}"))
+}
+
+/// Spawns `module` with `args` plus `report_to`, and waits for its JSON report.
+async fn report(me: &NativeProcess, module: &str, mut args: Value) -> anyhow::Result<Value> {
+    args["report_to"] = json!(me.pid().as_u64());
+    let child = me.spawn_json(module, &args, false, true)?.pid;
+    let got = me
+        .recv_match(Some(Duration::from_secs(600)), |m| {
+            (m.sender == child && m.kind == hatchery::MessageKind::User)
+                .then(|| serde_json::from_slice::<Value>(&m.data).ok())
+                .flatten()
+        })
+        .await?;
+    let got = got.with_context(|| format!("{module} did not report within 10 minutes"))?;
+    // Wait for its DOWN so the next run starts on a quiet node.
+    me.recv_match(Some(Duration::from_secs(600)), |m| {
+        (m.sender == child && m.kind == hatchery::MessageKind::Down).then_some(())
+    })
+    .await?;
+    Ok(got)
+}
+
+/// A node of its own, `n` idle processes of `module`; prints bytes per process.
+fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let config = NodeConfig {
+            max_processes: u32::try_from(n + 2_000).unwrap_or(u32::MAX),
+            ..NodeConfig::default()
+        };
+        let node = Node::new(config)?;
+        if module == "idle_wat" {
+            let dir = std::env::temp_dir().join(format!("hatchery-idle-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("idle_wat.wat");
+            std::fs::write(&path, IDLE_WAT)?;
+            node.load_module_file(&path)?;
+            let _ = std::fs::remove_dir_all(&dir);
+        } else {
+            node.load_module_file(&modules.join(format!("{module}.wasm")))?;
+        }
+        let me = node.spawn_native("bench")?;
+        // One small round first, so one-time allocations are not counted per process.
+        idle_memory(&node, &me, module, 1000).await?;
+        let per = idle_memory(&node, &me, module, n).await?;
+        println!("{per:.1}");
+        anyhow::Ok(())
+    })
+}
+
+const IDLE_WAT: &str = r#"(module
+  (import "hatchery_v1" "recv" (func $recv (param i32 i64 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "hatchery_main") (drop (call $recv (i32.const 0) (i64.const -1) (i32.const 0) (i32.const 0) (i32.const 16)))))"#;
+
+/// Resident memory per idle process: RSS before and after `n` processes are blocked in
+/// `receive`, once RSS has settled.
+async fn idle_memory(node: &Node, me: &NativeProcess, module: &str, n: u64) -> anyhow::Result<f64> {
+    settle().await;
+    let before = hatchery::sys::resident_bytes().context("reading VmRSS")? as f64;
+    let base = node.process_count();
+    let mut pids = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        pids.push(me.spawn(module, Vec::new(), false, false)?.pid);
+    }
+    settle().await;
+    let after = hatchery::sys::resident_bytes().context("reading VmRSS")? as f64;
+    if node.process_count() < base + n as usize {
+        bail!(
+            "only {} of {n} idle processes are alive",
+            node.process_count() - base
+        );
+    }
+    for p in pids {
+        me.send(p, b"stop".to_vec());
+    }
+    let start = Instant::now();
+    while node.process_count() > base && start.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok((after - before) / n as f64)
+}
+
+/// Waits until resident memory stops changing (all spawned processes have run).
+async fn settle() {
+    let mut last = 0;
+    for _ in 0..200 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = hatchery::sys::resident_bytes().unwrap_or(0);
+        if now.abs_diff(last) < 64 << 10 {
+            return;
+        }
+        last = now;
+    }
+}
+
+fn run_erlang(quick: bool) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+    let script = Path::new("bench/erlang/peer.escript");
+    let mut cmd = Command::new("escript");
+    cmd.arg(script);
+    if quick {
+        cmd.arg("quick");
+    }
+    let out = cmd
+        .output()
+        .context("running escript (is erlang-nox installed? scripts/bench installs it)")?;
+    if !out.status.success() {
+        bail!(
+            "the Erlang peer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut m = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut parts = line.split_whitespace();
+        if let (Some("erlang"), Some(key), Some(val)) = (parts.next(), parts.next(), parts.next())
+            && let (Some(k), Ok(v)) = (KEYS.iter().find(|k| **k == key), val.parse::<f64>())
+        {
+            m.insert(*k, v);
+        }
+    }
+    Ok(m)
+}
+
+const KEYS: &[&str] = &[
+    "spawn_exit_ns",
+    "pingpong_rtt_ns",
+    "ring_hop_ns",
+    "ring_setup_ns",
+    "idle_bytes",
+    "idle_rss_bytes",
+    "otp_release",
+    "schedulers",
+];
+
+fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps: usize) -> String {
+    let rows: &[(&str, &str, &str, &str)] = &[
+        (
+            "spawn + exit (Rust SDK guest)",
+            "spawn_exit_ns",
+            "spawn_exit_ns",
+            "µs",
+        ),
+        (
+            "spawn + exit (WAT guest, no WASI)",
+            "spawn_exit_wat_ns",
+            "spawn_exit_ns",
+            "µs",
+        ),
+        (
+            "ping-pong round trip, 64 bytes",
+            "pingpong_rtt_ns",
+            "pingpong_rtt_ns",
+            "µs",
+        ),
+        (
+            "ring of 10,000 × 100 laps, per hop",
+            "ring_hop_ns",
+            "ring_hop_ns",
+            "µs",
+        ),
+        (
+            "ring set-up, per process",
+            "ring_setup_ns",
+            "ring_setup_ns",
+            "µs",
+        ),
+        (
+            "idle process, resident (Rust SDK guest)",
+            "idle_rss_bytes",
+            "idle_rss_bytes",
+            "KB",
+        ),
+        (
+            "idle process, resident (WAT guest)",
+            "idle_wat_rss_bytes",
+            "idle_rss_bytes",
+            "KB",
+        ),
+    ];
+    let fmt = |v: Option<f64>, unit: &str| match v {
+        Some(v) if unit == "µs" => format!("{:.2} µs", v / 1000.0),
+        Some(v) => format!("{:.1} KB", v / 1000.0),
+        None => "–".into(),
+    };
+    let mut t = String::new();
+    t.push_str(
+        "| benchmark | Hatchery | Erlang/OTP | ratio (Hatchery ÷ Erlang) |\n|---|---|---|---|\n",
+    );
+    for (label, ours_key, erl_key, unit) in rows {
+        let (o, e) = (ours.get(ours_key).copied(), erl.get(erl_key).copied());
+        let ratio = match (o, e) {
+            (Some(o), Some(e)) if e > 0.0 => format!("{:.1}×", o / e),
+            _ => "–".into(),
+        };
+        t.push_str(&format!(
+            "| {label} | {} | {} | {ratio} |\n",
+            fmt(o, unit),
+            fmt(e, unit)
+        ));
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    t.push_str(&format!(
+        "\nMedian of {reps} repetitions after a warm-up; {} spawns, {} round trips, ring {}×{}, {} idle processes; \
+         {cores} cores; Hatchery with one worker thread per core, Erlang/OTP {} with {} schedulers; a ratio above 1 means Erlang is better.\n",
+        s.spawn,
+        s.rounds,
+        s.ring,
+        s.laps,
+        s.idle,
+        erl.get("otp_release").map_or("–".into(), |v| v.to_string()),
+        erl.get("schedulers").map_or("–".into(), |v| v.to_string()),
+    ));
+    t
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up this machine and runs every check: formatting, lints, the guest SDK's unit
+# tests, and the host's unit and integration tests (which build the guest modules).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+
+echo "test: formatting"
+cargo fmt --all --check
+(cd guest-sdk && cargo fmt --check)
+(cd modules && cargo fmt --all --check)
+
+echo "test: lints"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "test: guest SDK unit tests"
+cargo test --quiet --manifest-path guest-sdk/Cargo.toml
+
+echo "test: host unit and integration tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
