@@ -193,3 +193,87 @@ fn the_cli_runs_a_module_and_prints_its_exit() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("exit <0.1> good: normal"), "{stderr}");
 }
+
+#[tokio::test]
+async fn an_entry_with_the_wrong_type_is_rejected() {
+    let dir = temp_dir("bad");
+    let path = write_module(
+        &dir,
+        "typed.wat",
+        r#"(module (memory (export "memory") 1) (func (export "hatchery_main") (param i32)))"#,
+    );
+    let err = node_with(&[])
+        .load_module_file(&path)
+        .err()
+        .expect("rejected");
+    assert!(err.to_string().contains("must take no parameters"), "{err}");
+}
+
+#[tokio::test]
+async fn absurd_timeouts_and_delays_are_handled_not_panicked_on() {
+    let node = node_with(&["probe"]);
+    let me = node.spawn_native("test").expect("native");
+    let p = hatchery_tests::Probe::spawn(&me, false, false);
+    let to = me.pid().as_u64();
+    // i64::MAX milliseconds cannot be added to a clock: the host waits forever instead.
+    p.start(&me, serde_json::json!({"recv": {"timeout_ms": i64::MAX}}));
+    me.send_json(p.pid, &serde_json::json!("here"));
+    assert_eq!(p.result(&me).await["data"], "here");
+    let r = p
+        .run(
+            &me,
+            serde_json::json!({"send_after": {"to": to, "ms": i64::MAX, "msg": 1}}),
+        )
+        .await;
+    assert_eq!(r, "bad_arg");
+    assert_eq!(
+        p.run(&me, serde_json::json!({"self": null})).await,
+        serde_json::json!(p.pid.as_u64())
+    );
+}
+
+#[tokio::test]
+async fn a_native_process_learns_it_was_killed() {
+    let node = node_with(&[]);
+    let me = node.spawn_native("test").expect("native");
+    let victim = node.spawn_native("victim").expect("native");
+    let pid = victim.pid();
+    let waiting = tokio::spawn(async move { victim.recv(None).await });
+    tokio::task::yield_now().await;
+    node.exit_signal(me.pid(), pid, &ExitReason::Killed, true)
+        .expect("alive");
+    let got = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("returns")
+        .expect("joins");
+    assert_eq!(got.err(), Some(hatchery::Exited(ExitReason::Killed)));
+    assert_eq!(exit_of(&node, pid).await.reason, ExitReason::Killed);
+}
+
+#[tokio::test]
+async fn a_last_line_without_a_newline_is_kept() {
+    let dir = temp_dir("out");
+    // fd_write(1, iovs=[{ptr 16, len 7}], 1, nwritten at 8): "partial" with no newline.
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "\10\00\00\00\07\00\00\00")
+      (data (i32.const 16) "partial")
+      (func (export "hatchery_main") (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+    let node = node_with(&[]);
+    node.load_module_file(&write_module(&dir, "partial.wat", wat))
+        .expect("load");
+    let pid = node
+        .spawn("partial", Vec::new(), Default::default())
+        .expect("spawn")
+        .pid;
+    let rec = exit_of(&node, pid).await;
+    assert_eq!(rec.reason, ExitReason::Normal);
+    assert_eq!(
+        rec.output
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>(),
+        vec!["partial"]
+    );
+}

@@ -11,8 +11,17 @@ fn main() {
             .expect("tests/ has a parent")
             .to_path_buf();
     let modules = root.join("modules");
-    for watched in ["modules", "guest-sdk/src", "guest-sdk/Cargo.toml"] {
+    for watched in ["guest-sdk/src", "guest-sdk/Cargo.toml"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    // Everything in modules/ but its build output (watching that would rebuild every time).
+    for entry in std::fs::read_dir(root.join("modules"))
+        .expect("modules/ exists")
+        .flatten()
+    {
+        if entry.file_name() != "target" {
+            println!("cargo:rerun-if-changed={}", entry.path().display());
+        }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)

@@ -132,7 +132,7 @@ impl fmt::Display for ExitReason {
                 write!(f, "{}: {t}", self.name())
             }
             ExitReason::Custom(b) => match std::str::from_utf8(b) {
-                Ok(s) => write!(f, "{s}"),
+                Ok(s) => write!(f, "custom: {s}"),
                 Err(_) => {
                     write!(f, "custom: 0x")?;
                     b.iter().try_for_each(|x| write!(f, "{x:02x}"))
@@ -174,8 +174,8 @@ mod tests {
     }
 
     #[test]
-    fn custom_text_displays_as_itself() {
-        assert_eq!(ExitReason::custom("timeout").to_string(), "timeout");
+    fn custom_reasons_display_as_the_sdk_does() {
+        assert_eq!(ExitReason::custom("timeout").to_string(), "custom: timeout");
         assert_eq!(ExitReason::Custom(vec![0xff]).to_string(), "custom: 0xff");
         assert_eq!(
             ExitReason::Limit("mailbox".into()).to_string(),

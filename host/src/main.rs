@@ -142,15 +142,14 @@ fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String>
     } else {
         bail!("{} does not exist", path.display());
     };
-    if let Some(file) = file {
-        // The entry file must load; its siblings are a convenience.
-        node.load_module_file(file)?;
-    }
     let (loaded, errors) = node.load_module_dir(&dir);
     for e in errors {
-        if file.is_none_or(|f| !e.to_string().contains(&f.display().to_string())) {
-            eprintln!("hatchery: warning: {e}");
+        // The entry file must load; its siblings are a convenience.
+        let is_entry = file.is_some_and(|f| e.to_string().contains(&f.display().to_string()));
+        if is_entry {
+            return Err(e.into());
         }
+        eprintln!("hatchery: warning: {e}");
     }
     let entry = match (entry, file) {
         (Some(e), _) => e.to_string(),
@@ -223,6 +222,10 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!("hatchery: no processes left; node stopped");
             break;
         }
+    }
+    // The event stream may have lagged; the node's exit record is authoritative.
+    if let Some(record) = node.exit_record(entry_pid) {
+        entry_reason = Some(record.reason);
     }
     Ok(match entry_reason {
         Some(ExitReason::Normal | ExitReason::Shutdown) | None => ExitCode::SUCCESS,

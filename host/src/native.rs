@@ -1,7 +1,8 @@
 //! Native processes: a pid and a mailbox driven by host code.
 //!
-//! The CLI, the tests and the HTTP API take part in the process world through these: they
-//! can send, receive selectively, link, monitor and trap exits exactly like a guest.
+//! Host code (the tests and the benchmarks today; supervisors and the HTTP API later) takes
+//! part in the process world through these: it can send, receive selectively, link,
+//! monitor and trap exits exactly like a guest.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,7 +127,7 @@ impl NativeProcess {
         timeout: Option<Duration>,
         mut select: impl FnMut(&Message) -> Option<R>,
     ) -> Result<Option<R>, Exited> {
-        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let deadline = timeout.and_then(|t| tokio::time::Instant::now().checked_add(t));
         let mut index = 0;
         loop {
             if let Some(reason) = self.proc.signals.lock().stop_reason.clone() {

@@ -255,8 +255,8 @@ impl Node {
         Ok(Spawned { pid, monitor })
     }
 
-    /// Creates a native (host-side) process: a pid and a mailbox driven by Rust code. The
-    /// CLI, the tests and the HTTP API talk to guests through these.
+    /// Creates a native (host-side) process: a pid and a mailbox driven by Rust code, through
+    /// which host code talks to guests.
     ///
     /// # Errors
     ///

@@ -96,6 +96,27 @@ impl OutputTail {
     pub const MAX_LINES: usize = 200;
     const MAX_LINE: usize = 64 << 10;
 
+    /// Ends the unfinished lines (a process that exits without a final newline).
+    pub fn flush(&mut self) -> Vec<OutputLine> {
+        let mut done = Vec::new();
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let buf = std::mem::take(&mut self.partial[stream as usize]);
+            if !buf.is_empty() {
+                done.push(OutputLine {
+                    stream,
+                    text: String::from_utf8_lossy(&buf).into_owned(),
+                });
+            }
+        }
+        for l in &done {
+            if self.lines.len() == Self::MAX_LINES {
+                self.lines.pop_front();
+            }
+            self.lines.push_back(l.clone());
+        }
+        done
+    }
+
     /// Adds bytes; returns the lines they completed.
     pub fn write(&mut self, stream: Stream, bytes: &[u8]) -> Vec<OutputLine> {
         let mut done = Vec::new();
@@ -186,20 +207,27 @@ impl Process {
         v
     }
 
-    /// Asks the process to end with `reason`. `killed` replaces an earlier reason (kill
-    /// cannot be stopped); otherwise the first reason wins.
+    /// Asks the process to end with `reason`; the first request wins.
     pub(crate) fn request_stop(&self, reason: ExitReason) {
+        self.stop_with(reason, false);
+    }
+
+    /// The untrappable kill: ends the process with `killed`, replacing an earlier request.
+    pub(crate) fn kill(&self) {
+        self.stop_with(ExitReason::Killed, true);
+    }
+
+    fn stop_with(&self, reason: ExitReason, force: bool) {
         {
             let mut s = self.signals.lock();
-            if !s.alive {
+            if !s.alive || (s.stop_reason.is_some() && !force) {
                 return;
             }
-            match &s.stop_reason {
-                Some(_) if reason != ExitReason::Killed => return,
-                _ => s.stop_reason = Some(reason),
-            }
+            s.stop_reason = Some(reason);
         }
-        self.stop.notify_one();
+        // Every waiter enables its `Notified` before it checks `stop_reason`, so waking
+        // the registered ones loses no wake-up (the driver and a native receive may both wait).
+        self.stop.notify_waiters();
     }
 
     /// Waits until the process is asked to end, and returns the reason.

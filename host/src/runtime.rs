@@ -80,7 +80,7 @@ impl Runtime {
             Ok(f) => f,
             Err(e) => return (Vec::new(), vec![e]),
         };
-        // Each compile is itself parallel inside wasmtime; a few files at a time is enough.
+        // One thread per file; each compile is itself parallel inside wasmtime.
         let results: Vec<Result<Arc<LoadedModule>, LoadError>> = std::thread::scope(|s| {
             let handles: Vec<_> = files
                 .iter()
@@ -135,7 +135,6 @@ fn engine_config(cfg: &NodeConfig) -> Config {
         .total_tables(n)
         .total_stacks(n)
         .total_component_instances(0)
-        .total_gc_heaps(0)
         .max_memory_size(cfg.max_memory_bytes)
         .max_memories_per_module(1)
         .max_tables_per_module(1)

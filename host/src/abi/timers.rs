@@ -8,6 +8,9 @@ use super::{MODULE, err, memory};
 use crate::pid::Pid;
 use crate::runtime::state::ProcessState;
 
+/// The longest timer, as in Erlang: 2^32 - 1 ms (about 49.7 days).
+const MAX_DELAY_MS: i64 = u32::MAX as i64;
+
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         MODULE,
@@ -18,7 +21,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          ptr: i32,
          len: i32|
          -> wasmtime::Result<i64> {
-            if delay_ms < 0 {
+            if !(0..=MAX_DELAY_MS).contains(&delay_ms) {
                 return Ok(i64::from(err::BAD_ARG));
             }
             if len as u32 as usize > caller.data().node.config().max_message_bytes {

@@ -126,7 +126,8 @@ impl Mailbox {
     ///
     /// Cancel safe: it only waits; nothing is taken from the mailbox.
     pub async fn wait_for(&self, index: usize, timeout: Option<Duration>) -> bool {
-        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        // A timeout too large to represent waits forever.
+        let deadline = timeout.and_then(|t| tokio::time::Instant::now().checked_add(t));
         loop {
             let notified = self.arrived.notified();
             tokio::pin!(notified);

@@ -123,7 +123,7 @@ impl Node {
         kill: bool,
     ) {
         if kill {
-            target.request_stop(ExitReason::Killed);
+            target.kill();
             return;
         }
         let traps = {
@@ -150,7 +150,11 @@ impl Node {
                 return;
             }
             s.alive = false;
-            std::mem::take(&mut *s)
+            let state = std::mem::take(&mut *s);
+            // Keep the reason visible to anyone still holding the process (a native
+            // process's pending receive reports it).
+            s.stop_reason = Some(reason.clone());
+            state
         };
         self.inner.processes.remove(pid);
         if let Some(name) = &state.name {
@@ -179,6 +183,10 @@ impl Node {
             if let Some(t) = self.process(target) {
                 t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
             }
+        }
+        let last_lines = proc.output.lock().flush();
+        for line in last_lines {
+            self.emit_output(pid, &Arc::from(proc.module()), line);
         }
         self.inner.stats.exited.fetch_add(1, Ordering::Relaxed);
         self.record_exit(ExitRecord {

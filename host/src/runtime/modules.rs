@@ -205,6 +205,20 @@ impl LoadedModule {
         if !has("hatchery_main", true) && !has("_start", true) {
             return Err(missing("an entry function (`hatchery_main` or `_start`)"));
         }
+        for export in module.exports() {
+            if let ExternType::Func(f) = export.ty()
+                && matches!(export.name(), "hatchery_main" | "_start" | "_initialize")
+                && (f.params().len() != 0 || f.results().len() != 0)
+            {
+                return Err(LoadError::Link {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "the entry `{}` must take no parameters and return nothing",
+                        export.name()
+                    ),
+                });
+            }
+        }
         for import in module.imports() {
             let known = match import.module() {
                 "hatchery_v1" => crate::abi::FUNCTIONS.contains(&import.name()),
