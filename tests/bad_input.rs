@@ -277,3 +277,45 @@ async fn a_last_line_without_a_newline_is_kept() {
         vec!["partial"]
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_node_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let demo = hatchery_tests::module_path("messenger_demo");
+    let mut child = Command::new(hatchery_bin())
+        .arg("run")
+        .arg(&demo)
+        .args(["--max-processes", "1000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start hatchery");
+    // Wait until the demo is over; the server and bob keep the node running.
+    let stdout = child.stdout.take().expect("piped");
+    let mut seen = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("utf-8 output");
+        let done = line.contains("The demo ends here");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("Message from alice")),
+        "{seen:#?}"
+    );
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("hatchery exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("hatchery: stopping"), "{stderr}");
+    assert!(
+        stderr.contains("messenger_server (messenger): shutdown"),
+        "the server was shut down: {stderr}"
+    );
+}
