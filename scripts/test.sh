@@ -17,6 +17,8 @@ echo "test: guest SDK unit tests"
 cargo test --quiet --manifest-path guest-sdk/Cargo.toml
 
 echo "test: host unit and integration tests"
+# The CLI tests run the `hatchery` binary, which a test build alone does not produce.
+cargo build --workspace --bins --quiet
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else
