@@ -335,3 +335,27 @@ async fn references_are_unique() {
     let b = probe.run(&me, json!({"make_ref": null})).await;
     assert_ne!(a, b);
 }
+
+#[tokio::test]
+async fn timers_aimed_at_a_process_are_cancelled_when_it_ends() {
+    let node = node_with(&["probe"]);
+    let me = node.spawn_native("test").expect("native");
+    let probe = Probe::spawn(&me, false, false);
+    let own = probe.pid.as_u64();
+    for _ in 0..3 {
+        probe
+            .run(
+                &me,
+                json!({"send_after": {"to": own, "ms": 60_000, "msg": "later"}}),
+            )
+            .await;
+    }
+    assert_eq!(node.pending_timers(), 3);
+    probe.start(&me, json!({"exit": "normal"}));
+    exit_of(&node, probe.pid).await;
+    assert_eq!(
+        node.pending_timers(),
+        0,
+        "the dead process's timers were cancelled"
+    );
+}

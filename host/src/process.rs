@@ -38,6 +38,8 @@ pub(crate) struct SignalState {
     pub monitored_by: Vec<(u64, Pid)>,
     /// The registered name.
     pub name: Option<Arc<str>>,
+    /// Timers that will send to this process; cancelled when it ends, as in Erlang.
+    pub timers: Vec<u64>,
 }
 
 /// Per-process counters.

@@ -21,9 +21,23 @@ pub(crate) struct Timers {
 }
 
 impl Node {
-    /// After `delay`, sends `data` from `from` to `to`. Returns the timer reference.
+    /// After `delay`, sends `data` from `from` to `to`. Returns the timer reference. The
+    /// timer is cancelled if `to` ends first (or is not alive now: then it never fires).
     pub fn send_after(&self, from: Pid, to: Pid, delay: Duration, data: Vec<u8>) -> u64 {
         let r = self.make_ref();
+        let Some(target) = self.process(to) else {
+            return r;
+        };
+        {
+            let mut s = target.signals.lock();
+            if !s.alive {
+                return r;
+            }
+            // Forget timers that already fired or were cancelled, so the list stays short.
+            let pending = self.inner.timers.pending.lock();
+            s.timers.retain(|t| pending.contains_key(t));
+            s.timers.push(r);
+        }
         let deadline = Instant::now() + delay;
         let node = self.clone();
         // Hold the table lock while spawning, so the task cannot fire before its entry exists.
@@ -36,6 +50,18 @@ impl Node {
         });
         pending.insert(r, (task.abort_handle(), deadline));
         r
+    }
+
+    /// Timers that have not fired or been cancelled.
+    pub fn pending_timers(&self) -> usize {
+        self.inner.timers.pending.lock().len()
+    }
+
+    /// Cancels the timers aimed at a process that has ended.
+    pub(crate) fn cancel_timers(&self, refs: &[u64]) {
+        for &r in refs {
+            self.cancel_timer(r);
+        }
     }
 
     /// Cancels a timer; returns the time that was left, or `None` when it already fired or

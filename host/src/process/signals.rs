@@ -157,6 +157,7 @@ impl Node {
             state
         };
         self.inner.processes.remove(pid);
+        self.cancel_timers(&state.timers);
         if let Some(name) = &state.name {
             self.inner.registry.remove_if(name, pid);
         }
