@@ -3,8 +3,8 @@
 
 use std::sync::atomic::Ordering;
 
-use hatchery::{ExitReason, MailboxOverflow, MessageKind, NodeConfig, SpawnError};
-use hatchery_tests::{Probe, WAIT, config, exit_of, node_with_config};
+use hatchery::{ExitReason, MailboxOverflow, NodeConfig, SpawnError};
+use hatchery_tests::{Probe, config, exit_of, node_with_config};
 use serde_json::json;
 
 #[tokio::test]
@@ -25,14 +25,10 @@ async fn the_memory_cap_ends_only_the_greedy_process() {
         "growth past the cap fails"
     );
     greedy.start(&me, json!({"alloc": 8 << 20}));
-    let down = me
-        .recv_match(Some(WAIT), |m| {
-            (m.kind == MessageKind::Down).then(|| m.clone())
-        })
-        .await
-        .expect("alive")
-        .expect("DOWN");
-    assert_eq!(down.reason(), Some(ExitReason::Limit("memory".into())));
+    assert_eq!(
+        hatchery_tests::down_of(&me, None).await,
+        ExitReason::Limit("memory".into())
+    );
     assert_eq!(modest.run(&me, json!({"alloc": 1 << 20})).await, "ok");
 }
 
@@ -82,14 +78,10 @@ async fn a_full_mailbox_ends_the_receiver_by_default() {
     for i in 0..11 {
         me.send_json(p.pid, &json!(i));
     }
-    let down = me
-        .recv_match(Some(WAIT), |m| {
-            (m.kind == MessageKind::Down).then(|| m.clone())
-        })
-        .await
-        .expect("alive")
-        .expect("DOWN");
-    assert_eq!(down.reason(), Some(ExitReason::Limit("mailbox".into())));
+    assert_eq!(
+        hatchery_tests::down_of(&me, None).await,
+        ExitReason::Limit("mailbox".into())
+    );
 }
 
 #[tokio::test]

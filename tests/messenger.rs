@@ -61,6 +61,15 @@ impl World {
         serde_json::from_value(v["users"].clone()).expect("[[pid, name], ...]")
     }
 
+    /// Messages the server has accepted so far.
+    fn server_received(&self) -> u64 {
+        let server = self.node.process(self.server).expect("the server is alive");
+        server
+            .counters
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn down(&self, pid: Pid) -> ExitReason {
         self.me
             .recv_match(Some(WAIT), |m| {
@@ -141,25 +150,13 @@ async fn s4_duplicate_name_is_refused() {
 async fn s5_message_when_not_logged_on() {
     let w = world().await;
     let p = Probe::spawn(&w.me, false, false);
-    let received_before = w
-        .node
-        .process(w.server)
-        .expect("server")
-        .counters
-        .received
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let received_before = w.server_received();
     assert_eq!(
         p.run(&w.me, json!({"whereis": "mess_client@z"})).await,
         Value::Null
     );
     assert_eq!(p.run(&w.me, json!({"send_named": {"to": "mess_client@z", "msg": {"message_to": {"to": "bob", "message": "hi"}}}})).await, "not_registered");
-    let received_after = w
-        .node
-        .process(w.server)
-        .expect("server")
-        .counters
-        .received
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let received_after = w.server_received();
     assert_eq!(
         received_before, received_after,
         "nothing reached the server"

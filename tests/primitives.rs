@@ -68,11 +68,7 @@ async fn messages_from_one_sender_arrive_in_order() {
 async fn a_send_to_a_dead_pid_is_dropped_and_counted() {
     let node = node_with(&["probe", "noop"]);
     let me = node.spawn_native("test").expect("native");
-    let dead = me
-        .spawn("noop", Vec::new(), false, false)
-        .expect("spawn")
-        .pid;
-    exit_of(&node, dead).await;
+    let dead = hatchery_tests::dead_pid(&me).await;
     let probe = Probe::spawn(&me, false, false);
     let before = node
         .stats()

@@ -11,14 +11,7 @@ fn n(p: Pid) -> Value {
 
 /// Waits for the DOWN of `pid` in the test process and returns its reason.
 async fn down_of(me: &hatchery::NativeProcess, pid: Pid) -> ExitReason {
-    let m = me
-        .recv_match(Some(WAIT), |m| {
-            (m.kind == MessageKind::Down && m.sender == pid).then(|| m.clone())
-        })
-        .await
-        .expect("alive")
-        .expect("a DOWN");
-    m.reason().expect("a reason")
+    hatchery_tests::down_of(me, Some(pid)).await
 }
 
 #[tokio::test]
@@ -166,11 +159,7 @@ async fn exit_signals_follow_erlangs_rules() {
 async fn linking_to_a_dead_pid_gives_noproc() {
     let node = node_with(&["probe", "noop"]);
     let me = node.spawn_native("test").expect("native");
-    let dead = me
-        .spawn("noop", Vec::new(), false, false)
-        .expect("spawn")
-        .pid;
-    exit_of(&node, dead).await;
+    let dead = hatchery_tests::dead_pid(&me).await;
     let trapping = Probe::spawn(&me, false, false);
     trapping.run(&me, json!({"trap_exit": true})).await;
     assert_eq!(

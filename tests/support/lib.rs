@@ -97,6 +97,29 @@ pub async fn recv_json_where(me: &NativeProcess, mut f: impl FnMut(&Value) -> bo
     .expect("a matching message within the wait")
 }
 
+/// The reason in the next `DOWN` message about `pid` (any pid when `None`).
+pub async fn down_of(me: &NativeProcess, pid: Option<Pid>) -> hatchery::ExitReason {
+    let m = me
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == hatchery::MessageKind::Down && pid.is_none_or(|p| m.sender == p))
+                .then(|| m.clone())
+        })
+        .await
+        .expect("the test process is alive")
+        .expect("a DOWN within the wait");
+    m.reason().expect("a DOWN carries a reason")
+}
+
+/// The pid of a process that has already exited (a `noop` child of `me`).
+pub async fn dead_pid(me: &NativeProcess) -> Pid {
+    let pid = me
+        .spawn("noop", Vec::new(), false, false)
+        .expect("spawn noop")
+        .pid;
+    exit_of(me.node(), pid).await;
+    pid
+}
+
 /// A `probe` guest driven by a native test process (see modules/probe/README.md).
 pub struct Probe {
     /// Its pid.
