@@ -18,6 +18,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("recv", "(param i32 i64 i32 i32 i32) (result i32)"),
     ("take", "(param i32) (result i32)"),
     ("mailbox_len", "(result i32)"),
+    ("message_read", "(param i32 i32) (result i32)"),
     ("link", "(param i64) (result i32)"),
     ("unlink", "(param i64) (result i32)"),
     ("trap_exit", "(param i32) (result i32)"),

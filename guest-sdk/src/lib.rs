@@ -43,6 +43,7 @@ mod pid;
 mod process;
 mod reason;
 mod registry;
+pub mod server;
 #[allow(unsafe_code)]
 pub mod sys;
 mod timeout;

@@ -99,6 +99,7 @@ mod ffi {
         pub(super) safe fn self_pid() -> i64;
         pub(super) safe fn args_size() -> i32;
         pub(super) fn args_read(ptr: i32, len: i32) -> i32;
+        pub(super) fn message_read(ptr: i32, len: i32) -> i32;
         pub(super) safe fn make_ref() -> i64;
         pub(super) safe fn now_ms() -> i64;
         pub(super) fn spawn(
@@ -149,6 +150,9 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn args_read(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn message_read(_: i32, _: i32) -> i32 {
         panic!("{OUTSIDE}")
     }
     pub fn make_ref() -> i64 {
@@ -240,6 +244,14 @@ pub fn args_read(buf: &mut [u8]) -> i32 {
     // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
     // `buf.len()` bytes at its start during the call and keeps no reference to it.
     unsafe { ffi::args_read(addr(buf.as_mut_ptr()), len(buf.len())) }
+}
+
+/// `message_read(ptr, len) -> i32`: copies `min(buf.len(), size)` bytes of the message a
+/// behaviour is handling into `buf`; returns its full size or `ERR_NO_MESSAGE`.
+pub fn message_read(buf: &mut [u8]) -> i32 {
+    // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
+    // `buf.len()` bytes at its start during the call and keeps no reference to it.
+    unsafe { ffi::message_read(addr(buf.as_mut_ptr()), len(buf.len())) }
 }
 
 /// `make_ref() -> i64`: a reference unique within the node.

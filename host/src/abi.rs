@@ -29,6 +29,7 @@ pub const FUNCTIONS: &[&str] = &[
     "recv",
     "take",
     "mailbox_len",
+    "message_read",
     "link",
     "unlink",
     "trap_exit",

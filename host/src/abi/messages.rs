@@ -115,6 +115,21 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     )?;
     linker.func_wrap(
         MODULE,
+        "message_read",
+        |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+            memory::with_memory_mut(&mut caller, "message_read", |mem, state| {
+                let Some(m) = &state.current else {
+                    return Ok(err::NO_MESSAGE);
+                };
+                let n = m.data.len().min(len as u32 as usize);
+                let r = memory::checked_range("message_read", ptr, n, mem.len())?;
+                mem[r].copy_from_slice(&m.data[..n]);
+                Ok(i32::try_from(m.data.len()).unwrap_or(i32::MAX))
+            })
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
         "mailbox_len",
         |caller: Caller<'_, ProcessState>| -> i32 {
             i32::try_from(caller.data().proc.mailbox.len()).unwrap_or(i32::MAX)

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use wasmtime::{Store, Trap, WasmBacktrace};
 
-use super::modules::LoadedModule;
+use super::modules::{HANDLE_EXPORT, LoadedModule};
 use super::state::{GuestExit, ProcessState};
 use crate::exit::ExitReason;
 use crate::node::Node;
@@ -57,7 +57,25 @@ async fn start(store: &mut Store<ProcessState>, module: &LoadedModule) -> wasmti
         init.call_async(&mut *store, ()).await?;
     }
     let entry = instance.get_typed_func::<(), ()>(&mut *store, module.entry.export())?;
-    entry.call_async(&mut *store, ()).await
+    entry.call_async(&mut *store, ()).await?;
+    if !module.is_behaviour {
+        return Ok(());
+    }
+    // A behaviour: the entry was its init; now the host runs the receive loop and hands
+    // each message, oldest first, to the callback. Between messages no guest code runs.
+    let handle = instance.get_typed_func::<(i32, i64, i32), ()>(&mut *store, HANDLE_EXPORT)?;
+    let proc = store.data().proc.clone();
+    loop {
+        proc.mailbox.wait_for(0, None).await;
+        let Some(msg) = proc.mailbox.take(0) else {
+            continue;
+        };
+        let size = i32::try_from(msg.data.len()).unwrap_or(i32::MAX);
+        let args = (msg.kind as i32, msg.sender.as_u64() as i64, size);
+        store.data_mut().current = Some(msg);
+        handle.call_async(&mut *store, args).await?;
+        store.data_mut().current = None;
+    }
 }
 
 /// Turns the error a guest call ended with into an exit reason.
@@ -82,5 +100,31 @@ fn classify(e: &wasmtime::Error, state: &ProcessState) -> ExitReason {
         .downcast_ref::<WasmBacktrace>()
         .map(|bt| bt.to_string())
         .unwrap_or_default();
-    ExitReason::Trap(format!("{message}\n{backtrace}").trim_end().to_string())
+    let last = state.current.as_ref().map(describe).unwrap_or_default();
+    ExitReason::Trap(
+        format!("{message}{last}\n{backtrace}")
+            .trim_end()
+            .to_string(),
+    )
+}
+
+/// "last message in" for a crash report: the message a behaviour was handling.
+fn describe(m: &crate::message::Message) -> String {
+    let body = match serde_json::from_slice::<serde_json::Value>(&m.data) {
+        Ok(v) => v.to_string(),
+        Err(_) => {
+            let hex: String = m
+                .data
+                .iter()
+                .take(256)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("0x{hex}")
+        }
+    };
+    let mut body: String = body.chars().take(1024).collect();
+    if m.data.len() > 1024 {
+        body.push('…');
+    }
+    format!("\nlast message in: {:?} from {}: {body}", m.kind, m.sender)
 }

@@ -8,6 +8,9 @@ use wasmtime::{Engine, ExternType, InstancePre, Linker, Module};
 
 use super::state::ProcessState;
 
+/// The callback a behaviour-style module exports: `(kind: i32, sender: i64, size: i32) -> ()`.
+pub const HANDLE_EXPORT: &str = "hatchery_handle";
+
 /// The export a process starts in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -45,6 +48,9 @@ pub struct LoadedModule {
     pub has_initialize: bool,
     /// Whether it imports WASI (so its processes get a WASI context).
     pub uses_wasi: bool,
+    /// Whether it exports `hatchery_handle`: a behaviour-style module, whose processes
+    /// live on after the entry returns and get each message through that callback.
+    pub is_behaviour: bool,
     pub(crate) pre: InstancePre<ProcessState>,
 }
 
@@ -180,6 +186,7 @@ impl LoadedModule {
             uses_wasi: module
                 .imports()
                 .any(|i| i.module() == "wasi_snapshot_preview1"),
+            is_behaviour: exports(HANDLE_EXPORT),
             pre,
         })
     }
@@ -216,6 +223,17 @@ impl LoadedModule {
                         "the entry `{}` must take no parameters and return nothing",
                         export.name()
                     ),
+                });
+            }
+        }
+        if let Some(handle) = module.exports().find(|e| e.name() == HANDLE_EXPORT)
+            && let ExternType::Func(f) = handle.ty()
+        {
+            let params: Vec<String> = f.params().map(|p| p.to_string()).collect();
+            if params != ["i32", "i64", "i32"] || f.results().len() != 0 {
+                return Err(LoadError::Link {
+                    path: path.to_path_buf(),
+                    reason: format!("`{HANDLE_EXPORT}` must have the type (i32, i64, i32) -> ()"),
                 });
             }
         }

@@ -8,6 +8,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 
 use super::output::ProcessOutput;
 use crate::exit::ExitReason;
+use crate::message::Message;
 use crate::node::Node;
 use crate::process::{Process, Stream};
 
@@ -18,6 +19,8 @@ pub(crate) struct ProcessState {
     pub args: Vec<u8>,
     /// The guest's exported memory, set right after instantiation.
     pub memory: Option<Memory>,
+    /// The message a behaviour's `hatchery_handle` is handling (`message_read` reads it).
+    pub current: Option<Message>,
     pub limits: Limits,
     wasi: Option<WasiP1Ctx>,
 }
@@ -79,6 +82,7 @@ impl ProcessState {
             proc,
             args,
             memory: None,
+            current: None,
             limits,
             wasi: None,
         };

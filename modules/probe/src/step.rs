@@ -46,6 +46,16 @@ enum Step {
         to: String,
         msg: Value,
     },
+    Call {
+        to: Pid,
+        req: Value,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
+    Cast {
+        to: Pid,
+        msg: Value,
+    },
     Spawn {
         module: String,
         #[serde(default)]
@@ -182,6 +192,21 @@ impl Probe {
             },
             Step::SendSize { to, bytes } => unit(to.send_bytes(&vec![0u8; bytes])),
             Step::SendNamed { to, msg } => unit(hatchery_sdk::send_named(&to, &msg)),
+            Step::Call {
+                to,
+                req,
+                timeout_ms,
+            } => {
+                let timeout =
+                    timeout_ms.map_or(hatchery_sdk::Timeout::Infinity, hatchery_sdk::Timeout::ms);
+                match hatchery_sdk::server::call::<Value, Value>(to, &req, timeout) {
+                    Ok(v) => json!({"ok": v}),
+                    Err(hatchery_sdk::server::CallError::Timeout) => json!("timeout"),
+                    Err(hatchery_sdk::server::CallError::Exit(r)) => json!({"exit": r.to_string()}),
+                    Err(e) => json!({"error": e.to_string()}),
+                }
+            }
+            Step::Cast { to, msg } => unit(hatchery_sdk::server::cast(to, &msg)),
             Step::Spawn {
                 module,
                 args,
