@@ -239,11 +239,11 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
             ..NodeConfig::default()
         };
         let node = Node::new(config)?;
-        if module == "idle_wat" {
+        if let Some(wat) = wat_source(module) {
             let dir = std::env::temp_dir().join(format!("hatchery-idle-{}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            let path = dir.join("idle_wat.wat");
-            std::fs::write(&path, IDLE_WAT)?;
+            let path = dir.join(format!("{module}.wat"));
+            std::fs::write(&path, wat)?;
             node.load_module_file(&path)?;
             let _ = std::fs::remove_dir_all(&dir);
         } else {
@@ -258,6 +258,23 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
     })
 }
 
+/// The WAT guests the idle benchmark builds on the fly.
+fn wat_source(module: &str) -> Option<&'static str> {
+    match module {
+        "idle_wat" => Some(IDLE_WAT),
+        "echo_beh" => Some(ECHO_BEHAVIOUR_WAT),
+        _ => None,
+    }
+}
+
+/// A behaviour-style guest: an empty init, then one callback per message.
+const ECHO_BEHAVIOUR_WAT: &str = r#"(module
+  (import "hatchery_v1" "message_read" (func $read (param i32 i32) (result i32)))
+  (import "hatchery_v1" "exit" (func $exit (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "hatchery_main"))
+  (func (export "hatchery_handle") (param i32 i64 i32) (call $exit (i32.const 0) (i32.const 0) (i32.const 0))))"#;
+
 const IDLE_WAT: &str = r#"(module
   (import "hatchery_v1" "recv" (func $recv (param i32 i64 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
@@ -270,8 +287,14 @@ async fn idle_memory(node: &Node, me: &NativeProcess, module: &str, n: u64) -> a
     let before = hatchery::sys::resident_bytes().context("reading VmRSS")? as f64;
     let base = node.process_count();
     let mut pids = Vec::with_capacity(n as usize);
+    // The Rust server (kv) must not register a name: there are many of them.
+    let args: &[u8] = if module == "kv" {
+        br#"{"register": false}"#
+    } else {
+        b""
+    };
     for _ in 0..n {
-        pids.push(me.spawn(module, Vec::new(), false, false)?.pid);
+        pids.push(me.spawn(module, args.to_vec(), false, false)?.pid);
     }
     settle().await;
     let after = hatchery::sys::resident_bytes().context("reading VmRSS")? as f64;
@@ -282,7 +305,7 @@ async fn idle_memory(node: &Node, me: &NativeProcess, module: &str, n: u64) -> a
         );
     }
     for p in pids {
-        me.send(p, b"stop".to_vec());
+        let _ = node.exit_signal(me.pid(), p, &hatchery::ExitReason::Killed, true);
     }
     let start = Instant::now();
     while node.process_count() > base && start.elapsed() < Duration::from_secs(120) {
@@ -384,6 +407,18 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
         (
             "idle process, resident (WAT guest)",
             "idle_wat_rss_bytes",
+            "idle_rss_bytes",
+            "KB",
+        ),
+        (
+            "idle behaviour process, resident (Rust kv server)",
+            "idle_behaviour_rss_bytes",
+            "idle_rss_bytes",
+            "KB",
+        ),
+        (
+            "idle behaviour process, resident (WAT guest)",
+            "idle_behaviour_wat_rss_bytes",
             "idle_rss_bytes",
             "KB",
         ),

@@ -1,7 +1,8 @@
 //! The key-value server of the thesis, §6.5.2, as a behaviour-style server: the host runs
 //! the receive loop and calls the callbacks below.
 //!
-//! Args `{"name": "kv"}` (optional; default `kv`): it registers under that name.
+//! Args `{"name": "kv", "register": true}` (both optional): it registers under that name
+//! unless `register` is false (the benchmarks start many anonymous ones).
 //!
 //! | Call (`{"$call": ...}` request) | Reply |
 //! |---|---|
@@ -91,18 +92,20 @@ impl Server for Kv {
 #[derive(Deserialize)]
 struct Args {
     name: Option<String>,
+    #[serde(default = "yes")]
+    register: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn main() {
-    let name = args_json::<Option<Args>>()
-        .ok()
-        .flatten()
-        .and_then(|a| a.name)
-        .unwrap_or_else(|| "kv".into());
-    if let Err(e) = register(&name, self_pid()) {
-        hatchery_sdk::exit(ExitReason::Custom(
-            format!("cannot register {name}: {e}").into_bytes(),
-        ));
+    let args = args_json::<Option<Args>>().ok().flatten();
+    let register_it = args.as_ref().is_none_or(|a| a.register);
+    let name = args.and_then(|a| a.name).unwrap_or_else(|| "kv".into());
+    if register_it && let Err(e) = register(&name, self_pid()) {
+        hatchery_sdk::exit(ExitReason::Custom(format!("cannot register {name}: {e}").into_bytes()));
     }
     server::serve(Kv::default());
 }
