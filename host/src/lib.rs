@@ -29,6 +29,7 @@ pub mod pid;
 pub mod process;
 pub mod registry;
 pub mod runtime;
+pub mod supervisor;
 pub mod sys;
 pub mod timers;
 

@@ -1,0 +1,356 @@
+//! Supervisors, run by the host (thesis digest items 41–53): each is a native process in
+//! the tree with a pid, trapping exits and linked to its children.
+//!
+//! A supervisor starts its children in order, restarts them by its strategy and their
+//! restart type, gives up (and ends with `shutdown`, which its own parent sees) when more
+//! than `intensity` restarts happen within `period`, and stops its children in reverse
+//! order with the shutdown protocol: `shutdown`, then `kill` after the child's timeout.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::exit::ExitReason;
+use crate::message::MessageKind;
+use crate::native::NativeProcess;
+use crate::node::{Node, SpawnError};
+use crate::pid::Pid;
+
+/// Which children restart when one ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Only that child (an OR supervisor).
+    OneForOne,
+    /// All children (an AND supervisor): the others are stopped, then all are started.
+    OneForAll,
+    /// That child and the ones started after it.
+    RestForOne,
+}
+
+/// When a child is restarted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    /// Always.
+    Permanent,
+    /// Only after an abnormal exit (not `normal` or `shutdown`).
+    Transient,
+    /// Never; it is forgotten when it ends.
+    Temporary,
+}
+
+/// How a child is stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// `kill` at once.
+    BrutalKill,
+    /// `shutdown`, then `kill` if it has not ended after this long.
+    Timeout(Duration),
+    /// `shutdown`, and wait as long as it takes (for child supervisors).
+    Infinity,
+}
+
+/// What a child runs.
+#[derive(Clone, Debug)]
+pub enum ChildStart {
+    /// A process of a module, with argument bytes.
+    Worker {
+        /// The module.
+        module: String,
+        /// Its argument bytes.
+        args: Vec<u8>,
+    },
+    /// A nested supervisor.
+    Supervisor(SupervisorSpec),
+}
+
+/// One child of a supervisor.
+#[derive(Clone, Debug)]
+pub struct ChildSpec {
+    /// Unique within its supervisor.
+    pub id: String,
+    /// What it runs.
+    pub start: ChildStart,
+    /// When it is restarted.
+    pub restart: Restart,
+    /// How it is stopped.
+    pub shutdown: Shutdown,
+}
+
+/// A supervisor: its strategy, restart intensity and children.
+#[derive(Clone, Debug)]
+pub struct SupervisorSpec {
+    /// The restart strategy.
+    pub strategy: Strategy,
+    /// Most restarts allowed within `period` (more ends the supervisor).
+    pub intensity: u32,
+    /// The window of `intensity`.
+    pub period: Duration,
+    /// The children, in start order.
+    pub children: Vec<ChildSpec>,
+}
+
+/// A running child, as `which_children` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildInfo {
+    /// Its id.
+    pub id: String,
+    /// Its current pid (`None` while it is not running).
+    pub pid: Option<Pid>,
+    /// Whether it is a supervisor.
+    pub supervisor: bool,
+}
+
+/// Why a supervisor could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SupervisorError {
+    /// Two children share an id.
+    #[error("duplicate child id `{0}`")]
+    DuplicateId(String),
+    /// The node is at its process cap.
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+}
+
+struct Child {
+    spec: ChildSpec,
+    pid: Option<Pid>,
+}
+
+/// What the node keeps of each live supervisor, for `which_children`.
+pub(crate) type Supervisors = Mutex<std::collections::HashMap<Pid, Arc<Mutex<Vec<ChildInfo>>>>>;
+
+impl Node {
+    /// Starts a supervisor (and, in order, its children); returns its pid. With a `parent`,
+    /// the supervisor is linked to it, so it ends when its parent does and its parent sees
+    /// it end.
+    ///
+    /// # Errors
+    ///
+    /// A duplicate child id anywhere in the tree, or the process cap.
+    pub fn start_supervisor(
+        &self,
+        spec: SupervisorSpec,
+        parent: Option<Pid>,
+    ) -> Result<Pid, SupervisorError> {
+        check_ids(&spec)?;
+        let me = self.spawn_native("supervisor")?;
+        me.trap_exit(true);
+        if let Some(parent) = parent
+            && me.link(parent).is_err()
+        {
+            return Err(SupervisorError::Spawn(SpawnError::NoParent(parent)));
+        }
+        let pid = me.pid();
+        let info = Arc::new(Mutex::new(Vec::new()));
+        self.inner.supervisors.lock().insert(pid, info.clone());
+        let node = self.clone();
+        self.inner.rt.spawn(async move {
+            let mut sup = Running {
+                node: node.clone(),
+                me,
+                spec,
+                children: Vec::new(),
+                restarts: VecDeque::new(),
+                info,
+                parent,
+            };
+            let reason = sup.run().await;
+            node.inner.supervisors.lock().remove(&pid);
+            sup.me.exit(reason);
+        });
+        Ok(pid)
+    }
+
+    /// The children of a live supervisor, in start order.
+    pub fn which_children(&self, supervisor: Pid) -> Option<Vec<ChildInfo>> {
+        let info = self.inner.supervisors.lock().get(&supervisor).cloned()?;
+        let children = info.lock().clone();
+        Some(children)
+    }
+}
+
+fn check_ids(spec: &SupervisorSpec) -> Result<(), SupervisorError> {
+    let mut seen = std::collections::HashSet::new();
+    for c in &spec.children {
+        if !seen.insert(c.id.as_str()) {
+            return Err(SupervisorError::DuplicateId(c.id.clone()));
+        }
+        if let ChildStart::Supervisor(s) = &c.start {
+            check_ids(s)?;
+        }
+    }
+    Ok(())
+}
+
+struct Running {
+    node: Node,
+    me: NativeProcess,
+    spec: SupervisorSpec,
+    children: Vec<Child>,
+    restarts: VecDeque<Instant>,
+    info: Arc<Mutex<Vec<ChildInfo>>>,
+    parent: Option<Pid>,
+}
+
+impl Running {
+    async fn run(&mut self) -> ExitReason {
+        self.children = self
+            .spec
+            .children
+            .iter()
+            .map(|s| Child {
+                spec: s.clone(),
+                pid: None,
+            })
+            .collect();
+        for i in 0..self.children.len() {
+            if let Err(reason) = self.start(i) {
+                self.stop_all().await;
+                return reason;
+            }
+        }
+        loop {
+            let msg = match self.me.recv(None).await {
+                Ok(Some(m)) => m,
+                Ok(None) => continue,
+                Err(crate::native::Exited(reason)) => {
+                    self.stop_all().await;
+                    return reason;
+                }
+            };
+            if msg.kind != MessageKind::Exit {
+                continue; // a supervisor takes no requests yet; stray messages are dropped
+            }
+            let reason = msg.reason().unwrap_or(ExitReason::Normal);
+            if Some(msg.sender) == self.parent {
+                self.stop_all().await;
+                return reason;
+            }
+            let Some(i) = self.children.iter().position(|c| c.pid == Some(msg.sender)) else {
+                continue; // a child we already stopped, or an unknown link
+            };
+            self.children[i].pid = None;
+            let restart = match self.children[i].spec.restart {
+                Restart::Permanent => true,
+                Restart::Transient => !matches!(reason, ExitReason::Normal | ExitReason::Shutdown),
+                Restart::Temporary => false,
+            };
+            if !restart {
+                if self.children[i].spec.restart == Restart::Temporary {
+                    self.children.remove(i);
+                }
+                self.publish();
+                continue;
+            }
+            if self.too_many_restarts() {
+                self.stop_all().await;
+                return ExitReason::Shutdown;
+            }
+            let group: Vec<usize> = match self.spec.strategy {
+                Strategy::OneForOne => vec![i],
+                Strategy::OneForAll => (0..self.children.len()).collect(),
+                Strategy::RestForOne => (i..self.children.len()).collect(),
+            };
+            for &j in group.iter().rev() {
+                self.stop(j).await;
+            }
+            for &j in &group {
+                if let Err(reason) = self.start(j) {
+                    self.stop_all().await;
+                    return reason;
+                }
+            }
+        }
+    }
+
+    /// Records a restart; true when it exceeds the intensity within the period.
+    fn too_many_restarts(&mut self) -> bool {
+        let now = Instant::now();
+        self.restarts.push_back(now);
+        while self
+            .restarts
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > self.spec.period)
+        {
+            self.restarts.pop_front();
+        }
+        self.restarts.len() > self.spec.intensity as usize
+    }
+
+    fn start(&mut self, i: usize) -> Result<(), ExitReason> {
+        let pid = match &self.children[i].spec.start {
+            ChildStart::Worker { module, args } => self
+                .me
+                .spawn(module, args.clone(), true, false)
+                .map(|s| s.pid)
+                .map_err(|e| ExitReason::custom(e.to_string()))?,
+            ChildStart::Supervisor(spec) => self
+                .node
+                .start_supervisor(spec.clone(), Some(self.me.pid()))
+                .map_err(|e| ExitReason::custom(e.to_string()))?,
+        };
+        self.children[i].pid = Some(pid);
+        self.publish();
+        Ok(())
+    }
+
+    /// The shutdown protocol for one child; waits until it has ended.
+    async fn stop(&mut self, i: usize) {
+        let Some(pid) = self.children[i].pid.take() else {
+            return;
+        };
+        let (node, me) = (&self.node, self.me.pid());
+        let wait = |limit: Option<Duration>| {
+            self.me.recv_match(limit, move |m| {
+                (m.kind == MessageKind::Exit && m.sender == pid).then_some(())
+            })
+        };
+        match self.children[i].spec.shutdown {
+            Shutdown::BrutalKill => {
+                if node.exit_signal(me, pid, &ExitReason::Killed, true).is_ok() {
+                    let _ = wait(None).await;
+                }
+            }
+            Shutdown::Timeout(t) => {
+                if node
+                    .exit_signal(me, pid, &ExitReason::Shutdown, false)
+                    .is_ok()
+                    && matches!(wait(Some(t)).await, Ok(None))
+                {
+                    let _ = node.exit_signal(me, pid, &ExitReason::Killed, true);
+                    let _ = wait(None).await;
+                }
+            }
+            Shutdown::Infinity => {
+                if node
+                    .exit_signal(me, pid, &ExitReason::Shutdown, false)
+                    .is_ok()
+                {
+                    let _ = wait(None).await;
+                }
+            }
+        }
+        self.publish();
+    }
+
+    /// Stops every child, last started first.
+    async fn stop_all(&mut self) {
+        for i in (0..self.children.len()).rev() {
+            self.stop(i).await;
+        }
+    }
+
+    fn publish(&self) {
+        *self.info.lock() = self
+            .children
+            .iter()
+            .map(|c| ChildInfo {
+                id: c.spec.id.clone(),
+                pid: c.pid,
+                supervisor: matches!(c.spec.start, ChildStart::Supervisor(_)),
+            })
+            .collect();
+    }
+}
