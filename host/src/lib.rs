@@ -22,6 +22,7 @@ pub mod abi;
 pub mod config;
 pub mod events;
 pub mod exit;
+pub mod manifest;
 pub mod message;
 pub mod native;
 pub mod node;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use hatchery::runtime::modules::module_name;
-use hatchery::{ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts};
+use hatchery::{
+    ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts, manifest,
+};
 
 /// Erlang-style processes on WebAssembly.
 #[derive(Parser)]
@@ -22,7 +24,8 @@ enum Command {
     /// Start a node, load modules and spawn the entry process.
     ///
     /// PATH is a module file (.wasm or .wat; the other modules in its folder are loaded
-    /// too, so it can spawn them) or a folder of modules (then --entry names the entry).
+    /// too, so it can spawn them), a folder of modules (then --entry names the entry), or
+    /// an application: a `hatchery.toml` manifest or a folder holding one.
     Run(RunArgs),
 }
 
@@ -180,7 +183,55 @@ fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String>
     Ok(entry)
 }
 
+/// The manifest `path` names: `hatchery.toml` itself, or a folder holding one.
+fn manifest_path(path: &Path) -> Option<PathBuf> {
+    if path.is_dir() {
+        let m = path.join("hatchery.toml");
+        return m.is_file().then_some(m);
+    }
+    (path.extension().and_then(|e| e.to_str()) == Some("toml")).then(|| path.to_path_buf())
+}
+
+/// Starts the application a manifest describes: checks the whole manifest first (nothing
+/// starts on an error), then starts its root supervisor.
+async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
+    // First pass: where the modules are; second pass: the whole check, modules included.
+    let folder = manifest::parse(manifest, &text, &|_| true)?.modules;
+    let names: std::collections::HashSet<String> =
+        hatchery::runtime::modules::module_files(&folder)
+            .with_context(|| format!("the modules folder named by {}", manifest.display()))?
+            .iter()
+            .map(|p| module_name(p))
+            .collect();
+    let app = manifest::parse(manifest, &text, &|m| names.contains(m))?;
+    let node = Node::new(app.limits.apply(args.limits.config()))?;
+    let (loaded, errors) = node.load_module_dir(&app.modules);
+    if let Some(e) = errors.first() {
+        bail!("{e}");
+    }
+    eprintln!(
+        "hatchery: loaded {} modules from {}",
+        loaded.len(),
+        app.modules.display()
+    );
+    let events = node.subscribe();
+    // The application is the root supervisor's parent, so it can stop the tree in order.
+    let parent = node.spawn_native("application")?;
+    parent.trap_exit(true);
+    let root = node.start_supervisor(app.root, Some(parent.pid()))?;
+    eprintln!(
+        "hatchery: started application {} (root supervisor {root}); Ctrl-C stops it",
+        app.name
+    );
+    serve(&node, events, root, args.quiet, Some(parent)).await
+}
+
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if let Some(manifest) = manifest_path(&args.path) {
+        return run_app(&args, &manifest).await;
+    }
     let config = args.limits.config();
     let node = Node::new(config)?;
     let entry = load(&node, &args.path, args.entry.as_deref())?;
@@ -193,10 +244,21 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None if args.args.is_empty() => Vec::new(),
         None => serde_json::to_vec(&args.args)?,
     };
-    let mut events = node.subscribe();
+    let events = node.subscribe();
     let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
     eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");
+    serve(&node, events, entry_pid, args.quiet, None).await
+}
 
+/// Prints output and exits until Ctrl-C or until no process is left; the exit code follows
+/// the reason of `entry_pid` (the entry process or the root supervisor).
+async fn serve(
+    node: &Node,
+    mut events: tokio::sync::broadcast::Receiver<NodeEvent>,
+    entry_pid: Pid,
+    quiet: bool,
+    application: Option<hatchery::NativeProcess>,
+) -> anyhow::Result<ExitCode> {
     let mut entry_reason: Option<ExitReason> = None;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -204,12 +266,21 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             _ = &mut ctrl_c => {
                 eprintln!("hatchery: stopping ({} processes)", node.process_count());
+                if let Some(app) = &application {
+                    // Stop the tree from the top, children in reverse start order.
+                    let _ = node.exit_signal(app.pid(), entry_pid, &ExitReason::Shutdown, false);
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+                    while node.exit_record(entry_pid).is_none() && tokio::time::Instant::now() < deadline {
+                        drain(&mut events, entry_pid, &mut entry_reason, quiet);
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
                 node.shutdown(Duration::from_secs(5)).await;
-                drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
+                drain(&mut events, entry_pid, &mut entry_reason, quiet);
                 break;
             }
             event = events.recv() => match event {
-                Ok(e) => print_event(&e, entry_pid, &mut entry_reason, args.quiet),
+                Ok(e) => print_event(&e, entry_pid, &mut entry_reason, quiet),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     eprintln!("hatchery: ({n} events not shown: output too fast)");
                 }
@@ -217,8 +288,14 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             },
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
-        if node.process_count() == 0 {
-            drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
+        let done = match &application {
+            Some(_) => node.exit_record(entry_pid).is_some(),
+            None => node.process_count() == 0,
+        };
+        if done {
+            drain(&mut events, entry_pid, &mut entry_reason, quiet);
+            node.shutdown(Duration::from_secs(5)).await;
+            drain(&mut events, entry_pid, &mut entry_reason, quiet);
             eprintln!("hatchery: no processes left; node stopped");
             break;
         }

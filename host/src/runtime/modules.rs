@@ -107,7 +107,7 @@ pub enum LoadError {
 }
 
 /// The module files (`.wasm`, `.wat`) in a folder, sorted.
-pub(crate) fn module_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+pub fn module_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let read = |source| LoadError::Read {
         path: dir.to_path_buf(),
         source,

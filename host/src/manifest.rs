@@ -1,0 +1,384 @@
+//! Application manifests (`hatchery.toml`): where the modules are, per-process limits, and
+//! the supervision tree. Every error names the file, the line and the key, and is found
+//! before anything starts.
+//!
+//! ```toml
+//! [application]
+//! name = "kv_app"
+//! modules = "../../modules/target/wasm32-wasip1/release"   # relative to this file
+//! root = "main"                                             # the top supervisor
+//!
+//! [limits]                 # optional; the node's defaults otherwise
+//! max_memory_mib = 16
+//!
+//! [supervisor.main]
+//! strategy = "one_for_one" # or one_for_all, rest_for_one
+//! intensity = 5            # most restarts ...
+//! period_ms = 1000         # ... within this window
+//!
+//! [[supervisor.main.child]]
+//! id = "kv"
+//! module = "kv"
+//! args = { name = "kv" }   # any TOML value, passed to the child as JSON
+//! restart = "permanent"    # or transient, temporary
+//! shutdown = 500           # ms, or "brutal_kill", "infinity"
+//!
+//! [[supervisor.main.child]]
+//! id = "workers"
+//! supervisor = "workers"   # a nested supervisor, defined as [supervisor.workers]
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::{MailboxOverflow, NodeConfig};
+use crate::supervisor::{ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec};
+
+/// A manifest error: the file, the line, the key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: `{key}`: {message}")]
+pub struct ManifestError {
+    /// The manifest file.
+    pub file: String,
+    /// The 1-based line.
+    pub line: usize,
+    /// The key, as a dotted path.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A checked manifest, ready to start.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// The application's name.
+    pub name: String,
+    /// The folder of its modules.
+    pub modules: PathBuf,
+    /// Node limits from `[limits]`, applied over `NodeConfig`'s defaults.
+    pub limits: Limits,
+    /// The root supervisor.
+    pub root: SupervisorSpec,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Most processes alive at once.
+    pub max_processes: Option<u32>,
+    /// Most linear memory per process, in MiB.
+    pub max_memory_mib: Option<usize>,
+    /// Most messages per mailbox.
+    pub mailbox_max_messages: Option<usize>,
+    /// `exit` or `drop`.
+    pub mailbox_overflow: Option<String>,
+}
+
+impl Limits {
+    /// `config` with these limits applied.
+    pub fn apply(&self, mut config: NodeConfig) -> NodeConfig {
+        if let Some(n) = self.max_processes {
+            config.max_processes = n;
+        }
+        if let Some(m) = self.max_memory_mib {
+            config.max_memory_bytes = m << 20;
+        }
+        if let Some(n) = self.mailbox_max_messages {
+            config.mailbox_max_messages = n;
+        }
+        if let Some(o) = self
+            .mailbox_overflow
+            .as_deref()
+            .and_then(|o| o.parse::<MailboxOverflow>().ok())
+        {
+            config.mailbox_overflow = o;
+        }
+        config
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    application: RawApp,
+    #[serde(default)]
+    limits: Option<Spanned<Limits>>,
+    #[serde(default)]
+    supervisor: BTreeMap<String, Spanned<RawSupervisor>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: String,
+    #[serde(default)]
+    modules: Option<Spanned<String>>,
+    root: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSupervisor {
+    strategy: Spanned<String>,
+    #[serde(default = "default_intensity")]
+    intensity: u32,
+    #[serde(default = "default_period")]
+    period_ms: u64,
+    #[serde(default)]
+    child: Vec<RawChild>,
+}
+
+fn default_intensity() -> u32 {
+    1
+}
+
+fn default_period() -> u64 {
+    5000
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChild {
+    id: Spanned<String>,
+    #[serde(default)]
+    module: Option<Spanned<String>>,
+    #[serde(default)]
+    supervisor: Option<Spanned<String>>,
+    #[serde(default)]
+    args: Option<toml::Value>,
+    #[serde(default)]
+    restart: Option<Spanned<String>>,
+    #[serde(default)]
+    shutdown: Option<Spanned<toml::Value>>,
+}
+
+struct Ctx<'a> {
+    file: String,
+    text: &'a str,
+    raw: &'a Raw,
+    modules: &'a dyn Fn(&str) -> bool,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &self,
+        span: std::ops::Range<usize>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ManifestError {
+        let line = self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        ManifestError {
+            file: self.file.clone(),
+            line,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn supervisor(
+        &self,
+        name: &str,
+        path: &mut Vec<String>,
+    ) -> Result<SupervisorSpec, ManifestError> {
+        let Some(sup) = self.raw.supervisor.get(name) else {
+            return Err(ManifestError {
+                file: self.file.clone(),
+                line: 1,
+                key: format!("supervisor.{name}"),
+                message: "no such supervisor".into(),
+            });
+        };
+        let key = format!("supervisor.{name}");
+        let strategy = match sup.get_ref().strategy.get_ref().as_str() {
+            "one_for_one" => Strategy::OneForOne,
+            "one_for_all" => Strategy::OneForAll,
+            "rest_for_one" => Strategy::RestForOne,
+            other => {
+                return Err(self.err(
+                    sup.get_ref().strategy.span(),
+                    format!("{key}.strategy"),
+                    format!("unknown strategy `{other}` (expected one_for_one, one_for_all or rest_for_one)"),
+                ));
+            }
+        };
+        path.push(name.to_string());
+        let mut ids = HashSet::new();
+        let mut children = Vec::new();
+        for (i, c) in sup.get_ref().child.iter().enumerate() {
+            let ckey = format!("{key}.child[{i}]");
+            if !ids.insert(c.id.get_ref().clone()) {
+                return Err(self.err(
+                    c.id.span(),
+                    format!("{ckey}.id"),
+                    format!("duplicate child id `{}`", c.id.get_ref()),
+                ));
+            }
+            let start = match (&c.module, &c.supervisor) {
+                (Some(m), None) => {
+                    if !(self.modules)(m.get_ref()) {
+                        return Err(self.err(
+                            m.span(),
+                            format!("{ckey}.module"),
+                            format!("unknown module `{}`", m.get_ref()),
+                        ));
+                    }
+                    let args = match &c.args {
+                        None => Vec::new(),
+                        Some(v) => serde_json::to_vec(v).map_err(|e| {
+                            self.err(c.id.span(), format!("{ckey}.args"), e.to_string())
+                        })?,
+                    };
+                    ChildStart::Worker {
+                        module: m.get_ref().clone(),
+                        args,
+                    }
+                }
+                (None, Some(s)) => {
+                    if path.contains(s.get_ref()) {
+                        return Err(self.err(
+                            s.span(),
+                            format!("{ckey}.supervisor"),
+                            format!(
+                                "the tree is cyclic: {} -> {}",
+                                path.join(" -> "),
+                                s.get_ref()
+                            ),
+                        ));
+                    }
+                    if !self.raw.supervisor.contains_key(s.get_ref()) {
+                        return Err(self.err(
+                            s.span(),
+                            format!("{ckey}.supervisor"),
+                            format!("no [supervisor.{}] table", s.get_ref()),
+                        ));
+                    }
+                    ChildStart::Supervisor(self.supervisor(s.get_ref(), path)?)
+                }
+                _ => {
+                    return Err(self.err(
+                        c.id.span(),
+                        ckey,
+                        "a child needs exactly one of `module` or `supervisor`",
+                    ));
+                }
+            };
+            let restart = match c.restart.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+                None | Some(("permanent", _)) => Restart::Permanent,
+                Some(("transient", _)) => Restart::Transient,
+                Some(("temporary", _)) => Restart::Temporary,
+                Some((other, span)) => {
+                    return Err(self.err(
+                        span,
+                        format!("{ckey}.restart"),
+                        format!(
+                            "unknown restart `{other}` (expected permanent, transient or temporary)"
+                        ),
+                    ));
+                }
+            };
+            let is_sup = matches!(start, ChildStart::Supervisor(_));
+            let shutdown = match &c.shutdown {
+                None if is_sup => Shutdown::Infinity,
+                None => Shutdown::Timeout(Duration::from_millis(5000)),
+                Some(s) => match s.get_ref() {
+                    toml::Value::Integer(ms) if *ms >= 0 => {
+                        Shutdown::Timeout(Duration::from_millis(*ms as u64))
+                    }
+                    toml::Value::String(b) if b == "brutal_kill" => Shutdown::BrutalKill,
+                    toml::Value::String(i) if i == "infinity" => Shutdown::Infinity,
+                    other => {
+                        return Err(self.err(
+                            s.span(),
+                            format!("{ckey}.shutdown"),
+                            format!("bad shutdown {other} (expected milliseconds, \"brutal_kill\" or \"infinity\")"),
+                        ));
+                    }
+                },
+            };
+            children.push(ChildSpec {
+                id: c.id.get_ref().clone(),
+                start,
+                restart,
+                shutdown,
+            });
+        }
+        path.pop();
+        Ok(SupervisorSpec {
+            strategy,
+            intensity: sup.get_ref().intensity,
+            period: Duration::from_millis(sup.get_ref().period_ms),
+            children,
+        })
+    }
+}
+
+/// Reads and checks a manifest. `has_module` says whether a module name exists in the
+/// manifest's module folder (so unknown modules are found before anything starts).
+///
+/// # Errors
+///
+/// A [`ManifestError`] naming the line and key of the first problem.
+pub fn parse(
+    path: &Path,
+    text: &str,
+    has_module: &dyn Fn(&str) -> bool,
+) -> Result<Application, ManifestError> {
+    let file = path.display().to_string();
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
+        let message = e.message().to_string();
+        let key = e
+            .span()
+            .and_then(|s| text.get(s))
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty() && k.len() < 80 && !k.contains('\n'))
+            .unwrap_or_else(|| "(document)".into());
+        ManifestError {
+            file: file.clone(),
+            line,
+            key,
+            message,
+        }
+    })?;
+    let ctx = Ctx {
+        file: file.clone(),
+        text,
+        raw: &raw,
+        modules: has_module,
+    };
+    let root = raw.application.root.get_ref();
+    if !raw.supervisor.contains_key(root) {
+        return Err(ctx.err(
+            raw.application.root.span(),
+            "application.root",
+            format!("no [supervisor.{root}] table"),
+        ));
+    }
+    let spec = ctx.supervisor(root, &mut Vec::new())?;
+    let modules = raw
+        .application
+        .modules
+        .as_ref()
+        .map_or_else(|| "modules".into(), |m| m.get_ref().clone());
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(Application {
+        name: raw.application.name.clone(),
+        modules: base.join(modules),
+        limits: raw
+            .limits
+            .as_ref()
+            .map(|l| l.get_ref().clone())
+            .unwrap_or_default(),
+        root: spec,
+    })
+}

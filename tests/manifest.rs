@@ -1,0 +1,175 @@
+//! Application manifests: every error names its line and key and nothing starts; the
+//! example trees load and run.
+
+use std::path::Path;
+use std::process::Command;
+
+use hatchery::manifest::{ManifestError, parse};
+use hatchery::supervisor::{ChildStart, Strategy};
+use hatchery_tests::{hatchery_bin, root};
+
+const MODULES: &[&str] = &["kv", "idle"];
+
+fn check(text: &str) -> Result<hatchery::manifest::Application, ManifestError> {
+    parse(Path::new("apps/x/hatchery.toml"), text, &|m| {
+        MODULES.contains(&m)
+    })
+}
+
+fn err(text: &str) -> ManifestError {
+    check(text).err().expect("the manifest is refused")
+}
+
+const HEAD: &str = "[application]\nname = \"x\"\nroot = \"main\"\n\n[supervisor.main]\nstrategy = \"one_for_one\"\n";
+
+#[test]
+fn an_unknown_module_is_named_with_its_line_and_key() {
+    let e = err(&format!(
+        "{HEAD}\n[[supervisor.main.child]]\nid = \"a\"\nmodule = \"kvv\"\n"
+    ));
+    assert_eq!(
+        (e.line, e.key.as_str()),
+        (10, "supervisor.main.child[0].module"),
+        "{e}"
+    );
+    assert!(e.message.contains("unknown module `kvv`"), "{e}");
+    assert!(
+        e.to_string().starts_with("apps/x/hatchery.toml:10: "),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_duplicate_child_id_is_refused() {
+    let child = "\n[[supervisor.main.child]]\nid = \"a\"\nmodule = \"kv\"\n";
+    let e = err(&format!("{HEAD}{child}{child}"));
+    assert_eq!(
+        (e.line, e.key.as_str()),
+        (13, "supervisor.main.child[1].id"),
+        "{e}"
+    );
+    assert!(e.message.contains("duplicate child id `a`"), "{e}");
+}
+
+#[test]
+fn a_bad_strategy_restart_or_shutdown_is_refused() {
+    let e = err(
+        "[application]\nname = \"x\"\nroot = \"main\"\n[supervisor.main]\nstrategy = \"one_for_none\"\n",
+    );
+    assert_eq!(
+        (e.line, e.key.as_str()),
+        (5, "supervisor.main.strategy"),
+        "{e}"
+    );
+    let e = err(&format!(
+        "{HEAD}[[supervisor.main.child]]\nid = \"a\"\nmodule = \"kv\"\nrestart = \"sometimes\"\n"
+    ));
+    assert_eq!(e.key, "supervisor.main.child[0].restart", "{e}");
+    let e = err(&format!(
+        "{HEAD}[[supervisor.main.child]]\nid = \"a\"\nmodule = \"kv\"\nshutdown = \"politely\"\n"
+    ));
+    assert_eq!(e.key, "supervisor.main.child[0].shutdown", "{e}");
+}
+
+#[test]
+fn a_cyclic_tree_is_refused() {
+    let text = "[application]\nname = \"x\"\nroot = \"a\"\n\
+        [supervisor.a]\nstrategy = \"one_for_one\"\n[[supervisor.a.child]]\nid = \"to_b\"\nsupervisor = \"b\"\n\
+        [supervisor.b]\nstrategy = \"one_for_one\"\n[[supervisor.b.child]]\nid = \"to_a\"\nsupervisor = \"a\"\n";
+    let e = err(text);
+    assert_eq!(e.key, "supervisor.b.child[0].supervisor", "{e}");
+    assert!(e.message.contains("cyclic: a -> b -> a"), "{e}");
+}
+
+#[test]
+fn malformed_toml_and_missing_or_unknown_keys_are_refused() {
+    let e = err("[application\nname = 1\n");
+    assert_eq!(e.line, 1, "{e}");
+    let e = err("[application]\nname = \"x\"\n");
+    assert!(e.message.contains("root"), "{e}");
+    let e = err(&format!("{HEAD}colour = \"blue\"\n"));
+    assert_eq!((e.line, e.key.as_str()), (7, "colour"), "{e}");
+    let e = err("[application]\nname = \"x\"\nroot = \"nowhere\"\n");
+    assert_eq!((e.line, e.key.as_str()), (3, "application.root"), "{e}");
+    let e = err(&format!(
+        "{HEAD}[[supervisor.main.child]]\nid = \"both\"\nmodule = \"kv\"\nsupervisor = \"main\"\n"
+    ));
+    assert!(e.message.contains("exactly one of"), "{e}");
+}
+
+#[test]
+fn the_example_tree_uses_all_three_strategies() {
+    let path = root().join("apps/tree/hatchery.toml");
+    let text = std::fs::read_to_string(&path).expect("apps/tree/hatchery.toml");
+    let app = parse(&path, &text, &|m| MODULES.contains(&m)).expect("valid");
+    assert_eq!(app.root.strategy, Strategy::OneForOne);
+    let nested: Vec<Strategy> = app
+        .root
+        .children
+        .iter()
+        .filter_map(|c| match &c.start {
+            ChildStart::Supervisor(s) => Some(s.strategy),
+            ChildStart::Worker { .. } => None,
+        })
+        .collect();
+    assert_eq!(nested, [Strategy::RestForOne, Strategy::OneForAll]);
+}
+
+#[test]
+fn the_cli_refuses_a_bad_manifest_and_starts_nothing() {
+    let dir = hatchery_tests::temp_dir("manifest");
+    let modules = hatchery_tests::modules_dir();
+    std::fs::write(
+        dir.join("hatchery.toml"),
+        format!("[application]\nname = \"bad\"\nmodules = {:?}\nroot = \"main\"\n{}\n[[supervisor.main.child]]\nid = \"a\"\nmodule = \"no_such\"\n", modules.display().to_string(), &HEAD[HEAD.find("[supervisor").unwrap_or(0)..]),
+    )
+    .expect("write");
+    let out = Command::new(hatchery_bin())
+        .arg("run")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "hatchery.toml:10: `supervisor.main.child[0].module`: unknown module `no_such`"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("started application"), "{stderr}");
+}
+
+#[test]
+fn the_cli_runs_the_example_tree_and_stops_it_in_order() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(hatchery_bin())
+        .arg("run")
+        .arg(root().join("apps/tree"))
+        .args(["--max-processes", "500"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    for line in lines.by_ref() {
+        if line.expect("utf-8").contains("started application tree") {
+            break;
+        }
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let rest: Vec<String> = lines.map(|l| l.expect("utf-8")).collect();
+    assert_eq!(child.wait().expect("exits").code(), Some(0), "{rest:#?}");
+    let exits: Vec<&String> = rest.iter().filter(|l| l.starts_with("exit ")).collect();
+    assert_eq!(exits.len(), 10, "{rest:#?}");
+    assert!(
+        exits.iter().any(|l| l.contains("idle: killed")),
+        "the brutal_kill child: {rest:#?}"
+    );
+    assert!(
+        exits[exits.len() - 2].contains("native:supervisor: shutdown"),
+        "the root goes last: {rest:#?}"
+    );
+}
