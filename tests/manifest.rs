@@ -17,7 +17,7 @@ fn check(text: &str) -> Result<hatchery::manifest::Application, ManifestError> {
 }
 
 fn err(text: &str) -> ManifestError {
-    check(text).err().expect("the manifest is refused")
+    check(text).expect_err("the manifest is refused")
 }
 
 const HEAD: &str = "[application]\nname = \"x\"\nroot = \"main\"\n\n[supervisor.main]\nstrategy = \"one_for_one\"\n";
