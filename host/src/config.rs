@@ -48,6 +48,8 @@ pub struct NodeConfig {
     pub stack_bytes: usize,
     /// Largest table (function references) of a module.
     pub max_table_elements: usize,
+    /// Where crash and supervisor reports are kept (JSON lines); `None`: not kept.
+    pub crash_log: Option<std::path::PathBuf>,
 }
 
 impl Default for NodeConfig {
@@ -62,6 +64,7 @@ impl Default for NodeConfig {
             preempt_interval: Duration::from_millis(1),
             stack_bytes: 256 << 10,
             max_table_elements: 10_000,
+            crash_log: None,
         }
     }
 }

@@ -20,6 +20,7 @@
 
 pub mod abi;
 pub mod config;
+pub mod crashlog;
 pub mod events;
 pub mod exit;
 pub mod manifest;

@@ -27,6 +27,75 @@ enum Command {
     /// too, so it can spawn them), a folder of modules (then --entry names the entry), or
     /// an application: a `hatchery.toml` manifest or a folder holding one.
     Run(RunArgs),
+    /// Print the crash log: crash reports and what supervisors did, oldest first.
+    Crashes(CrashesArgs),
+}
+
+#[derive(Args)]
+struct CrashesArgs {
+    /// The log file.
+    #[arg(long, default_value = DEFAULT_CRASH_LOG)]
+    log: PathBuf,
+    /// Only the last N entries.
+    #[arg(long)]
+    tail: Option<usize>,
+    /// Print the JSON lines as stored.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where `run` keeps its crash log unless told otherwise.
+const DEFAULT_CRASH_LOG: &str = ".hatchery/crash.log";
+
+fn crashes(args: &CrashesArgs) -> anyhow::Result<ExitCode> {
+    let reports = hatchery::crashlog::read(&args.log)
+        .with_context(|| format!("reading {}", args.log.display()))?;
+    let skip = args.tail.map_or(0, |n| reports.len().saturating_sub(n));
+    for r in &reports[skip..] {
+        if args.json {
+            println!("{}", serde_json::to_string(r)?);
+            continue;
+        }
+        match r {
+            hatchery::crashlog::Report::Crash {
+                time_ms,
+                pid,
+                module,
+                name,
+                reason,
+                output,
+                ..
+            } => {
+                let name = name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                println!("[{time_ms}] crash <0.{pid}> {module}{name}");
+                for l in reason.lines() {
+                    println!("    {l}");
+                }
+                for l in output {
+                    println!("    | {l}");
+                }
+            }
+            hatchery::crashlog::Report::Supervisor {
+                time_ms,
+                supervisor,
+                child,
+                action,
+                old_pid,
+                new_pid,
+                reason,
+            } => {
+                let old = old_pid.map(|p| format!(" <0.{p}>")).unwrap_or_default();
+                let new = new_pid.map(|p| format!(" as <0.{p}>")).unwrap_or_default();
+                println!(
+                    "[{time_ms}] supervisor <0.{supervisor}>: child {child}{old} ended ({reason}): {action}{new}"
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Args)]
@@ -69,6 +138,9 @@ struct LimitArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
+    /// Where crash and supervisor reports are kept (JSON lines, bounded, kept across runs).
+    #[arg(long, default_value = DEFAULT_CRASH_LOG)]
+    crash_log: PathBuf,
 }
 
 impl LimitArgs {
@@ -104,6 +176,7 @@ impl LimitArgs {
             mailbox_max_messages: self.mailbox_max_messages,
             mailbox_overflow: self.mailbox_overflow,
             preempt_interval: Duration::from_micros(self.preempt_us.max(10)),
+            crash_log: Some(self.crash_log.clone()),
             ..NodeConfig::default()
         }
     }
@@ -113,6 +186,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => runtime(args.limits.workers).and_then(|rt| rt.block_on(run(args))),
+        Command::Crashes(args) => crashes(&args),
     };
     match result {
         Ok(code) => code,

@@ -64,6 +64,7 @@ pub(crate) struct NodeInner {
     pub registry: Registry,
     pub timers: Timers,
     pub supervisors: crate::supervisor::Supervisors,
+    pub crash_log: Option<crate::crashlog::CrashLog>,
     pub runtime: Runtime,
     pub stats: NodeStats,
     pub exits: Mutex<ExitLog>,
@@ -90,6 +91,15 @@ impl Node {
     /// instance pool cannot reserve its address space).
     pub fn new(config: NodeConfig) -> anyhow::Result<Node> {
         let runtime = Runtime::new(&config)?;
+        let crash_log = match &config.crash_log {
+            Some(path) => Some(
+                crate::crashlog::CrashLog::open(path, crate::crashlog::CrashLog::DEFAULT_MAX_BYTES)
+                    .map_err(|e| {
+                        anyhow::anyhow!("opening the crash log {}: {e}", path.display())
+                    })?,
+            ),
+            None => None,
+        };
         let (events, _) = broadcast::channel(4096);
         Ok(Node {
             inner: Arc::new(NodeInner {
@@ -98,6 +108,7 @@ impl Node {
                 registry: Registry::default(),
                 timers: Timers::default(),
                 supervisors: Default::default(),
+                crash_log,
                 runtime,
                 stats: NodeStats::default(),
                 exits: Mutex::new(ExitLog::default()),
@@ -331,6 +342,13 @@ impl Node {
         let deadline = Instant::now() + grace;
         while self.process_count() > 0 && Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Writes a report to the crash log, if the node keeps one.
+    pub(crate) fn report(&self, report: impl FnOnce() -> crate::crashlog::Report) {
+        if let Some(log) = &self.inner.crash_log {
+            log.write(&report());
         }
     }
 

@@ -231,13 +231,14 @@ impl Running {
             let Some(i) = self.children.iter().position(|c| c.pid == Some(msg.sender)) else {
                 continue; // a child we already stopped, or an unknown link
             };
-            self.children[i].pid = None;
+            let old_pid = self.children[i].pid.take();
             let restart = match self.children[i].spec.restart {
                 Restart::Permanent => true,
                 Restart::Transient => !matches!(reason, ExitReason::Normal | ExitReason::Shutdown),
                 Restart::Temporary => false,
             };
             if !restart {
+                self.report(i, "not_restarted", old_pid, None, &reason);
                 if self.children[i].spec.restart == Restart::Temporary {
                     self.children.remove(i);
                 }
@@ -245,6 +246,7 @@ impl Running {
                 continue;
             }
             if self.too_many_restarts() {
+                self.report(i, "gave_up", old_pid, None, &reason);
                 self.stop_all().await;
                 return ExitReason::Shutdown;
             }
@@ -262,7 +264,36 @@ impl Running {
                     return reason;
                 }
             }
+            let new_pid = self.children.get(i).and_then(|c| c.pid);
+            self.report(i, "restarted", old_pid, new_pid, &reason);
         }
+    }
+
+    /// A supervisor report for the crash log.
+    fn report(
+        &self,
+        i: usize,
+        action: &str,
+        old_pid: Option<Pid>,
+        new_pid: Option<Pid>,
+        reason: &ExitReason,
+    ) {
+        let child = self
+            .children
+            .get(i)
+            .map(|c| c.spec.id.clone())
+            .unwrap_or_default();
+        self.node.report(|| crate::crashlog::Report::Supervisor {
+            time_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            supervisor: self.me.pid().as_u64(),
+            child,
+            action: action.to_string(),
+            old_pid: old_pid.map(Pid::as_u64),
+            new_pid: new_pid.map(Pid::as_u64),
+            reason: reason.to_string(),
+        });
     }
 
     /// Records a restart; true when it exceeds the intensity within the period.

@@ -190,12 +190,31 @@ impl Node {
             self.emit_output(pid, &Arc::from(proc.module()), line);
         }
         self.inner.stats.exited.fetch_add(1, Ordering::Relaxed);
+        let output = proc.output();
+        if crate::crashlog::Report::is_crash(&reason) {
+            self.report(|| {
+                let tail = output
+                    .iter()
+                    .rev()
+                    .take(20)
+                    .rev()
+                    .map(|l| l.text.clone())
+                    .collect();
+                crate::crashlog::Report::crash(
+                    pid,
+                    proc.module(),
+                    state.name.as_deref(),
+                    &reason,
+                    tail,
+                )
+            });
+        }
         self.record_exit(ExitRecord {
             pid,
             module: Arc::from(proc.module()),
             name: state.name,
             reason,
-            output: proc.output(),
+            output,
         });
         self.release_slot();
     }
