@@ -113,7 +113,7 @@ async fn run_ours(
     if let Some(e) = errors.first() {
         bail!("{e}");
     }
-    for m in ["spawner", "noop", "pingpong", "ring", "idle"] {
+    for m in ["spawner", "noop", "pingpong", "ring", "idle", "kv"] {
         if node.modules().iter().all(|x| &*x.name != m) {
             bail!(
                 "module {m} is missing from {}: build modules/ first",
@@ -169,12 +169,33 @@ async fn run_ours(
     measure("ring_hop_ns", hop);
     measure("ring_setup_ns", setup);
 
+    // Behaviours: a call round trip to a kv server, and crash -> restarted child answering.
+    let kv = me
+        .spawn("kv", br#"{"register": false}"#.to_vec(), false, false)?
+        .pid;
+    let mut v = Vec::new();
+    for rep in 0..=reps {
+        let n = s.rounds / 10;
+        let start = Instant::now();
+        for _ in 0..n {
+            call(&me, kv, json!("infos")).await?;
+        }
+        if rep > 0 {
+            v.push(start.elapsed().as_nanos() as f64 / n as f64);
+        }
+    }
+    measure("call_rtt_ns", v);
+    let _ = node.exit_signal(me.pid(), kv, &hatchery::ExitReason::Killed, true);
+    measure("restart_ns", crash_to_answer(&node, &me, reps * 10).await?);
+
     let _ = std::fs::remove_dir_all(&wat_dir);
     // Freed instance slots keep some pages resident for reuse, so idle memory is measured
     // in a fresh process each time, as the Erlang peer does with a fresh VM.
     for (name, module) in [
         ("idle_rss_bytes", "idle"),
         ("idle_wat_rss_bytes", "idle_wat"),
+        ("idle_behaviour_rss_bytes", "kv"),
+        ("idle_behaviour_wat_rss_bytes", "echo_beh"),
     ] {
         let mut v = Vec::new();
         for _ in 0..reps.min(3) {
@@ -199,6 +220,69 @@ async fn run_ours(
         }
         measure(name, v);
     }
+    Ok(out)
+}
+
+/// One gen_server-style call from a native process (the wire format of the SDK's `call`).
+async fn call(me: &NativeProcess, to: hatchery::Pid, req: Value) -> anyhow::Result<Value> {
+    let r = me.node().make_ref();
+    me.send_json(to, &json!({"$call": {"ref": r, "req": req}}));
+    let got = me
+        .recv_match(Some(Duration::from_secs(60)), |m| {
+            let v: Value = serde_json::from_slice(&m.data).ok()?;
+            (v["$reply"]["ref"] == json!(r)).then(|| v["$reply"]["value"].clone())
+        })
+        .await?;
+    got.context("no reply within 60 s")
+}
+
+/// Time from a crashing call to the restarted kv (same name, new pid) answering a call.
+async fn crash_to_answer(
+    node: &Node,
+    me: &NativeProcess,
+    rounds: usize,
+) -> anyhow::Result<Vec<f64>> {
+    use hatchery::supervisor::{
+        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
+    };
+    let spec = SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity: u32::MAX,
+        period: Duration::from_secs(1),
+        children: vec![ChildSpec {
+            id: "kv".into(),
+            start: ChildStart::Worker {
+                module: "kv".into(),
+                args: Vec::new(),
+            },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::BrutalKill,
+        }],
+    };
+    let sup = node.start_supervisor(spec, Some(me.pid()))?;
+    let mut out = Vec::new();
+    for _ in 0..rounds {
+        let old = loop {
+            if let Some(p) = node.whereis("kv") {
+                break p;
+            }
+            tokio::task::yield_now().await;
+        };
+        let start = Instant::now();
+        me.send_json(
+            old,
+            &json!({"$call": {"ref": 0, "req": {"lookup": "crash"}}}),
+        );
+        let new = loop {
+            match node.whereis("kv") {
+                Some(p) if p != old => break p,
+                _ => tokio::task::yield_now().await,
+            }
+        };
+        call(me, new, json!("infos")).await?;
+        out.push(start.elapsed().as_nanos() as f64);
+    }
+    let _ = node.exit_signal(me.pid(), sup, &hatchery::ExitReason::Shutdown, false);
     Ok(out)
 }
 
@@ -396,6 +480,18 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "ring set-up, per process",
             "ring_setup_ns",
             "ring_setup_ns",
+            "µs",
+        ),
+        (
+            "call round trip to a kv server (native caller)",
+            "call_rtt_ns",
+            "",
+            "µs",
+        ),
+        (
+            "crash → restarted child answering (supervised kv)",
+            "restart_ns",
+            "",
             "µs",
         ),
         (
