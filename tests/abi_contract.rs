@@ -31,6 +31,9 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("whereis", "(param i32 i32) (result i64)"),
     ("send_after", "(param i64 i64 i32 i32) (result i64)"),
     ("cancel_timer", "(param i64) (result i64)"),
+    ("sup_start_child", "(param i64 i32 i32) (result i64)"),
+    ("sup_terminate_child", "(param i64 i32 i32) (result i32)"),
+    ("sup_which_children", "(param i64 i32 i32) (result i32)"),
 ];
 
 fn contract_module() -> String {

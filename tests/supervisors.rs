@@ -327,3 +327,57 @@ async fn a_duplicate_child_id_is_refused_and_nothing_starts() {
     assert_eq!(err, Some(SupervisorError::DuplicateId("a".into())));
     assert_eq!(node.process_count(), before);
 }
+
+/// start_child / terminate_child / which_children from a guest, through the ABI.
+#[tokio::test]
+async fn guests_can_start_list_and_terminate_children() {
+    let node = node_with(&["idle", "probe"]);
+    let me = node.spawn_native("test").expect("native");
+    let sup = node
+        .start_supervisor(spec(Strategy::OneForOne, vec![idle("a")]), Some(me.pid()))
+        .expect("start");
+    running(&node, sup, 1).await;
+    let c = Probe::spawn(&me, false, false);
+    let s = sup.as_u64();
+    let started = c.run(&me, json!({"start_child": {"sup": s, "spec": {"id": "b", "module": "idle", "restart": "transient"}}})).await;
+    let b = started["pid"].as_u64().expect("a pid");
+    assert_eq!(
+        c.run(
+            &me,
+            json!({"start_child": {"sup": s, "spec": {"id": "b", "module": "idle"}}})
+        )
+        .await,
+        "name_taken"
+    );
+    assert_eq!(
+        c.run(&me, json!({"start_child": {"sup": s, "spec": {"id": "c"}}}))
+            .await,
+        "bad_arg"
+    );
+    let list = c.run(&me, json!({"which_children": {"sup": s}})).await;
+    assert_eq!(list[1], json!({"id": "b", "pid": b, "supervisor": false}));
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    // A started child is supervised like the others: killed, it is restarted (transient).
+    kill(&node, Pid(b));
+    eventually("b restarted", || {
+        pids(&node, sup)[1].is_some_and(|p| p != Pid(b))
+    })
+    .await;
+    assert_eq!(
+        c.run(&me, json!({"terminate_child": {"sup": s, "id": "b"}}))
+            .await,
+        "ok"
+    );
+    assert_eq!(
+        c.run(&me, json!({"terminate_child": {"sup": s, "id": "b"}}))
+            .await,
+        "not_found"
+    );
+    assert_eq!(node.which_children(sup).expect("alive").len(), 1);
+    assert_eq!(
+        c.run(&me, json!({"which_children": {"sup": c.pid.as_u64()}}))
+            .await,
+        "noproc",
+        "a probe is no supervisor"
+    );
+}

@@ -293,3 +293,56 @@ pub fn reply<T: Serialize + ?Sized>(to: &From, value: &T) -> Result<(), Error> {
     to.pid
         .send(&json!({"$reply": {"ref": to.reference, "value": value}}))
 }
+
+/// Adds a worker to a running supervisor and starts it. `spec` is
+/// `{"id": "w1", "module": "kv", "args": <json>, "restart": "permanent" | "transient" |
+/// "temporary", "shutdown": <ms> | "brutal_kill" | "infinity"}` (only `id` and `module`
+/// required). Returns the child's pid, or `None` when it ended at once and is not restarted.
+///
+/// # Errors
+///
+/// `NoProc` (not a live supervisor), `NameTaken` (the id exists), `BadArg` (a bad spec),
+/// `Limit` (it could not start).
+pub fn start_child(supervisor: Pid, spec: &Value) -> Result<Option<Pid>, Error> {
+    let bytes = serde_json::to_vec(spec).map_err(|e| Error::Decode(e.to_string()))?;
+    let code = sys::sup_start_child(supervisor.0 as i64, &bytes);
+    match Error::from_code(code) {
+        Some(e) => Err(e),
+        None => Ok((code > 0).then_some(Pid(code as u64))),
+    }
+}
+
+/// Stops a supervisor's child by its shutdown protocol and removes it.
+///
+/// # Errors
+///
+/// `NoProc` (not a live supervisor), `NotFound` (no such child).
+pub fn terminate_child(supervisor: Pid, id: &str) -> Result<(), Error> {
+    match Error::from_code(i64::from(sys::sup_terminate_child(
+        supervisor.0 as i64,
+        id.as_bytes(),
+    ))) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A supervisor's children: `[{"id": .., "pid": .. | null, "supervisor": bool}, ...]`.
+///
+/// # Errors
+///
+/// `NoProc` when `supervisor` is not a live supervisor.
+pub fn which_children(supervisor: Pid) -> Result<Value, Error> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = sys::sup_which_children(supervisor.0 as i64, &mut buf);
+        if let Some(e) = Error::from_code(i64::from(n)) {
+            return Err(e);
+        }
+        let n = n as usize;
+        if n <= buf.len() {
+            return serde_json::from_slice(&buf[..n]).map_err(|e| Error::Decode(e.to_string()));
+        }
+        buf.resize(n, 0);
+    }
+}

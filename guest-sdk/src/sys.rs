@@ -100,6 +100,9 @@ mod ffi {
         pub(super) safe fn args_size() -> i32;
         pub(super) fn args_read(ptr: i32, len: i32) -> i32;
         pub(super) fn message_read(ptr: i32, len: i32) -> i32;
+        pub(super) fn sup_start_child(sup: i64, ptr: i32, len: i32) -> i64;
+        pub(super) fn sup_terminate_child(sup: i64, ptr: i32, len: i32) -> i32;
+        pub(super) fn sup_which_children(sup: i64, ptr: i32, len: i32) -> i32;
         pub(super) safe fn make_ref() -> i64;
         pub(super) safe fn now_ms() -> i64;
         pub(super) fn spawn(
@@ -153,6 +156,15 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn message_read(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn sup_start_child(_: i64, _: i32, _: i32) -> i64 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn sup_terminate_child(_: i64, _: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn sup_which_children(_: i64, _: i32, _: i32) -> i32 {
         panic!("{OUTSIDE}")
     }
     pub fn make_ref() -> i64 {
@@ -252,6 +264,25 @@ pub fn message_read(buf: &mut [u8]) -> i32 {
     // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
     // `buf.len()` bytes at its start during the call and keeps no reference to it.
     unsafe { ffi::message_read(addr(buf.as_mut_ptr()), len(buf.len())) }
+}
+
+/// `sup_start_child(sup, spec) -> i64`: the child's pid, 0, or an error code.
+pub fn sup_start_child(sup: i64, spec: &[u8]) -> i64 {
+    // SAFETY: `spec` is a live slice the host only reads during the call.
+    unsafe { ffi::sup_start_child(sup, addr(spec.as_ptr()), len(spec.len())) }
+}
+
+/// `sup_terminate_child(sup, id) -> i32`: 0 or an error code.
+pub fn sup_terminate_child(sup: i64, id: &[u8]) -> i32 {
+    // SAFETY: `id` is a live slice the host only reads during the call.
+    unsafe { ffi::sup_terminate_child(sup, addr(id.as_ptr()), len(id.len())) }
+}
+
+/// `sup_which_children(sup, buf) -> i32`: copies the JSON list into `buf`, returns its size.
+pub fn sup_which_children(sup: i64, buf: &mut [u8]) -> i32 {
+    // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
+    // `buf.len()` bytes at its start during the call and keeps no reference to it.
+    unsafe { ffi::sup_which_children(sup, addr(buf.as_mut_ptr()), len(buf.len())) }
 }
 
 /// `make_ref() -> i64`: a reference unique within the node.

@@ -7,6 +7,7 @@ mod memory;
 mod messages;
 mod names;
 mod process;
+mod supervision;
 mod timers;
 
 use wasmtime::Linker;
@@ -42,6 +43,9 @@ pub const FUNCTIONS: &[&str] = &[
     "whereis",
     "send_after",
     "cancel_timer",
+    "sup_start_child",
+    "sup_terminate_child",
+    "sup_which_children",
 ];
 
 /// Error codes (ABI.md §2).
@@ -81,5 +85,6 @@ pub(crate) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     links::register(linker)?;
     names::register(linker)?;
     timers::register(linker)?;
+    supervision::register(linker)?;
     Ok(())
 }

@@ -118,8 +118,37 @@ struct Child {
     pid: Option<Pid>,
 }
 
-/// What the node keeps of each live supervisor, for `which_children`.
-pub(crate) type Supervisors = Mutex<std::collections::HashMap<Pid, Arc<Mutex<Vec<ChildInfo>>>>>;
+/// What the node keeps of each live supervisor: its children, and a way to ask it things.
+pub(crate) struct Handle {
+    info: Mutex<Vec<ChildInfo>>,
+    requests: tokio::sync::mpsc::UnboundedSender<Request>,
+}
+
+/// A request to a running supervisor.
+enum Request {
+    StartChild(
+        ChildSpec,
+        tokio::sync::oneshot::Sender<Result<Option<Pid>, ChildError>>,
+    ),
+    TerminateChild(String, tokio::sync::oneshot::Sender<Result<(), ChildError>>),
+}
+
+/// Why `start_child` or `terminate_child` failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChildError {
+    /// The pid is not a live supervisor.
+    #[error("not a live supervisor")]
+    NoSupervisor,
+    /// A child with that id exists already (start) or does not exist (terminate).
+    #[error("child id `{0}`: {1}")]
+    Id(String, &'static str),
+    /// The child could not be started.
+    #[error("the child could not start: {0}")]
+    Start(String),
+}
+
+/// The live supervisors.
+pub(crate) type Supervisors = Mutex<std::collections::HashMap<Pid, Arc<Handle>>>;
 
 impl Node {
     /// Starts a supervisor (and, in order, its children); returns its pid. With a `parent`,
@@ -143,7 +172,11 @@ impl Node {
             return Err(SupervisorError::Spawn(SpawnError::NoParent(parent)));
         }
         let pid = me.pid();
-        let info = Arc::new(Mutex::new(Vec::new()));
+        let (tx, requests) = tokio::sync::mpsc::unbounded_channel();
+        let info = Arc::new(Handle {
+            info: Mutex::new(Vec::new()),
+            requests: tx,
+        });
         self.inner.supervisors.lock().insert(pid, info.clone());
         let node = self.clone();
         self.inner.rt.spawn(async move {
@@ -155,6 +188,7 @@ impl Node {
                 restarts: VecDeque::new(),
                 info,
                 parent,
+                requests,
             };
             let reason = sup.run().await;
             node.inner.supervisors.lock().remove(&pid);
@@ -165,9 +199,50 @@ impl Node {
 
     /// The children of a live supervisor, in start order.
     pub fn which_children(&self, supervisor: Pid) -> Option<Vec<ChildInfo>> {
-        let info = self.inner.supervisors.lock().get(&supervisor).cloned()?;
-        let children = info.lock().clone();
+        let handle = self.inner.supervisors.lock().get(&supervisor).cloned()?;
+        let children = handle.info.lock().clone();
         Some(children)
+    }
+
+    /// Adds a child to a live supervisor and starts it (last in start order). Returns its
+    /// pid (`None` for a child that ended at once and is not restarted).
+    ///
+    /// # Errors
+    ///
+    /// See [`ChildError`].
+    pub async fn start_child(
+        &self,
+        supervisor: Pid,
+        spec: ChildSpec,
+    ) -> Result<Option<Pid>, ChildError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.ask(supervisor, Request::StartChild(spec, tx))?;
+        rx.await.map_err(|_| ChildError::NoSupervisor)?
+    }
+
+    /// Stops a child of a live supervisor by its shutdown protocol and forgets it.
+    ///
+    /// # Errors
+    ///
+    /// See [`ChildError`].
+    pub async fn terminate_child(&self, supervisor: Pid, id: &str) -> Result<(), ChildError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.ask(supervisor, Request::TerminateChild(id.to_string(), tx))?;
+        rx.await.map_err(|_| ChildError::NoSupervisor)?
+    }
+
+    fn ask(&self, supervisor: Pid, request: Request) -> Result<(), ChildError> {
+        let handle = self
+            .inner
+            .supervisors
+            .lock()
+            .get(&supervisor)
+            .cloned()
+            .ok_or(ChildError::NoSupervisor)?;
+        handle
+            .requests
+            .send(request)
+            .map_err(|_| ChildError::NoSupervisor)
     }
 }
 
@@ -190,8 +265,9 @@ struct Running {
     spec: SupervisorSpec,
     children: Vec<Child>,
     restarts: VecDeque<Instant>,
-    info: Arc<Mutex<Vec<ChildInfo>>>,
+    info: Arc<Handle>,
     parent: Option<Pid>,
+    requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
 }
 
 impl Running {
@@ -212,7 +288,14 @@ impl Running {
             }
         }
         loop {
-            let msg = match self.me.recv(None).await {
+            let received = tokio::select! {
+                m = self.me.recv(None) => m,
+                Some(request) = self.requests.recv() => {
+                    self.serve(request).await;
+                    continue;
+                }
+            };
+            let msg = match received {
                 Ok(Some(m)) => m,
                 Ok(None) => continue,
                 Err(crate::native::Exited(reason)) => {
@@ -296,6 +379,40 @@ impl Running {
         });
     }
 
+    async fn serve(&mut self, request: Request) {
+        match request {
+            Request::StartChild(spec, reply) => {
+                let result = if self.children.iter().any(|c| c.spec.id == spec.id) {
+                    Err(ChildError::Id(spec.id.clone(), "already exists"))
+                } else {
+                    self.children.push(Child { spec, pid: None });
+                    let i = self.children.len() - 1;
+                    match self.start(i) {
+                        Ok(()) => Ok(self.children[i].pid),
+                        Err(reason) => {
+                            self.children.pop();
+                            self.publish();
+                            Err(ChildError::Start(reason.to_string()))
+                        }
+                    }
+                };
+                let _ = reply.send(result);
+            }
+            Request::TerminateChild(id, reply) => {
+                let result = match self.children.iter().position(|c| c.spec.id == id) {
+                    Some(i) => {
+                        self.stop(i).await;
+                        self.children.remove(i);
+                        self.publish();
+                        Ok(())
+                    }
+                    None => Err(ChildError::Id(id, "no such child")),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+
     /// Records a restart; true when it exceeds the intensity within the period.
     fn too_many_restarts(&mut self) -> bool {
         let now = Instant::now();
@@ -374,7 +491,7 @@ impl Running {
     }
 
     fn publish(&self) {
-        *self.info.lock() = self
+        *self.info.info.lock() = self
             .children
             .iter()
             .map(|c| ChildInfo {
@@ -383,5 +500,71 @@ impl Running {
                 supervisor: matches!(c.spec.start, ChildStart::Supervisor(_)),
             })
             .collect();
+    }
+}
+
+/// A worker child spec as JSON (the ABI's `sup_start_child`):
+/// `{"id": "w1", "module": "kv", "args": <json>, "restart": "permanent",
+/// "shutdown": 500 | "brutal_kill" | "infinity"}`; all but `id` and `module` optional.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChildJson {
+    id: String,
+    module: String,
+    #[serde(default)]
+    args: Option<serde_json::Value>,
+    #[serde(default)]
+    restart: Option<String>,
+    #[serde(default)]
+    shutdown: Option<serde_json::Value>,
+}
+
+impl ChildSpec {
+    /// Parses a worker child spec from JSON.
+    ///
+    /// # Errors
+    ///
+    /// A message saying what is wrong.
+    pub fn from_json(bytes: &[u8]) -> Result<ChildSpec, String> {
+        let c: ChildJson = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let restart = match c.restart.as_deref() {
+            None | Some("permanent") => Restart::Permanent,
+            Some("transient") => Restart::Transient,
+            Some("temporary") => Restart::Temporary,
+            Some(other) => return Err(format!("unknown restart `{other}`")),
+        };
+        let shutdown = match &c.shutdown {
+            None => Shutdown::Timeout(Duration::from_millis(5000)),
+            Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => {
+                Shutdown::Timeout(Duration::from_millis(n.as_u64().unwrap_or(0)))
+            }
+            Some(serde_json::Value::String(s)) if s == "brutal_kill" => Shutdown::BrutalKill,
+            Some(serde_json::Value::String(s)) if s == "infinity" => Shutdown::Infinity,
+            Some(other) => return Err(format!("bad shutdown {other}")),
+        };
+        let args = match c.args {
+            None => Vec::new(),
+            Some(v) => serde_json::to_vec(&v).map_err(|e| e.to_string())?,
+        };
+        Ok(ChildSpec {
+            id: c.id,
+            start: ChildStart::Worker {
+                module: c.module,
+                args,
+            },
+            restart,
+            shutdown,
+        })
+    }
+}
+
+impl ChildInfo {
+    /// The JSON form `sup_which_children` returns.
+    pub fn to_json(children: &[ChildInfo]) -> Vec<u8> {
+        let list: Vec<serde_json::Value> = children
+            .iter()
+            .map(|c| serde_json::json!({"id": c.id, "pid": c.pid.map(Pid::as_u64), "supervisor": c.supervisor}))
+            .collect();
+        serde_json::to_vec(&list).unwrap_or_default()
     }
 }

@@ -105,7 +105,9 @@ fn main() {
     let register_it = args.as_ref().is_none_or(|a| a.register);
     let name = args.and_then(|a| a.name).unwrap_or_else(|| "kv".into());
     if register_it && let Err(e) = register(&name, self_pid()) {
-        hatchery_sdk::exit(ExitReason::Custom(format!("cannot register {name}: {e}").into_bytes()));
+        hatchery_sdk::exit(ExitReason::Custom(
+            format!("cannot register {name}: {e}").into_bytes(),
+        ));
     }
     server::serve(Kv::default());
 }

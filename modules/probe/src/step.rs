@@ -56,6 +56,17 @@ enum Step {
         to: Pid,
         msg: Value,
     },
+    StartChild {
+        sup: Pid,
+        spec: Value,
+    },
+    TerminateChild {
+        sup: Pid,
+        id: String,
+    },
+    WhichChildren {
+        sup: Pid,
+    },
     Spawn {
         module: String,
         #[serde(default)]
@@ -207,6 +218,17 @@ impl Probe {
                 }
             }
             Step::Cast { to, msg } => unit(hatchery_sdk::server::cast(to, &msg)),
+            Step::StartChild { sup, spec } => match hatchery_sdk::server::start_child(sup, &spec) {
+                Ok(pid) => json!({"pid": pid}),
+                Err(e) => json!(e.name()),
+            },
+            Step::TerminateChild { sup, id } => {
+                unit(hatchery_sdk::server::terminate_child(sup, &id))
+            }
+            Step::WhichChildren { sup } => match hatchery_sdk::server::which_children(sup) {
+                Ok(list) => list,
+                Err(e) => json!(e.name()),
+            },
             Step::Spawn {
                 module,
                 args,
