@@ -72,6 +72,7 @@ async fn supervisor_actions_are_reported_beside_the_crash() {
             start: ChildStart::Worker {
                 module: "kv".into(),
                 args: Vec::new(),
+                wasi: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(1)),

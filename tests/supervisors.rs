@@ -21,6 +21,7 @@ fn worker(id: &str, module: &str, args: serde_json::Value, restart: Restart) -> 
         start: ChildStart::Worker {
             module: module.into(),
             args,
+            wasi: None,
         },
         restart,
         shutdown: Shutdown::Timeout(Duration::from_secs(5)),

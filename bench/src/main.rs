@@ -254,6 +254,7 @@ async fn crash_to_answer(
             start: ChildStart::Worker {
                 module: "kv".into(),
                 args: Vec::new(),
+                wasi: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,

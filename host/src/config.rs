@@ -68,3 +68,25 @@ impl Default for NodeConfig {
         }
     }
 }
+
+/// What WASI lets one process do beyond its captured stdout/stderr, clocks and randomness.
+/// The default grants nothing: no environment, no filesystem. Processes a granted process
+/// spawns get no grants of their own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WasiGrants {
+    /// Environment variables.
+    pub env: Vec<(String, String)>,
+    /// Host folders the process may open.
+    pub dirs: Vec<DirGrant>,
+}
+
+/// One host folder granted to a process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirGrant {
+    /// The folder on the host.
+    pub host: std::path::PathBuf,
+    /// Where the guest sees it (for example `/data`).
+    pub guest: String,
+    /// Whether the guest may change it (otherwise read-only).
+    pub writable: bool,
+}

@@ -35,7 +35,7 @@ pub mod supervisor;
 pub mod sys;
 pub mod timers;
 
-pub use config::{MailboxOverflow, NodeConfig};
+pub use config::{DirGrant, MailboxOverflow, NodeConfig, WasiGrants};
 pub use events::{ExitRecord, NodeEvent};
 pub use exit::ExitReason;
 pub use message::{Message, MessageKind};

@@ -22,6 +22,8 @@
 //! args = { name = "kv" }   # any TOML value, passed to the child as JSON
 //! restart = "permanent"    # or transient, temporary
 //! shutdown = 500           # ms, or "brutal_kill", "infinity"
+//! # What WASI grants this child (nothing by default); folders are relative to this file.
+//! wasi = { env = { LANG = "C" }, dirs = [{ host = "data", guest = "/data", writable = false }] }
 //!
 //! [[supervisor.main.child]]
 //! id = "workers"
@@ -155,9 +157,30 @@ struct RawChild {
     restart: Option<Spanned<String>>,
     #[serde(default)]
     shutdown: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    wasi: Option<Spanned<RawWasi>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWasi {
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    dirs: Vec<Spanned<RawDir>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDir {
+    host: String,
+    guest: String,
+    #[serde(default)]
+    writable: bool,
 }
 
 struct Ctx<'a> {
+    base: &'a Path,
     file: String,
     text: &'a str,
     raw: &'a Raw,
@@ -181,6 +204,37 @@ impl Ctx<'_> {
             key: key.into(),
             message: message.into(),
         }
+    }
+
+    /// A child's WASI grants; granted folders must exist (relative to the manifest).
+    fn grants(
+        &self,
+        w: &Spanned<RawWasi>,
+        ckey: &str,
+    ) -> Result<crate::config::WasiGrants, ManifestError> {
+        let mut dirs = Vec::new();
+        for (j, d) in w.get_ref().dirs.iter().enumerate() {
+            let host = self.base.join(&d.get_ref().host);
+            if !host.is_dir() {
+                return Err(self.err(
+                    d.span(),
+                    format!("{ckey}.wasi.dirs[{j}].host"),
+                    format!("{} is not a folder", host.display()),
+                ));
+            }
+            dirs.push(crate::config::DirGrant {
+                host,
+                guest: d.get_ref().guest.clone(),
+                writable: d.get_ref().writable,
+            });
+        }
+        let env = w
+            .get_ref()
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(crate::config::WasiGrants { env, dirs })
     }
 
     fn supervisor(
@@ -236,9 +290,14 @@ impl Ctx<'_> {
                             self.err(c.id.span(), format!("{ckey}.args"), e.to_string())
                         })?,
                     };
+                    let wasi = match &c.wasi {
+                        None => None,
+                        Some(w) => Some(std::sync::Arc::new(self.grants(w, &ckey)?)),
+                    };
                     ChildStart::Worker {
                         module: m.get_ref().clone(),
                         args,
+                        wasi,
                     }
                 }
                 (None, Some(s)) => {
@@ -350,7 +409,9 @@ pub fn parse(
             message,
         }
     })?;
+    let base = path.parent().unwrap_or(Path::new("."));
     let ctx = Ctx {
+        base,
         file: file.clone(),
         text,
         raw: &raw,
@@ -370,7 +431,6 @@ pub fn parse(
         .modules
         .as_ref()
         .map_or_else(|| "modules".into(), |m| m.get_ref().clone());
-    let base = path.parent().unwrap_or(Path::new("."));
     Ok(Application {
         name: raw.application.name.clone(),
         modules: base.join(modules),

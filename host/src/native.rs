@@ -69,6 +69,30 @@ impl NativeProcess {
                 parent: Some(self.pid()),
                 link,
                 monitor,
+                wasi: None,
+            },
+        )
+    }
+
+    /// Spawns a linked child with WASI grants (what supervisors do for their workers).
+    ///
+    /// # Errors
+    ///
+    /// At the process cap.
+    pub fn spawn_granted(
+        &self,
+        module: &str,
+        args: Vec<u8>,
+        wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
+    ) -> Result<Spawned, SpawnError> {
+        self.node.spawn(
+            module,
+            args,
+            SpawnOpts {
+                parent: Some(self.pid()),
+                link: true,
+                monitor: false,
+                wasi,
             },
         )
     }

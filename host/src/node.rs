@@ -26,8 +26,9 @@ use crate::runtime::Runtime;
 use crate::runtime::modules::{LoadError, LoadedModule};
 use crate::timers::Timers;
 
-/// How to spawn: who the parent is and whether to link or monitor atomically.
-#[derive(Clone, Copy, Debug, Default)]
+/// How to spawn: who the parent is, whether to link or monitor atomically, and what WASI
+/// grants the child gets.
+#[derive(Clone, Debug, Default)]
 pub struct SpawnOpts {
     /// The spawning process; required for `link` and `monitor`.
     pub parent: Option<Pid>,
@@ -35,6 +36,8 @@ pub struct SpawnOpts {
     pub link: bool,
     /// The parent monitors the child before it runs (spawn_monitor).
     pub monitor: bool,
+    /// Environment and folders granted to the child (none by default).
+    pub wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
 }
 
 /// What a spawn returns.
@@ -230,10 +233,11 @@ impl Node {
             }
         }
         self.inner.stats.spawned.fetch_add(1, Ordering::Relaxed);
+        let parent = opts.parent;
         self.emit(|| NodeEvent::Spawned {
             pid,
             module,
-            parent: opts.parent,
+            parent,
         });
         Ok((child, monitor))
     }
@@ -255,12 +259,13 @@ impl Node {
             Some(m) => m.name.clone(),
             None => Arc::from(module),
         };
+        let grants = opts.wasi.clone();
         let (proc, monitor) = self.create(name, opts)?;
         let pid = proc.pid();
         let node = self.clone();
         self.inner.rt.spawn(async move {
             let reason = match loaded {
-                Some(m) => crate::runtime::instance::run(&node, &proc, m, args).await,
+                Some(m) => crate::runtime::instance::run(&node, &proc, m, args, grants).await,
                 None => ExitReason::Undef(format!("module `{}` is not loaded", proc.module())),
             };
             node.finish(&proc, reason);

@@ -60,6 +60,8 @@ pub enum ChildStart {
         module: String,
         /// Its argument bytes.
         args: Vec<u8>,
+        /// What WASI grants it (none by default).
+        wasi: Option<Arc<crate::config::WasiGrants>>,
     },
     /// A nested supervisor.
     Supervisor(SupervisorSpec),
@@ -429,9 +431,9 @@ impl Running {
 
     fn start(&mut self, i: usize) -> Result<(), ExitReason> {
         let pid = match &self.children[i].spec.start {
-            ChildStart::Worker { module, args } => self
+            ChildStart::Worker { module, args, wasi } => self
                 .me
-                .spawn(module, args.clone(), true, false)
+                .spawn_granted(module, args.clone(), wasi.clone())
                 .map(|s| s.pid)
                 .map_err(|e| ExitReason::custom(e.to_string()))?,
             ChildStart::Supervisor(spec) => self
@@ -551,6 +553,7 @@ impl ChildSpec {
             start: ChildStart::Worker {
                 module: c.module,
                 args,
+                wasi: None,
             },
             restart,
             shutdown,

@@ -68,6 +68,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 parent: Some(state.proc.pid()),
                 link: flags & SPAWN_LINK != 0,
                 monitor,
+                wasi: None,
             };
             match state.node.spawn(&name, args, opts) {
                 Ok(spawned) => {

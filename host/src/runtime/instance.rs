@@ -21,8 +21,13 @@ pub(crate) async fn run(
     proc: &Arc<Process>,
     module: Arc<LoadedModule>,
     args: Vec<u8>,
+    grants: Option<Arc<crate::config::WasiGrants>>,
 ) -> ExitReason {
-    let state = ProcessState::new(node.clone(), proc.clone(), args, module.uses_wasi);
+    let state = match ProcessState::new(node.clone(), proc.clone(), args, module.uses_wasi, grants)
+    {
+        Ok(s) => s,
+        Err(e) => return ExitReason::Undef(e),
+    };
     let mut store = Store::new(&node.inner.runtime.engine, state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);

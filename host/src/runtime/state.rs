@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use wasmtime::{Memory, ResourceLimiter};
-use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::output::ProcessOutput;
+use crate::config::WasiGrants;
 use crate::exit::ExitReason;
 use crate::message::Message;
 use crate::node::Node;
@@ -23,6 +24,7 @@ pub(crate) struct ProcessState {
     pub current: Option<Message>,
     pub limits: Limits,
     wasi: Option<WasiP1Ctx>,
+    grants: Option<Arc<WasiGrants>>,
 }
 
 /// The memory cap, and whether the guest hit it.
@@ -70,7 +72,16 @@ impl std::fmt::Display for GuestExit {
 impl std::error::Error for GuestExit {}
 
 impl ProcessState {
-    pub fn new(node: Node, proc: Arc<Process>, args: Vec<u8>, uses_wasi: bool) -> Self {
+    /// # Errors
+    ///
+    /// When a granted folder cannot be opened.
+    pub fn new(
+        node: Node,
+        proc: Arc<Process>,
+        args: Vec<u8>,
+        uses_wasi: bool,
+        grants: Option<Arc<WasiGrants>>,
+    ) -> Result<Self, String> {
         let cfg = node.config();
         let limits = Limits {
             max_memory: cfg.max_memory_bytes,
@@ -85,28 +96,43 @@ impl ProcessState {
             current: None,
             limits,
             wasi: None,
+            grants,
         };
         if uses_wasi {
-            state.wasi = Some(state.build_wasi());
+            state.wasi = Some(state.build_wasi()?);
         }
-        state
+        Ok(state)
     }
 
-    /// A WASI context with no filesystem, network, environment or arguments: only the
-    /// captured stdout and stderr, clocks and randomness.
-    fn build_wasi(&self) -> WasiP1Ctx {
-        WasiCtxBuilder::new()
-            .stdout(ProcessOutput::new(
-                self.node.clone(),
-                self.proc.clone(),
-                Stream::Stdout,
-            ))
-            .stderr(ProcessOutput::new(
-                self.node.clone(),
-                self.proc.clone(),
-                Stream::Stderr,
-            ))
-            .build_p1()
+    /// A WASI context with the captured stdout and stderr, clocks and randomness, and only
+    /// the environment and folders this process was granted (none by default).
+    fn build_wasi(&self) -> Result<WasiP1Ctx, String> {
+        let mut b = WasiCtxBuilder::new();
+        b.stdout(ProcessOutput::new(
+            self.node.clone(),
+            self.proc.clone(),
+            Stream::Stdout,
+        ))
+        .stderr(ProcessOutput::new(
+            self.node.clone(),
+            self.proc.clone(),
+            Stream::Stderr,
+        ));
+        if let Some(g) = &self.grants {
+            for (k, v) in &g.env {
+                b.env(k, v);
+            }
+            for d in &g.dirs {
+                let perms = if d.writable {
+                    FsPerms::ReadWrite
+                } else {
+                    FsPerms::ReadOnly
+                };
+                b.preopened_dir(&d.host, &d.guest, perms)
+                    .map_err(|e| format!("granting {} as {}: {e:#}", d.host.display(), d.guest))?;
+            }
+        }
+        Ok(b.build_p1())
     }
 
     /// The WASI context; built on first use for a module that did not declare WASI imports
@@ -114,7 +140,11 @@ impl ProcessState {
     pub fn wasi(&mut self) -> &mut WasiP1Ctx {
         let wasi = match self.wasi.take() {
             Some(w) => w,
-            None => self.build_wasi(),
+            // Only reachable for a module that did not declare WASI imports; grants were
+            // checked when the process started, so fall back to a context without them.
+            None => self
+                .build_wasi()
+                .unwrap_or_else(|_| WasiCtxBuilder::new().build_p1()),
         };
         self.wasi.insert(wasi)
     }

@@ -67,6 +67,12 @@ enum Step {
     WhichChildren {
         sup: Pid,
     },
+    ReadFile(String),
+    WriteFile {
+        path: String,
+        text: String,
+    },
+    Env(String),
     Spawn {
         module: String,
         #[serde(default)]
@@ -229,6 +235,15 @@ impl Probe {
                 Ok(list) => list,
                 Err(e) => json!(e.name()),
             },
+            Step::ReadFile(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => json!({"ok": text}),
+                Err(e) => json!({"error": e.to_string()}),
+            },
+            Step::WriteFile { path, text } => match std::fs::write(&path, text) {
+                Ok(()) => json!("ok"),
+                Err(e) => json!({"error": e.to_string()}),
+            },
+            Step::Env(key) => json!(std::env::var(&key).ok()),
             Step::Spawn {
                 module,
                 args,
