@@ -35,6 +35,9 @@ struct Args {
     /// Write the table to this Markdown file.
     #[arg(long)]
     write: Option<PathBuf>,
+    /// Also spawn a million idle behaviour-style processes (needs ~13 GB of memory).
+    #[arg(long)]
+    million: bool,
     /// Internal: measure the idle memory of N processes of MODULE in this (fresh) process.
     #[arg(long, num_args = 2, value_names = ["MODULE", "N"], hide = true)]
     idle_child: Option<Vec<String>>,
@@ -76,7 +79,7 @@ fn main() -> anyhow::Result<()> {
         rt.worker_threads(n);
     }
     let rt = rt.enable_all().build()?;
-    let ours = rt.block_on(run_ours(&args.modules, &sizes, reps))?;
+    let ours = rt.block_on(run_ours(&args.modules, &sizes, reps, args.million))?;
     drop(rt);
     let erlang = if args.no_erlang {
         BTreeMap::new()
@@ -100,6 +103,7 @@ async fn run_ours(
     modules: &Path,
     s: &Sizes,
     reps: usize,
+    million: bool,
 ) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let config = NodeConfig {
         max_processes: u32::try_from(s.spawn + 20_000).unwrap_or(u32::MAX),
@@ -209,16 +213,44 @@ async fn run_ours(
                 ])
                 .output()?;
             let text = String::from_utf8_lossy(&out.stdout);
-            let bytes: f64 = text.trim().parse().with_context(|| {
-                format!(
-                    "idle child for {module} failed: {}{}",
-                    text,
-                    String::from_utf8_lossy(&out.stderr)
-                )
-            })?;
+            let bytes: f64 = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .parse()
+                .with_context(|| {
+                    format!(
+                        "idle child for {module} failed: {}{}",
+                        text,
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                })?;
             v.push(bytes);
         }
         measure(name, v);
+    }
+    if million {
+        let run = Command::new(std::env::current_exe()?)
+            .args([
+                "--modules",
+                &modules.display().to_string(),
+                "--idle-child",
+                "echo_beh",
+                "1000000",
+            ])
+            .output()?;
+        let text = String::from_utf8_lossy(&run.stdout);
+        let mut parts = text.split_whitespace().map(str::parse::<f64>);
+        match (parts.next(), parts.next()) {
+            (Some(Ok(bytes)), Some(Ok(ns))) => {
+                measure("million_rss_bytes", vec![bytes]);
+                measure("million_spawn_ns", vec![ns]);
+            }
+            _ => bail!(
+                "the million-process run failed: {text}{}",
+                String::from_utf8_lossy(&run.stderr)
+            ),
+        }
     }
     Ok(out)
 }
@@ -337,8 +369,8 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
         let me = node.spawn_native("bench")?;
         // One small round first, so one-time allocations are not counted per process.
         idle_memory(&node, &me, module, 1000).await?;
-        let per = idle_memory(&node, &me, module, n).await?;
-        println!("{per:.1}");
+        let (per, spawn_ns) = idle_memory(&node, &me, module, n).await?;
+        println!("{per:.1} {spawn_ns:.1}");
         anyhow::Ok(())
     })
 }
@@ -367,10 +399,22 @@ const IDLE_WAT: &str = r#"(module
 
 /// Resident memory per idle process: RSS before and after `n` processes are blocked in
 /// `receive`, once RSS has settled.
-async fn idle_memory(node: &Node, me: &NativeProcess, module: &str, n: u64) -> anyhow::Result<f64> {
+async fn idle_memory(
+    node: &Node,
+    me: &NativeProcess,
+    module: &str,
+    n: u64,
+) -> anyhow::Result<(f64, f64)> {
     settle().await;
     let before = hatchery::sys::resident_bytes().context("reading VmRSS")? as f64;
     let base = node.process_count();
+    let ready = || {
+        node.stats()
+            .instantiated
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let ready_before = ready();
+    let start = Instant::now();
     let mut pids = Vec::with_capacity(n as usize);
     // The Rust server (kv) must not register a name: there are many of them.
     let args: &[u8] = if module == "kv" {
@@ -381,6 +425,10 @@ async fn idle_memory(node: &Node, me: &NativeProcess, module: &str, n: u64) -> a
     for _ in 0..n {
         pids.push(me.spawn(module, args.to_vec(), false, false)?.pid);
     }
+    while ready() < ready_before + n && start.elapsed() < Duration::from_secs(600) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let spawn_ns = start.elapsed().as_nanos() as f64 / n as f64;
     settle().await;
     let after = hatchery::sys::resident_bytes().context("reading VmRSS")? as f64;
     if node.process_count() < base + n as usize {
@@ -396,7 +444,7 @@ async fn idle_memory(node: &Node, me: &NativeProcess, module: &str, n: u64) -> a
     while node.process_count() > base && start.elapsed() < Duration::from_secs(120) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    Ok((after - before) / n as f64)
+    Ok(((after - before) / n as f64, spawn_ns))
 }
 
 /// Waits until resident memory stops changing (all spawned processes have run).
@@ -494,6 +542,18 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "restart_ns",
             "",
             "µs",
+        ),
+        (
+            "1,000,000 idle behaviour processes (WAT): spawn, per process",
+            "million_spawn_ns",
+            "",
+            "µs",
+        ),
+        (
+            "1,000,000 idle behaviour processes (WAT): resident, per process",
+            "million_rss_bytes",
+            "",
+            "KB",
         ),
         (
             "idle process, resident (Rust SDK guest)",

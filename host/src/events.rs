@@ -47,6 +47,8 @@ pub enum NodeEvent {
 pub struct NodeStats {
     /// Processes spawned.
     pub spawned: AtomicU64,
+    /// Wasm processes whose instance is ready (instantiated; init about to run).
+    pub instantiated: AtomicU64,
     /// Processes ended.
     pub exited: AtomicU64,
     /// Messages sent (including dropped ones).

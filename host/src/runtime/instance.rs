@@ -57,6 +57,10 @@ async fn start(store: &mut Store<ProcessState>, module: &LoadedModule) -> wasmti
         }
     };
     store.data_mut().memory = instance.get_memory(&mut *store, "memory");
+    let stats = &store.data().node.inner.stats;
+    stats
+        .instantiated
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if module.has_initialize {
         let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;
         init.call_async(&mut *store, ()).await?;
