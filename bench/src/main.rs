@@ -117,7 +117,9 @@ async fn run_ours(
     if let Some(e) = errors.first() {
         bail!("{e}");
     }
-    for m in ["spawner", "noop", "pingpong", "ring", "idle", "kv"] {
+    for m in [
+        "spawner", "noop", "pingpong", "ring", "idle", "kv", "caller",
+    ] {
         if node.modules().iter().all(|x| &*x.name != m) {
             bail!(
                 "module {m} is missing from {}: build modules/ first",
@@ -189,6 +191,14 @@ async fn run_ours(
         }
     }
     measure("call_rtt_ns", v);
+    let mut v = Vec::new();
+    for rep in 0..=reps {
+        let r = report(&me, "caller", json!({"n": s.rounds / 10})).await?;
+        if rep > 0 {
+            v.push(num(&r, "ns")? / num(&r, "calls")?);
+        }
+    }
+    measure("guest_call_rtt_ns", v);
     let _ = node.exit_signal(me.pid(), kv, &hatchery::ExitReason::Killed, true);
     measure("restart_ns", crash_to_answer(&node, &me, reps * 10).await?);
 
@@ -529,6 +539,12 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "ring set-up, per process",
             "ring_setup_ns",
             "ring_setup_ns",
+            "µs",
+        ),
+        (
+            "call round trip, guest to a kv server",
+            "guest_call_rtt_ns",
+            "",
             "µs",
         ),
         (
