@@ -8,6 +8,7 @@ use hatchery_tests::{exit_of, root};
 /// Every function with its signature as ABI.md §5 states it.
 const SIGNATURES: &[(&str, &str)] = &[
     ("self", "(result i64)"),
+    ("parent", "(result i64)"),
     ("args_size", "(result i32)"),
     ("args_read", "(param i32 i32) (result i32)"),
     ("make_ref", "(result i64)"),

@@ -173,3 +173,20 @@ fn the_cli_runs_the_example_tree_and_stops_it_in_order() {
         "the root goes last: {rest:#?}"
     );
 }
+
+#[test]
+fn out_of_range_values_are_refused() {
+    let e = err(
+        "[application]\nname = \"x\"\nroot = \"main\"\n[supervisor.main]\nstrategy = \"one_for_one\"\nperiod_ms = 0\n",
+    );
+    assert_eq!(e.key, "supervisor.main.period_ms", "{e}");
+    let e =
+        err(&format!("{HEAD}[limits]\nmailbox_overflow = \"explode\"\n")
+            .replacen("[limits]", "", 0));
+    assert_eq!(e.key, "limits.mailbox_overflow", "{e}");
+    let e = err(&HEAD.replace(
+        "[supervisor.main]",
+        "[limits]\nmax_memory_mib = 99999\n[supervisor.main]",
+    ));
+    assert_eq!(e.key, "limits.max_memory_mib", "{e}");
+}

@@ -382,3 +382,65 @@ async fn guests_can_start_list_and_terminate_children() {
         "a probe is no supervisor"
     );
 }
+
+/// A child that unlinked itself from its supervisor is still stopped and waited for (the
+/// supervisor monitors it), so terminate_child does not hang.
+#[tokio::test]
+async fn a_child_that_unlinked_itself_is_still_stopped() {
+    let node = node_with(&["probe"]);
+    let me = node.spawn_native("test").expect("native");
+    let sup_spec = spec(Strategy::OneForOne, Vec::new());
+    let sup = node
+        .start_supervisor(sup_spec, Some(me.pid()))
+        .expect("start");
+    let child = ChildSpec {
+        id: "loner".into(),
+        start: ChildStart::Worker {
+            module: "probe".into(),
+            args: serde_json::to_vec(&json!({"report_to": me.pid().as_u64(), "steps": [{"trap_exit": true}, {"unlink": sup.as_u64()}]}))
+                .expect("json"),
+            wasi: None,
+        },
+        restart: Restart::Permanent,
+        shutdown: Shutdown::Timeout(Duration::from_millis(200)),
+    };
+    let pid = node
+        .start_child(sup, child)
+        .await
+        .expect("started")
+        .expect("a pid");
+    let p = Probe { pid };
+    p.result(&me).await; // trap_exit
+    p.result(&me).await; // unlink
+    tokio::time::timeout(hatchery_tests::WAIT, node.terminate_child(sup, "loner"))
+        .await
+        .expect("does not hang")
+        .expect("ok");
+    assert_eq!(
+        exit_of(&node, pid).await.reason,
+        ExitReason::Killed,
+        "it ignored shutdown, so it was killed"
+    );
+}
+
+/// one_for_all stops temporary siblings with the group but does not restart them.
+#[tokio::test]
+async fn group_restarts_drop_temporary_siblings() {
+    let node = node_with(&["idle"]);
+    let temp = worker("temp", "idle", serde_json::Value::Null, Restart::Temporary);
+    let sup = node
+        .start_supervisor(spec(Strategy::OneForAll, vec![idle("a"), temp]), None)
+        .expect("start");
+    let before = running(&node, sup, 2).await;
+    kill(&node, before[0]);
+    eventually("a restarted, temp gone", || {
+        node.which_children(sup).is_some_and(|c| {
+            c.len() == 1 && c[0].id == "a" && c[0].pid.is_some_and(|p| p != before[0])
+        })
+    })
+    .await;
+    assert!(
+        node.process(before[1]).is_none(),
+        "the temporary sibling was stopped"
+    );
+}

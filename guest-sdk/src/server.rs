@@ -158,7 +158,12 @@ fn dispatch<S: Server>(state: &mut S, message: Message) {
                 match serde_json::from_value::<S::Call>(request.clone()) {
                     Ok(req) => match state.handle_call(req, &from) {
                         CallResult::Reply(r) => {
-                            let _ = reply(&from, &r);
+                            if let Err(e) = reply(&from, &r) {
+                                eprintln!(
+                                    "server: the reply to {} could not be sent: {e}",
+                                    from.pid
+                                );
+                            }
                             Next::Continue
                         }
                         CallResult::NoReply => Next::Continue,
@@ -181,6 +186,11 @@ fn dispatch<S: Server>(state: &mut S, message: Message) {
             }
             _ => state.handle_info(message),
         },
+        // As gen_server: an exit signal from the parent (the supervisor's shutdown) ends a
+        // server that traps exits, after `terminate`.
+        Message::Exit { from, reason } if sys::parent() == from.0 as i64 && from.0 != 0 => {
+            Next::Stop(reason.clone())
+        }
         _ => state.handle_info(message),
     };
     if let Next::Stop(reason) = next {
@@ -201,6 +211,8 @@ pub enum CallError {
     NotRegistered,
     /// The reply did not decode as the expected type.
     Decode(String),
+    /// The request could not be sent (too big for the node).
+    Send(Error),
 }
 
 impl std::fmt::Display for CallError {
@@ -210,6 +222,7 @@ impl std::fmt::Display for CallError {
             CallError::Exit(r) => write!(f, "the server exited: {r}"),
             CallError::NotRegistered => write!(f, "no process is registered under that name"),
             CallError::Decode(e) => write!(f, "the reply did not decode: {e}"),
+            CallError::Send(e) => write!(f, "the request could not be sent: {e}"),
         }
     }
 }
@@ -230,9 +243,12 @@ pub fn call<Req: Serialize + ?Sized, Rep: DeserializeOwned>(
     request: &Req,
     timeout: Timeout,
 ) -> Result<Rep, CallError> {
-    let mref = monitor(server);
     let request = serde_json::to_value(request).map_err(|e| CallError::Decode(e.to_string()))?;
-    let _ = server.send(&json!({"$call": {"ref": mref.0, "req": request}}));
+    let mref = monitor(server);
+    if let Err(e) = server.send(&json!({"$call": {"ref": mref.0, "req": request}})) {
+        let _ = demonitor(mref, true);
+        return Err(CallError::Send(e));
+    }
     let got = receive_match(timeout, |m| match m {
         Message::User { data, .. } => {
             let v: Value = serde_json::from_slice(data).ok()?;

@@ -97,6 +97,7 @@ mod ffi {
     unsafe extern "C" {
         #[link_name = "self"]
         pub(super) safe fn self_pid() -> i64;
+        pub(super) safe fn parent() -> i64;
         pub(super) safe fn args_size() -> i32;
         pub(super) fn args_read(ptr: i32, len: i32) -> i32;
         pub(super) fn message_read(ptr: i32, len: i32) -> i32;
@@ -153,6 +154,9 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn args_read(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub fn parent() -> i64 {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn message_read(_: i32, _: i32) -> i32 {
@@ -283,6 +287,11 @@ pub fn sup_which_children(sup: i64, buf: &mut [u8]) -> i32 {
     // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
     // `buf.len()` bytes at its start during the call and keeps no reference to it.
     unsafe { ffi::sup_which_children(sup, addr(buf.as_mut_ptr()), len(buf.len())) }
+}
+
+/// `parent() -> i64`: the spawning process's pid, or 0.
+pub fn parent() -> i64 {
+    ffi::parent()
 }
 
 /// `make_ref() -> i64`: a reference unique within the node.

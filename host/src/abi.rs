@@ -20,6 +20,7 @@ pub const MODULE: &str = "hatchery_v1";
 /// Every function of `hatchery_v1`; the ABI contract test imports each one.
 pub const FUNCTIONS: &[&str] = &[
     "self",
+    "parent",
     "args_size",
     "args_read",
     "make_ref",

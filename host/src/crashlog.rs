@@ -94,6 +94,8 @@ pub struct CrashLog {
     path: PathBuf,
     max_bytes: u64,
     file: Mutex<Option<File>>,
+    /// A write failed part-way: start the next one on a new line.
+    torn: std::sync::atomic::AtomicBool,
 }
 
 impl CrashLog {
@@ -114,6 +116,7 @@ impl CrashLog {
             path: path.to_path_buf(),
             max_bytes: max_bytes.max(1024),
             file: Mutex::new(Some(file)),
+            torn: Default::default(),
         })
     }
 
@@ -125,12 +128,18 @@ impl CrashLog {
     /// Appends one report. A write error is printed, never raised: the log must not take
     /// the node down.
     pub fn write(&self, report: &Report) {
-        let Ok(mut line) = serde_json::to_vec(report) else {
+        let Ok(json) = serde_json::to_vec(report) else {
             return;
         };
+        let mut line = Vec::with_capacity(json.len() + 2);
+        if self.torn.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            line.push(b'\n');
+        }
+        line.extend_from_slice(&json);
         line.push(b'\n');
         let mut slot = self.file.lock();
         if let Err(e) = self.append(&mut slot, &line) {
+            self.torn.store(true, std::sync::atomic::Ordering::Relaxed);
             eprintln!(
                 "hatchery: cannot write the crash log {}: {e}",
                 self.path.display()
@@ -176,12 +185,17 @@ fn rotated(path: &Path) -> PathBuf {
 pub fn read(path: &Path) -> std::io::Result<Vec<Report>> {
     let mut out = Vec::new();
     for p in [rotated(path), path.to_path_buf()] {
-        let text = match std::fs::read_to_string(&p) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(&p) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && p != path => continue,
             Err(e) => return Err(e),
         };
-        out.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok()));
+        // Per line, as bytes: a line cut mid-character does not spoil the others.
+        out.extend(
+            bytes
+                .split(|&b| b == b'\n')
+                .filter_map(|l| serde_json::from_slice(l).ok()),
+        );
     }
     Ok(out)
 }

@@ -263,6 +263,13 @@ impl Ctx<'_> {
                 ));
             }
         };
+        if sup.get_ref().period_ms == 0 {
+            return Err(self.err(
+                sup.span(),
+                format!("{key}.period_ms"),
+                "the restart period must be above 0 ms",
+            ));
+        }
         path.push(name.to_string());
         let mut ids = HashSet::new();
         let mut children = Vec::new();
@@ -424,6 +431,25 @@ pub fn parse(
             "application.root",
             format!("no [supervisor.{root}] table"),
         ));
+    }
+    if let Some(l) = &raw.limits {
+        let bad = |what: &str, message: &str| {
+            ctx.err(l.span(), format!("limits.{what}"), message.to_string())
+        };
+        if let Some(o) = &l.get_ref().mailbox_overflow
+            && o.parse::<MailboxOverflow>().is_err()
+        {
+            return Err(bad("mailbox_overflow", "expected exit or drop"));
+        }
+        if l.get_ref()
+            .max_memory_mib
+            .is_some_and(|m| m == 0 || m > 4096)
+        {
+            return Err(bad(
+                "max_memory_mib",
+                "expected 1 to 4096 (a 32-bit Wasm memory is at most 4 GiB)",
+            ));
+        }
     }
     let spec = ctx.supervisor(root, &mut Vec::new())?;
     let modules = raw

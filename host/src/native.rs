@@ -136,6 +136,11 @@ impl NativeProcess {
         self.node.monitor(&self.proc, pid)
     }
 
+    /// Removes a monitor (with `flush`, also its queued `DOWN`). False when it had fired.
+    pub fn demonitor(&self, monitor: u64, flush: bool) -> bool {
+        self.node.demonitor(&self.proc, monitor, flush)
+    }
+
     /// Waits for the first message for which `select` returns `Some`, leaving the others
     /// queued in order. `None` on timeout (`timeout: None` waits forever).
     ///

@@ -207,7 +207,7 @@ impl Node {
     }
 
     /// Adds a child to a live supervisor and starts it (last in start order). Returns its
-    /// pid (`None` for a child that ended at once and is not restarted).
+    /// pid (`None` only if it could not be recorded as running).
     ///
     /// # Errors
     ///
@@ -343,12 +343,32 @@ impl Running {
             for &j in group.iter().rev() {
                 self.stop(j).await;
             }
-            for &j in &group {
+            // Temporary siblings are stopped with the group but never restarted (OTP).
+            let id = self.children[i].spec.id.clone();
+            let mut restart_ids = Vec::new();
+            for &j in group.iter().rev() {
+                if j != i && self.children[j].spec.restart == Restart::Temporary {
+                    self.children.remove(j);
+                } else {
+                    restart_ids.push(self.children[j].spec.id.clone());
+                }
+            }
+            restart_ids.reverse();
+            for rid in &restart_ids {
+                let Some(j) = self.children.iter().position(|c| &c.spec.id == rid) else {
+                    continue;
+                };
                 if let Err(reason) = self.start(j) {
                     self.stop_all().await;
                     return reason;
                 }
             }
+            self.publish();
+            let i = self
+                .children
+                .iter()
+                .position(|c| c.spec.id == id)
+                .unwrap_or(0);
             let new_pid = self.children.get(i).and_then(|c| c.pid);
             self.report(i, "restarted", old_pid, new_pid, &reason);
         }
@@ -452,9 +472,14 @@ impl Running {
             return;
         };
         let (node, me) = (&self.node, self.me.pid());
+        // Monitor as well as the link: a child that unlinked itself still reports its end
+        // (OTP's monitor_child), so the supervisor never waits forever.
+        let mref = self.me.monitor(pid);
         let wait = |limit: Option<Duration>| {
             self.me.recv_match(limit, move |m| {
-                (m.kind == MessageKind::Exit && m.sender == pid).then_some(())
+                let exit = m.kind == MessageKind::Exit && m.sender == pid;
+                let down = m.kind == MessageKind::Down && m.monitor_ref() == Some(mref);
+                (exit || down).then_some(())
             })
         };
         match self.children[i].spec.shutdown {
@@ -482,6 +507,7 @@ impl Running {
                 }
             }
         }
+        self.me.demonitor(mref, true);
         self.publish();
     }
 

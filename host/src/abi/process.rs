@@ -15,6 +15,13 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     })?;
     linker.func_wrap(
         MODULE,
+        "parent",
+        |caller: Caller<'_, ProcessState>| -> i64 {
+            caller.data().proc.parent().map_or(0, |p| p.as_u64() as i64)
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
         "args_size",
         |caller: Caller<'_, ProcessState>| -> i32 { caller.data().args.len() as i32 },
     )?;
