@@ -40,6 +40,13 @@ impl World {
         self.client_with(json!({"name": name, "node": node}))
     }
 
+    /// Starts a client and waits until the server has logged it on.
+    async fn logged_on(&self, name: &str, node: &str) -> Pid {
+        let pid = self.client(name, node);
+        assert_eq!(self.event(name).await, "logged_on");
+        pid
+    }
+
     fn client_with(&self, mut args: Value) -> Pid {
         args["observer"] = json!(n(self.me.pid()));
         self.me
@@ -98,8 +105,7 @@ impl World {
 #[tokio::test]
 async fn s2_successful_logon() {
     let w = world().await;
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
     assert_eq!(w.node.whereis("mess_client@a"), Some(alice));
     assert_eq!(w.users().await, vec![(n(alice), "alice".to_string())]);
     assert!(
@@ -118,8 +124,7 @@ async fn s2_successful_logon() {
 #[tokio::test]
 async fn s4_duplicate_name_is_refused() {
     let w = world().await;
-    let first = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
+    let first = w.logged_on("alice", "a").await;
     let dup = w.client("alice", "c");
     assert_eq!(
         w.event("alice").await,
@@ -167,10 +172,8 @@ async fn s5_message_when_not_logged_on() {
 #[tokio::test]
 async fn s6_message_to_a_logged_on_user() {
     let w = world().await;
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
-    let bob = w.client("bob", "b");
-    assert_eq!(w.event("bob").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
+    let bob = w.logged_on("bob", "b").await;
     w.me.send_json(
         alice,
         &json!({"message_to": {"to": "bob", "message": "hi"}}),
@@ -197,8 +200,7 @@ async fn s6_message_to_a_logged_on_user() {
 #[tokio::test]
 async fn s7_message_to_an_unknown_user() {
     let w = world().await;
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
     w.me.send_json(
         alice,
         &json!({"message_to": {"to": "nobody", "message": "hello?"}}),
@@ -249,8 +251,7 @@ async fn s8_sender_not_known_to_the_server() {
 #[tokio::test]
 async fn s9_logoff() {
     let w = world().await;
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
     w.me.send_json(alice, &json!("logoff"));
     assert_eq!(w.down(alice).await, ExitReason::Normal);
     let exit = recv_json_where(&w.me, |v| {
@@ -263,8 +264,7 @@ async fn s9_logoff() {
     );
     assert!(w.users().await.is_empty());
     assert_eq!(w.node.whereis("mess_client@a"), None);
-    let again = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
+    let again = w.logged_on("alice", "a").await;
     assert_eq!(w.users().await, vec![(n(again), "alice".to_string())]);
 }
 
@@ -272,10 +272,8 @@ async fn s9_logoff() {
 #[tokio::test]
 async fn s10_client_crash() {
     let w = world().await;
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
-    let bob = w.client("bob", "b");
-    assert_eq!(w.event("bob").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
+    let bob = w.logged_on("bob", "b").await;
     w.node
         .exit_signal(w.me.pid(), alice, &ExitReason::Killed, true)
         .expect("alive");
@@ -458,8 +456,7 @@ async fn s18_unknown_message_to_the_server_stays_queued() {
         3,
         "the unknown messages stay queued (App B §5.8 calls this a bug)"
     );
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
     assert_eq!(w.users().await, vec![(n(alice), "alice".to_string())]);
     assert_eq!(server.mailbox.len(), 3);
 }
@@ -468,10 +465,8 @@ async fn s18_unknown_message_to_the_server_stays_queued() {
 #[tokio::test]
 async fn s21_pairwise_fifo() {
     let w = world().await;
-    let alice = w.client("alice", "a");
-    assert_eq!(w.event("alice").await, "logged_on");
-    let _bob = w.client("bob", "b");
-    assert_eq!(w.event("bob").await, "logged_on");
+    let alice = w.logged_on("alice", "a").await;
+    let _bob = w.logged_on("bob", "b").await;
     for i in 0..10 {
         w.me.send_json(alice, &json!({"message_to": {"to": "bob", "message": i}}));
     }
