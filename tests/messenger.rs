@@ -346,14 +346,8 @@ async fn s15_timeout_after_message_to() {
     );
     recv_json_where(&w.me, |v| v.get("message_to").is_some()).await;
     assert_eq!(w.event("dave").await, "no_response");
-    let exit =
-        w.me.recv_match(Some(WAIT), |m| {
-            (m.kind == MessageKind::Exit && m.sender == c).then(|| m.clone())
-        })
-        .await
-        .expect("alive")
-        .expect("EXIT");
-    assert_eq!(exit.reason(), Some(ExitReason::custom("timeout")));
+    let exit_reason = hatchery_tests::exit_from(&w.me, c).await;
+    assert_eq!(exit_reason, ExitReason::custom("timeout"));
     assert!(start.elapsed() >= Duration::from_secs(5));
     let dropped = w
         .node
@@ -428,16 +422,10 @@ async fn s17_selective_receive_keeps_other_messages() {
         w.event("frank").await,
         json!({"message_from": {"name": "gina", "message": "early"}})
     );
-    let exit =
-        w.me.recv_match(Some(WAIT), |m| {
-            (m.kind == MessageKind::Exit && m.sender == c).then(|| m.clone())
-        })
-        .await
-        .expect("alive")
-        .expect("EXIT");
+    let exit_reason = hatchery_tests::exit_from(&w.me, c).await;
     assert_eq!(
-        exit.reason(),
-        Some(ExitReason::Normal),
+        exit_reason,
+        ExitReason::Normal,
         "then logoff ends it normally"
     );
 }

@@ -62,16 +62,7 @@ impl NativeProcess {
         link: bool,
         monitor: bool,
     ) -> Result<Spawned, SpawnError> {
-        self.node.spawn(
-            module,
-            args,
-            SpawnOpts {
-                parent: Some(self.pid()),
-                link,
-                monitor,
-                wasi: None,
-            },
-        )
+        self.spawn_with(module, args, link, monitor, None)
     }
 
     /// Spawns a linked child with WASI grants (what supervisors do for their workers).
@@ -85,16 +76,24 @@ impl NativeProcess {
         args: Vec<u8>,
         wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
     ) -> Result<Spawned, SpawnError> {
-        self.node.spawn(
-            module,
-            args,
-            SpawnOpts {
-                parent: Some(self.pid()),
-                link: true,
-                monitor: false,
-                wasi,
-            },
-        )
+        self.spawn_with(module, args, true, false, wasi)
+    }
+
+    fn spawn_with(
+        &self,
+        module: &str,
+        args: Vec<u8>,
+        link: bool,
+        monitor: bool,
+        wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
+    ) -> Result<Spawned, SpawnError> {
+        let opts = SpawnOpts {
+            parent: Some(self.pid()),
+            link,
+            monitor,
+            wasi,
+        };
+        self.node.spawn(module, args, opts)
     }
 
     /// Spawns a child with JSON arguments.

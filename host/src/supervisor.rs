@@ -180,19 +180,28 @@ impl Node {
             requests: tx,
         });
         self.inner.supervisors.lock().insert(pid, info.clone());
+        let mut sup = Running {
+            node: self.clone(),
+            me,
+            spec,
+            children: Vec::new(),
+            restarts: VecDeque::new(),
+            info,
+            parent,
+            requests,
+        };
+        // As OTP's start_link: the children are started, in order, before this returns, so
+        // the tree is complete when the caller sees the supervisor's pid.
+        let failed = sup.start_all().err();
         let node = self.clone();
         self.inner.rt.spawn(async move {
-            let mut sup = Running {
-                node: node.clone(),
-                me,
-                spec,
-                children: Vec::new(),
-                restarts: VecDeque::new(),
-                info,
-                parent,
-                requests,
+            let reason = match failed {
+                Some(reason) => {
+                    sup.stop_all().await;
+                    reason
+                }
+                None => sup.run().await,
             };
-            let reason = sup.run().await;
             node.inner.supervisors.lock().remove(&pid);
             sup.me.exit(reason);
         });
@@ -273,7 +282,8 @@ struct Running {
 }
 
 impl Running {
-    async fn run(&mut self) -> ExitReason {
+    /// Starts the children of the spec, in order.
+    fn start_all(&mut self) -> Result<(), ExitReason> {
         self.children = self
             .spec
             .children
@@ -283,12 +293,10 @@ impl Running {
                 pid: None,
             })
             .collect();
-        for i in 0..self.children.len() {
-            if let Err(reason) = self.start(i) {
-                self.stop_all().await;
-                return reason;
-            }
-        }
+        (0..self.children.len()).try_for_each(|i| self.start(i))
+    }
+
+    async fn run(&mut self) -> ExitReason {
         loop {
             let received = tokio::select! {
                 m = self.me.recv(None) => m,

@@ -110,6 +110,18 @@ pub async fn down_of(me: &NativeProcess, pid: Option<Pid>) -> hatchery::ExitReas
     m.reason().expect("a DOWN carries a reason")
 }
 
+/// The reason in the next `EXIT` message from `pid` (the test process must trap exits).
+pub async fn exit_from(me: &NativeProcess, pid: Pid) -> hatchery::ExitReason {
+    let m = me
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == hatchery::MessageKind::Exit && m.sender == pid).then(|| m.clone())
+        })
+        .await
+        .expect("the test process is alive")
+        .expect("an EXIT within the wait");
+    m.reason().expect("an EXIT carries a reason")
+}
+
 /// The pid of a process that has already exited (a `noop` child of `me`).
 pub async fn dead_pid(me: &NativeProcess) -> Pid {
     let pid = me

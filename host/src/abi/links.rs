@@ -18,16 +18,21 @@ fn stop_if_asked(caller: &Caller<'_, ProcessState>) -> wasmtime::Result<()> {
     }
 }
 
+/// The ABI result of an operation that fails only when its target is not alive.
+fn code(result: Result<(), crate::process::signals::NoProc>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(_) => err::NOPROC,
+    }
+}
+
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         MODULE,
         "link",
         |caller: Caller<'_, ProcessState>, pid: i64| -> wasmtime::Result<i32> {
             let state = caller.data();
-            let code = match state.node.link(&state.proc, Pid(pid as u64)) {
-                Ok(()) => 0,
-                Err(_) => err::NOPROC,
-            };
+            let code = code(state.node.link(&state.proc, Pid(pid as u64)));
             stop_if_asked(&caller)?;
             Ok(code)
         },
@@ -79,14 +84,12 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             };
             let kill = kind == i32::from(kind::KILLED);
             let state = caller.data();
-            let code =
-                match state
-                    .node
-                    .exit_signal(state.proc.pid(), Pid(pid as u64), &reason, kill)
-                {
-                    Ok(()) => 0,
-                    Err(_) => err::NOPROC,
-                };
+            let code = code(state.node.exit_signal(
+                state.proc.pid(),
+                Pid(pid as u64),
+                &reason,
+                kill,
+            ));
             stop_if_asked(&caller)?;
             Ok(code)
         },

@@ -166,25 +166,8 @@ impl Node {
             .stats
             .dropped_dead
             .fetch_add(dropped as u64, Ordering::Relaxed);
-        for linked in state.links {
-            if let Some(p) = self.process(linked) {
-                p.signals.lock().links.remove(&pid);
-                self.deliver_exit_signal(&p, pid, &reason, false);
-            }
-        }
-        for (r, watcher) in state.monitored_by {
-            if let Some(w) = self.process(watcher) {
-                let live = w.signals.lock().monitors.remove(&r).is_some();
-                if live {
-                    self.deliver(watcher, Message::down(r, pid, &reason));
-                }
-            }
-        }
-        for (r, target) in state.monitors {
-            if let Some(t) = self.process(target) {
-                t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
-            }
-        }
+        // Record and announce the exit before any linked or monitoring process can react to
+        // it, so observers see exits in causal order.
         let last_lines = proc.output.lock().flush();
         for line in last_lines {
             self.emit_output(pid, &Arc::from(proc.module()), line);
@@ -212,10 +195,29 @@ impl Node {
         self.record_exit(ExitRecord {
             pid,
             module: Arc::from(proc.module()),
-            name: state.name,
-            reason,
+            name: state.name.clone(),
+            reason: reason.clone(),
             output,
         });
+        for linked in state.links {
+            if let Some(p) = self.process(linked) {
+                p.signals.lock().links.remove(&pid);
+                self.deliver_exit_signal(&p, pid, &reason, false);
+            }
+        }
+        for (r, watcher) in state.monitored_by {
+            if let Some(w) = self.process(watcher) {
+                let live = w.signals.lock().monitors.remove(&r).is_some();
+                if live {
+                    self.deliver(watcher, Message::down(r, pid, &reason));
+                }
+            }
+        }
+        for (r, target) in state.monitors {
+            if let Some(t) = self.process(target) {
+                t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
+            }
+        }
         self.release_slot();
     }
 }
