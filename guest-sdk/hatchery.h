@@ -36,6 +36,7 @@ extern "C" {
 #define HATCHERY_ERR_BAD_NAME           (-9)  /* empty, > 255 bytes, or not UTF-8 */
 #define HATCHERY_ERR_NOT_FOUND          (-10) /* unknown monitor or timer reference */
 #define HATCHERY_ERR_BAD_ARG            (-11) /* another argument out of range */
+#define HATCHERY_ERR_NO_VERSION         (-12) /* no previous module version */
 
 /* ---- Exit reason kinds (ABI.md section 3): one kind byte, then a detail ---------------- */
 
@@ -160,6 +161,19 @@ HATCHERY_IMPORT("send_after")
 int64_t hatchery_send_after(int64_t pid, int64_t delay_ms, const void *ptr, int32_t len);
 /* The milliseconds that were left, or HATCHERY_ERR_NOT_FOUND. */
 HATCHERY_IMPORT("cancel_timer") int64_t hatchery_cancel_timer(int64_t ref);
+
+/* ---- Hot code swap (ABI.md section 5, "Hot code swap") ----------------------------------
+ * A behaviour that keeps its state across versions exports
+ *   int64_t hatchery_state_save(void);                      (ptr << 32) | len of its state
+ *   int64_t hatchery_code_change(int32_t old_version, int32_t size);   0, or a packed reason
+ */
+
+/* The current version of a module, HATCHERY_ERR_NOT_FOUND or HATCHERY_ERR_BAD_NAME. */
+HATCHERY_IMPORT("module_version") int32_t hatchery_module_version(const char *name, int32_t name_len);
+/* Makes the previous version current again: that version, HATCHERY_ERR_NOT_FOUND or
+ * HATCHERY_ERR_NO_VERSION. */
+HATCHERY_IMPORT("module_rollback")
+int32_t hatchery_module_rollback(const char *name, int32_t name_len);
 
 #undef HATCHERY_IMPORT
 

@@ -35,6 +35,8 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("sup_start_child", "(param i64 i32 i32) (result i64)"),
     ("sup_terminate_child", "(param i64 i32 i32) (result i32)"),
     ("sup_which_children", "(param i64 i32 i32) (result i32)"),
+    ("module_version", "(param i32 i32) (result i32)"),
+    ("module_rollback", "(param i32 i32) (result i32)"),
 ];
 
 fn contract_module() -> String {

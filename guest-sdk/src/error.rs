@@ -37,6 +37,8 @@ pub enum Error {
     NotFound,
     /// `ERR_BAD_ARG` (-11): another argument is out of its range.
     BadArg,
+    /// `ERR_NO_VERSION` (-12): the module has no previous version to roll back to.
+    NoVersion,
     /// JSON encoding or decoding failed (arguments or a message); the text is serde_json's.
     Decode(String),
     /// A negative code this version of the SDK does not know (a newer host).
@@ -61,6 +63,7 @@ impl Error {
             Ok(sys::ERR_BAD_NAME) => Error::BadName,
             Ok(sys::ERR_NOT_FOUND) => Error::NotFound,
             Ok(sys::ERR_BAD_ARG) => Error::BadArg,
+            Ok(sys::ERR_NO_VERSION) => Error::NoVersion,
             _ => Error::Unknown(code),
         })
     }
@@ -79,6 +82,7 @@ impl Error {
             Error::BadName => sys::ERR_BAD_NAME,
             Error::NotFound => sys::ERR_NOT_FOUND,
             Error::BadArg => sys::ERR_BAD_ARG,
+            Error::NoVersion => sys::ERR_NO_VERSION,
             Error::Unknown(code) => return Some(*code),
             Error::Decode(_) => return None,
         };
@@ -101,6 +105,7 @@ impl Error {
             Error::BadName => "bad_name",
             Error::NotFound => "not_found",
             Error::BadArg => "bad_arg",
+            Error::NoVersion => "no_version",
             Error::Decode(_) => "decode",
             Error::Unknown(_) => "unknown",
         }
@@ -121,6 +126,7 @@ impl fmt::Display for Error {
             Error::BadName => f.write_str("bad name"),
             Error::NotFound => f.write_str("reference not found"),
             Error::BadArg => f.write_str("bad argument"),
+            Error::NoVersion => f.write_str("no previous version"),
             Error::Decode(msg) => write!(f, "JSON error: {msg}"),
             Error::Unknown(code) => write!(f, "unknown error code {code}"),
         }

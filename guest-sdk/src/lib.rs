@@ -59,6 +59,6 @@ pub use process::{
     now_ms, self_pid, spawn, spawn_bytes, spawn_link, spawn_monitor, trap_exit, unlink,
 };
 pub use reason::ExitReason;
-pub use registry::{register, unregister, whereis};
+pub use registry::{module_rollback, module_version, register, unregister, whereis};
 pub use timeout::Timeout;
 pub use timer::{cancel_timer, send_after, send_after_bytes};

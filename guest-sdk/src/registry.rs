@@ -38,3 +38,21 @@ pub fn unregister(name: &str) -> Result<(), Error> {
 pub fn whereis(name: &str) -> Option<Pid> {
     Pid::from_raw(sys::whereis(name.as_bytes()))
 }
+
+/// The current version of the module `name` (1, 2, … in load order), or `None` when no
+/// such module is loaded.
+pub fn module_version(name: &str) -> Option<u32> {
+    u32::try_from(sys::module_version(name.as_bytes())).ok()
+}
+
+/// Makes the previous version of module `name` current again; its processes move back at
+/// their next message, with their state (hot swap rollback, ABI.md §5, Hot code swap). Returns the version
+/// now current.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] when no such module is loaded, [`Error::NoVersion`] when it has no
+/// previous version.
+pub fn module_rollback(name: &str) -> Result<u32, Error> {
+    check(sys::module_rollback(name.as_bytes()))
+}

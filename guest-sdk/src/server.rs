@@ -95,21 +95,75 @@ pub trait Server: 'static {
     fn terminate(&mut self, _reason: &ExitReason) {}
 }
 
-type Handler = Box<dyn FnMut(Message)>;
+/// A server that can carry its state into the next version of its module (hot code
+/// swap, ABI.md §5, Hot code swap). The host asks the running version to [`save`](Upgrade::save) its state
+/// at a message boundary and hands the bytes to the new version's
+/// [`code_change`](Upgrade::code_change); pid, name, links, monitors and mailbox stay.
+pub trait Upgrade: Server + Sized {
+    /// The state as bytes for the next version (JSON is a good choice: the next version
+    /// can read old fields and default new ones).
+    fn save(&self) -> Vec<u8>;
+
+    /// Builds the state from what `old_version` saved. An `Err` refuses the upgrade: the
+    /// process stays on the old version, and the reason is reported.
+    ///
+    /// # Errors
+    ///
+    /// When this version cannot take that state.
+    fn code_change(old_version: u32, state: &[u8]) -> Result<Self, String>;
+}
+
+/// The running server, whatever its type.
+trait Driver {
+    fn dispatch(&mut self, message: Message);
+    fn save(&self) -> Option<Vec<u8>>;
+}
+
+struct Plain<S>(S);
+
+impl<S: Server> Driver for Plain<S> {
+    fn dispatch(&mut self, message: Message) {
+        dispatch(&mut self.0, message);
+    }
+    fn save(&self) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+struct Upgradable<S>(S);
+
+impl<S: Upgrade> Driver for Upgradable<S> {
+    fn dispatch(&mut self, message: Message) {
+        dispatch(&mut self.0, message);
+    }
+    fn save(&self) -> Option<Vec<u8>> {
+        Some(self.0.save())
+    }
+}
 
 thread_local! {
-    static SERVER: RefCell<Option<Handler>> = const { RefCell::new(None) };
+    static SERVER: RefCell<Option<Box<dyn Driver>>> = const { RefCell::new(None) };
+    /// Bytes handed to the host (a saved state, a refusal reason), kept until the next
+    /// handover so the host can read them after the export returns.
+    static HANDOVER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Makes `state` this process's server. Call it from `main` after init; when `main`
 /// returns, the host starts handing messages to the callbacks.
-pub fn serve<S: Server>(mut state: S) {
-    let handler: Handler = Box::new(move |m| dispatch(&mut state, m));
-    SERVER.with(|s| *s.borrow_mut() = Some(handler));
+pub fn serve<S: Server>(state: S) {
+    SERVER.with(|s| *s.borrow_mut() = Some(Box::new(Plain(state))));
+}
+
+/// Like [`serve`], for a server whose state survives a new version of its module. The
+/// module must invoke `export_server!(upgrade: Type)`.
+pub fn serve_upgradable<S: Upgrade>(state: S) {
+    SERVER.with(|s| *s.borrow_mut() = Some(Box::new(Upgradable(state))));
 }
 
 /// Exports `hatchery_handle`, the callback through which the host drives a server module.
-/// Invoke it once, at the top level of the module's crate.
+/// Invoke it once, at the top level of the module's crate. `export_server!(upgrade: T)`
+/// also exports the hot swap callbacks for `T: Upgrade` (`hatchery_state_save` and
+/// `hatchery_code_change`).
 #[macro_export]
 macro_rules! export_server {
     () => {
@@ -117,6 +171,21 @@ macro_rules! export_server {
         #[unsafe(no_mangle)]
         pub extern "C" fn hatchery_handle(kind: i32, sender: i64, size: i32) {
             $crate::server::handle(kind, sender, size)
+        }
+    };
+    (upgrade: $ty:ty) => {
+        $crate::export_server!();
+
+        /// Hot swap: hands this version's state to the host (ABI.md §5, Hot code swap).
+        #[unsafe(no_mangle)]
+        pub extern "C" fn hatchery_state_save() -> i64 {
+            $crate::server::state_save()
+        }
+
+        /// Hot swap: takes the state the previous version saved (ABI.md §5, Hot code swap).
+        #[unsafe(no_mangle)]
+        pub extern "C" fn hatchery_code_change(old_version: i32, size: i32) -> i64 {
+            $crate::server::code_change::<$ty>(old_version, size)
         }
     };
 }
@@ -130,18 +199,61 @@ pub fn handle(kind: i32, sender: i64, size: i32) {
         return;
     };
     // Taken out while it runs, so a nested call inside a callback cannot re-enter it.
-    let Some(mut handler) = SERVER.with(|s| s.borrow_mut().take()) else {
+    let Some(mut driver) = SERVER.with(|s| s.borrow_mut().take()) else {
         crate::exit(ExitReason::Custom(
             b"a server module must call server::serve in main".to_vec(),
         ));
     };
-    handler(message);
+    driver.dispatch(message);
     SERVER.with(|s| {
         let mut slot = s.borrow_mut();
         if slot.is_none() {
-            *slot = Some(handler);
+            *slot = Some(driver);
         }
     });
+}
+
+/// Keeps `bytes` for the host and returns them packed as `(ptr << 32) | len`.
+fn hand_over(bytes: Vec<u8>) -> i64 {
+    HANDOVER.with(|h| {
+        let mut h = h.borrow_mut();
+        *h = bytes;
+        let ptr = h.as_ptr() as usize as u64;
+        let len = h.len() as u64;
+        ((ptr << 32) | (len & 0xffff_ffff)) as i64
+    })
+}
+
+/// The body of `hatchery_state_save`.
+#[doc(hidden)]
+pub fn state_save() -> i64 {
+    let saved = SERVER.with(|s| s.borrow().as_ref().and_then(|d| d.save()));
+    match saved {
+        Some(bytes) => hand_over(bytes),
+        None => {
+            panic!("hatchery_state_save: this server was started with serve, not serve_upgradable")
+        }
+    }
+}
+
+/// The body of `hatchery_code_change`: 0 when the state was taken, else a packed reason.
+#[doc(hidden)]
+pub fn code_change<S: Upgrade>(old_version: i32, size: i32) -> i64 {
+    let mut buf = vec![0u8; usize::try_from(size).unwrap_or(0)];
+    sys::message_read(&mut buf);
+    match S::code_change(u32::try_from(old_version).unwrap_or(0), &buf) {
+        Ok(state) => {
+            serve_upgradable(state);
+            0
+        }
+        Err(reason) => {
+            let mut bytes = reason.into_bytes();
+            if bytes.is_empty() {
+                bytes = b"refused".to_vec();
+            }
+            hand_over(bytes)
+        }
+    }
 }
 
 fn dispatch<S: Server>(state: &mut S, message: Message) {

@@ -31,6 +31,8 @@ pub const ERR_BAD_NAME: i32 = -9;
 pub const ERR_NOT_FOUND: i32 = -10;
 /// Another argument is out of its range.
 pub const ERR_BAD_ARG: i32 = -11;
+/// The module has no previous version to roll back to.
+pub const ERR_NO_VERSION: i32 = -12;
 
 /// `spawn` flag: link the caller and the child.
 pub const SPAWN_LINK: i32 = 1;
@@ -135,6 +137,8 @@ mod ffi {
         pub(super) fn register(name_ptr: i32, name_len: i32, pid: i64) -> i32;
         pub(super) fn unregister(name_ptr: i32, name_len: i32) -> i32;
         pub(super) fn whereis(name_ptr: i32, name_len: i32) -> i64;
+        pub(super) fn module_version(name_ptr: i32, name_len: i32) -> i32;
+        pub(super) fn module_rollback(name_ptr: i32, name_len: i32) -> i32;
         pub(super) fn send_after(pid: i64, delay_ms: i64, ptr: i32, len: i32) -> i64;
         pub(super) safe fn cancel_timer(reference: i64) -> i64;
     }
@@ -223,6 +227,12 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn whereis(_: i32, _: i32) -> i64 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn module_version(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn module_rollback(_: i32, _: i32) -> i32 {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn send_after(_: i64, _: i64, _: i32, _: i32) -> i64 {
@@ -462,6 +472,19 @@ pub fn unregister(name: &[u8]) -> i32 {
 pub fn whereis(name: &[u8]) -> i64 {
     // SAFETY: `name` is a live slice the host only reads during the call.
     unsafe { ffi::whereis(addr(name.as_ptr()), len(name.len())) }
+}
+
+/// `module_version(name) -> i32`: the current version of a module, or [`ERR_NOT_FOUND`].
+pub fn module_version(name: &[u8]) -> i32 {
+    // SAFETY: `name` is a live slice the host only reads during the call.
+    unsafe { ffi::module_version(addr(name.as_ptr()), len(name.len())) }
+}
+
+/// `module_rollback(name) -> i32`: makes the previous version current again; returns that
+/// version, [`ERR_NOT_FOUND`] or [`ERR_NO_VERSION`].
+pub fn module_rollback(name: &[u8]) -> i32 {
+    // SAFETY: `name` is a live slice the host only reads during the call.
+    unsafe { ffi::module_rollback(addr(name.as_ptr()), len(name.len())) }
 }
 
 /// `send_after(pid, delay_ms, msg) -> i64`: a timer reference or an error code.

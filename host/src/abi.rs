@@ -2,6 +2,7 @@
 //! `register`. Every function validates its pointers, lengths and ids: bad values become
 //! error codes or, for memory outside the guest's bounds, the end of that process only.
 
+mod code;
 mod links;
 mod memory;
 mod messages;
@@ -47,6 +48,8 @@ pub const FUNCTIONS: &[&str] = &[
     "sup_start_child",
     "sup_terminate_child",
     "sup_which_children",
+    "module_version",
+    "module_rollback",
 ];
 
 /// Error codes (ABI.md §2).
@@ -73,6 +76,8 @@ pub mod err {
     pub const NOT_FOUND: i32 = -10;
     /// An argument out of range.
     pub const BAD_ARG: i32 = -11;
+    /// The module has no previous version to roll back to.
+    pub const NO_VERSION: i32 = -12;
 }
 
 /// Adds every `hatchery_v1` function to the linker.
@@ -87,5 +92,6 @@ pub(crate) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     names::register(linker)?;
     timers::register(linker)?;
     supervision::register(linker)?;
+    code::register(linker)?;
     Ok(())
 }

@@ -27,6 +27,33 @@ impl std::str::FromStr for MailboxOverflow {
     }
 }
 
+/// What a new module version does to a behaviour process whose module has no upgrade
+/// callbacks (`hatchery_state_save` in the old version, `hatchery_code_change` in the new).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum UpgradePolicy {
+    /// It keeps running the old version until it exits, or until a third version purges
+    /// it. The default: loading code never ends a process by itself, as in Erlang, where
+    /// a process keeps running old code until it makes a fully qualified call or is purged.
+    #[default]
+    Keep,
+    /// It is ended with reason `custom: upgrade: ...`, so that its supervisor restarts it
+    /// on the new version (without counting the restart toward its intensity).
+    Restart,
+}
+
+impl std::str::FromStr for UpgradePolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "keep" => Ok(UpgradePolicy::Keep),
+            "restart" => Ok(UpgradePolicy::Restart),
+            other => Err(format!(
+                "unknown upgrade policy `{other}` (expected keep or restart)"
+            )),
+        }
+    }
+}
+
 /// Limits and runtime settings of one node.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -50,6 +77,12 @@ pub struct NodeConfig {
     pub max_table_elements: usize,
     /// Where crash and supervisor reports are kept (JSON lines); `None`: not kept.
     pub crash_log: Option<std::path::PathBuf>,
+    /// What a new module version does to behaviour processes that cannot carry their
+    /// state over (no upgrade callbacks).
+    pub upgrade_policy: UpgradePolicy,
+    /// How long a swap waits for its processes to reach a message boundary before it
+    /// reports the rest as pending.
+    pub upgrade_wait: Duration,
 }
 
 impl Default for NodeConfig {
@@ -65,6 +98,8 @@ impl Default for NodeConfig {
             stack_bytes: 256 << 10,
             max_table_elements: 10_000,
             crash_log: None,
+            upgrade_policy: UpgradePolicy::Keep,
+            upgrade_wait: Duration::from_secs(10),
         }
     }
 }

@@ -31,6 +31,15 @@ pub enum NodeEvent {
         /// Why.
         reason: ExitReason,
     },
+    /// A module version became current, and its processes were moved (or not).
+    Swap(crate::runtime::code::SwapRecord),
+    /// A changed module file could not become a new version; the current one stays.
+    SwapRejected {
+        /// The module name.
+        module: String,
+        /// What was wrong.
+        error: String,
+    },
     /// A process wrote a line to stdout or stderr.
     Output {
         /// Its pid.

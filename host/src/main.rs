@@ -8,7 +8,8 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use hatchery::runtime::modules::module_name;
 use hatchery::{
-    ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts, manifest,
+    ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts, UpgradePolicy,
+    manifest,
 };
 
 /// Erlang-style processes on WebAssembly.
@@ -116,6 +117,12 @@ struct RunArgs {
     /// Print only exits that are not `normal`.
     #[arg(long)]
     quiet: bool,
+    /// Do not watch module files (by default a changed file becomes a new version).
+    #[arg(long)]
+    no_watch: bool,
+    /// How long a changed file must hold still before it is loaded, in milliseconds.
+    #[arg(long, default_value_t = 150)]
+    debounce_ms: u64,
 }
 
 #[derive(Args)]
@@ -141,6 +148,11 @@ struct LimitArgs {
     /// Where crash and supervisor reports are kept (JSON lines, bounded, kept across runs).
     #[arg(long, default_value = DEFAULT_CRASH_LOG)]
     crash_log: PathBuf,
+    /// What a new module version does to a behaviour process without upgrade callbacks:
+    /// `keep` (it runs the old version until it exits or is purged) or `restart` (it is
+    /// ended so that its supervisor restarts it on the new version).
+    #[arg(long, default_value = "keep")]
+    upgrade_policy: UpgradePolicy,
 }
 
 impl LimitArgs {
@@ -177,6 +189,7 @@ impl LimitArgs {
             mailbox_overflow: self.mailbox_overflow,
             preempt_interval: Duration::from_micros(self.preempt_us.max(10)),
             crash_log: Some(self.crash_log.clone()),
+            upgrade_policy: self.upgrade_policy,
             ..NodeConfig::default()
         }
     }
@@ -291,6 +304,7 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         app.modules.display()
     );
     let events = node.subscribe();
+    let _watcher = watch(&node, args, &app.modules)?;
     // The application is the root supervisor's parent, so it can stop the tree in order.
     let parent = node.spawn_native("application")?;
     parent.trap_exit(true);
@@ -300,6 +314,26 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         app.name
     );
     serve(&node, events, root, args.quiet, Some(parent)).await
+}
+
+/// Watches the modules folder unless told not to.
+fn watch(
+    node: &Node,
+    args: &RunArgs,
+    folder: &Path,
+) -> anyhow::Result<Option<hatchery::watch::Watcher>> {
+    if args.no_watch {
+        return Ok(None);
+    }
+    let w = node.watch(
+        &[folder.to_path_buf()],
+        Duration::from_millis(args.debounce_ms.max(10)),
+    )?;
+    eprintln!(
+        "hatchery: watching {} for new module versions",
+        folder.display()
+    );
+    Ok(Some(w))
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -319,6 +353,15 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => serde_json::to_vec(&args.args)?,
     };
     let events = node.subscribe();
+    let folder = if args.path.is_dir() {
+        args.path.clone()
+    } else {
+        args.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let _watcher = watch(&node, &args, &folder)?;
     let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
     eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");
     serve(&node, events, entry_pid, args.quiet, None).await
@@ -423,6 +466,15 @@ fn print_event(e: &NodeEvent, entry: Pid, entry_reason: &mut Option<ExitReason>,
             for l in lines {
                 eprintln!("    {l}");
             }
+        }
+        NodeEvent::Swap(record) => {
+            println!("{}", record.summary());
+            for e in &record.errors {
+                println!("    {e}");
+            }
+        }
+        NodeEvent::SwapRejected { module, error } => {
+            println!("swap {module}: rejected: {error}");
         }
         NodeEvent::Spawned { .. } => {}
     }

@@ -4,7 +4,6 @@
 //! Wasm engine. Everything a guest does through the ABI and everything the CLI (and later
 //! the HTTP API) does goes through its methods.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -23,7 +22,7 @@ use crate::process::mailbox::Rejected;
 use crate::process::table::ProcessTable;
 use crate::registry::Registry;
 use crate::runtime::Runtime;
-use crate::runtime::modules::{LoadError, LoadedModule};
+use crate::runtime::modules::LoadedModule;
 use crate::timers::Timers;
 
 /// How to spawn: who the parent is, whether to link or monitor atomically, and what WASI
@@ -77,6 +76,8 @@ pub(crate) struct NodeInner {
     next_ref: AtomicU64,
     live: AtomicUsize,
     started: Instant,
+    /// Serializes module swaps.
+    pub swap_lock: tokio::sync::Mutex<()>,
 }
 
 /// A running node. Cheap to clone: clones share the node.
@@ -121,6 +122,7 @@ impl Node {
                 next_ref: AtomicU64::new(1),
                 live: AtomicUsize::new(0),
                 started: Instant::now(),
+                swap_lock: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -128,22 +130,6 @@ impl Node {
     /// The configuration.
     pub fn config(&self) -> &NodeConfig {
         &self.inner.config
-    }
-
-    /// Loads (compiles) one module file (`.wasm` or `.wat`); its name is the file stem.
-    ///
-    /// # Errors
-    ///
-    /// A clear [`LoadError`] when the file cannot be read, is not valid Wasm, lacks an
-    /// export the ABI requires, or imports something this host does not provide.
-    pub fn load_module_file(&self, path: &Path) -> Result<Arc<LoadedModule>, LoadError> {
-        self.inner.runtime.load_file(path)
-    }
-
-    /// Loads every `.wasm` / `.wat` file in a folder, compiling in parallel. Returns the
-    /// modules loaded and the errors of those that failed.
-    pub fn load_module_dir(&self, dir: &Path) -> (Vec<Arc<LoadedModule>>, Vec<LoadError>) {
-        self.inner.runtime.load_dir(dir)
     }
 
     /// The loaded modules, by name.
@@ -191,7 +177,7 @@ impl Node {
         self.inner.exits.lock().get(pid)
     }
 
-    fn emit(&self, event: impl FnOnce() -> NodeEvent) {
+    pub(crate) fn emit(&self, event: impl FnOnce() -> NodeEvent) {
         if self.inner.events.receiver_count() > 0 {
             let _ = self.inner.events.send(event());
         }
@@ -201,6 +187,7 @@ impl Node {
     fn create(
         &self,
         module: Arc<str>,
+        version: u32,
         opts: SpawnOpts,
     ) -> Result<(Arc<Process>, Option<u64>), SpawnError> {
         let max = self.inner.config.max_processes;
@@ -219,7 +206,7 @@ impl Node {
             None => None,
         };
         let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::Relaxed));
-        let child = Arc::new(Process::new(pid, module.clone(), opts.parent));
+        let child = Arc::new(Process::new(pid, module.clone(), version, opts.parent));
         self.inner.processes.insert(child.clone());
         let mut monitor = None;
         if let Some(parent) = &parent {
@@ -260,7 +247,8 @@ impl Node {
             None => Arc::from(module),
         };
         let grants = opts.wasi.clone();
-        let (proc, monitor) = self.create(name, opts)?;
+        let version = loaded.as_ref().map_or(0, |m| m.version);
+        let (proc, monitor) = self.create(name, version, opts)?;
         let pid = proc.pid();
         let node = self.clone();
         self.inner.rt.spawn(async move {
@@ -280,7 +268,11 @@ impl Node {
     ///
     /// [`SpawnError::Limit`] at the process cap.
     pub fn spawn_native(&self, label: &str) -> Result<NativeProcess, SpawnError> {
-        let (proc, _) = self.create(Arc::from(format!("native:{label}")), SpawnOpts::default())?;
+        let (proc, _) = self.create(
+            Arc::from(format!("native:{label}")),
+            0,
+            SpawnOpts::default(),
+        )?;
         let node = self.clone();
         let p = proc.clone();
         self.inner.rt.spawn(async move {

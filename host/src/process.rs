@@ -65,6 +65,8 @@ pub struct Process {
     pub counters: ProcessCounters,
     /// The last lines the process wrote to stdout/stderr.
     pub(crate) output: Mutex<OutputTail>,
+    /// Its module version and a pending upgrade.
+    pub(crate) code: crate::swap::CodeState,
 }
 
 /// Which output stream a line came from.
@@ -145,7 +147,7 @@ impl OutputTail {
 }
 
 impl Process {
-    pub(crate) fn new(pid: Pid, module: Arc<str>, parent: Option<Pid>) -> Self {
+    pub(crate) fn new(pid: Pid, module: Arc<str>, version: u32, parent: Option<Pid>) -> Self {
         Process {
             pid,
             module,
@@ -159,6 +161,7 @@ impl Process {
             stop: Notify::new(),
             counters: ProcessCounters::default(),
             output: Mutex::new(OutputTail::default()),
+            code: crate::swap::CodeState::new(version),
         }
     }
 
@@ -170,6 +173,11 @@ impl Process {
     /// The module this process runs (`native:<label>` for host-side processes).
     pub fn module(&self) -> &str {
         &self.module
+    }
+
+    /// The version of its module it runs (0 for native processes).
+    pub fn version(&self) -> u32 {
+        self.code.version()
     }
 
     /// The process that spawned it.

@@ -5,29 +5,32 @@
 //! slots fit in the address space), copy-on-write memory images, and epoch interruption
 //! with an async yield so that a guest in an endless loop cannot stop others from running.
 
+pub mod code;
 pub mod instance;
 pub mod modules;
 pub(crate) mod output;
 pub(crate) mod state;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use parking_lot::RwLock;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
 use crate::config::NodeConfig;
-use modules::{LoadError, LoadedModule};
+use code::{CodeServer, Installed};
+use modules::{LoadCause, LoadError, LoadedModule};
 use state::ProcessState;
+
+/// A module now current, and what its load replaced (if it replaced a version).
+pub(crate) type Loaded = (Arc<LoadedModule>, Option<Installed>);
 
 pub(crate) struct Runtime {
     pub engine: Engine,
     pub linker: Linker<ProcessState>,
-    modules: RwLock<HashMap<Arc<str>, Arc<LoadedModule>>>,
+    pub code: CodeServer,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -54,37 +57,61 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker,
-            modules: RwLock::new(HashMap::new()),
+            code: CodeServer::default(),
             ticker_stop,
         })
     }
 
     pub fn module(&self, name: &str) -> Option<Arc<LoadedModule>> {
-        self.modules.read().get(name).cloned()
+        self.code.current(name)
     }
 
     pub fn modules(&self) -> Vec<Arc<LoadedModule>> {
-        let mut v: Vec<_> = self.modules.read().values().cloned().collect();
-        v.sort_by(|a, b| a.name.cmp(&b.name));
-        v
+        self.code.all_current()
     }
 
-    pub fn load_file(&self, path: &Path) -> Result<Arc<LoadedModule>, LoadError> {
-        let m = Arc::new(LoadedModule::compile(&self.engine, &self.linker, path)?);
-        self.modules.write().insert(m.name.clone(), m.clone());
-        Ok(m)
+    /// Compiles a file (CPU-bound: call it off the async worker threads).
+    pub fn compile_file(&self, path: &Path) -> Result<LoadedModule, LoadError> {
+        LoadedModule::compile(&self.engine, &self.linker, path)
     }
 
-    pub fn load_dir(&self, dir: &Path) -> (Vec<Arc<LoadedModule>>, Vec<LoadError>) {
+    /// Compiles bytes read from `path`.
+    pub fn compile_bytes(&self, path: &Path, bytes: &[u8]) -> Result<LoadedModule, LoadError> {
+        LoadedModule::compile_bytes(&self.engine, &self.linker, path, bytes)
+    }
+
+    /// Compiles and installs a file. Returns the module now current under its name and,
+    /// when an earlier version was replaced, what changed (the caller upgrades processes).
+    pub fn load_file(
+        &self,
+        path: &Path,
+        cause: LoadCause,
+    ) -> Result<Loaded, LoadError> {
+        let m = self.compile_file(path)?;
+        let name = m.name.clone();
+        match self.code.install(m, cause)? {
+            Some(installed) => Ok((installed.new.clone(), Some(installed))),
+            None => self
+                .code
+                .current(&name)
+                .map(|m| (m, None))
+                .ok_or_else(|| LoadError::UnknownModule(name.to_string())),
+        }
+    }
+
+    pub fn load_dir(
+        &self,
+        dir: &Path,
+    ) -> (Vec<Loaded>, Vec<LoadError>) {
         let files = match modules::module_files(dir) {
             Ok(f) => f,
             Err(e) => return (Vec::new(), vec![e]),
         };
         // One thread per file; each compile is itself parallel inside wasmtime.
-        let results: Vec<Result<Arc<LoadedModule>, LoadError>> = std::thread::scope(|s| {
+        let results: Vec<Result<Loaded, LoadError>> = std::thread::scope(|s| {
             let handles: Vec<_> = files
                 .iter()
-                .map(|f| s.spawn(move || self.load_file(f)))
+                .map(|f| s.spawn(move || self.load_file(f, LoadCause::Initial)))
                 .collect();
             handles
                 .into_iter()
@@ -99,7 +126,7 @@ impl Runtime {
                 Err(e) => errors.push(e),
             }
         }
-        ok.sort_by(|a, b| a.name.cmp(&b.name));
+        ok.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         (ok, errors)
     }
 }

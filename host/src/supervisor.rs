@@ -338,7 +338,8 @@ impl Running {
                 self.publish();
                 continue;
             }
-            if self.too_many_restarts() {
+            // A restart the upgrade policy asked for is not a fault.
+            if !crate::swap::is_upgrade_restart(&reason) && self.too_many_restarts() {
                 self.report(i, "gave_up", old_pid, None, &reason);
                 self.stop_all().await;
                 return ExitReason::Shutdown;

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use wasmtime::{Store, Trap, WasmBacktrace};
+use std::time::Instant;
 
-use super::modules::{HANDLE_EXPORT, LoadedModule};
+use wasmtime::{Instance, Store, Trap, TypedFunc, WasmBacktrace};
+
+use super::modules::{CHANGE_EXPORT, HANDLE_EXPORT, LoadedModule, SAVE_EXPORT};
 use super::state::{GuestExit, ProcessState};
 use crate::exit::ExitReason;
 use crate::node::Node;
@@ -23,21 +25,17 @@ pub(crate) async fn run(
     args: Vec<u8>,
     grants: Option<Arc<crate::config::WasiGrants>>,
 ) -> ExitReason {
-    let state = match ProcessState::new(node.clone(), proc.clone(), args, module.uses_wasi, grants)
-    {
+    let mut store = match new_store(node, proc, &module, args, grants) {
         Ok(s) => s,
         Err(e) => return ExitReason::Undef(e),
     };
-    let mut store = Store::new(&node.inner.runtime.engine, state);
-    store.limiter(|s| &mut s.limits);
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_async_yield_and_update(1);
-
     let outcome = tokio::select! {
         biased;
         reason = proc.stop_requested() => Outcome::Stopped(reason),
-        result = start(&mut store, &module) => Outcome::Finished(result),
+        result = start(&mut store, module) => Outcome::Finished(result),
     };
+    // A swap waiting on this process learns it is gone.
+    drop(proc.code.take());
     match outcome {
         Outcome::Stopped(reason) => reason,
         Outcome::Finished(Ok(())) => ExitReason::Normal,
@@ -45,7 +43,25 @@ pub(crate) async fn run(
     }
 }
 
-async fn start(store: &mut Store<ProcessState>, module: &LoadedModule) -> wasmtime::Result<()> {
+fn new_store(
+    node: &Node,
+    proc: &Arc<Process>,
+    module: &LoadedModule,
+    args: Vec<u8>,
+    grants: Option<Arc<crate::config::WasiGrants>>,
+) -> Result<Store<ProcessState>, String> {
+    let state = ProcessState::new(node.clone(), proc.clone(), args, module.uses_wasi, grants)?;
+    let mut store = Store::new(&node.inner.runtime.engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_async_yield_and_update(1);
+    Ok(store)
+}
+
+async fn instantiate(
+    store: &mut Store<ProcessState>,
+    module: &LoadedModule,
+) -> wasmtime::Result<Instance> {
     let instance = match module.pre.instantiate_async(&mut *store).await {
         Ok(i) => i,
         Err(e) => {
@@ -65,25 +81,150 @@ async fn start(store: &mut Store<ProcessState>, module: &LoadedModule) -> wasmti
         let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;
         init.call_async(&mut *store, ()).await?;
     }
+    Ok(instance)
+}
+
+async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wasmtime::Result<()> {
+    let instance = instantiate(store, &module).await?;
     let entry = instance.get_typed_func::<(), ()>(&mut *store, module.entry.export())?;
     entry.call_async(&mut *store, ()).await?;
     if !module.is_behaviour {
         return Ok(());
     }
     // A behaviour: the entry was its init; now the host runs the receive loop and hands
-    // each message, oldest first, to the callback. Between messages no guest code runs.
-    let handle = instance.get_typed_func::<(i32, i64, i32), ()>(&mut *store, HANDLE_EXPORT)?;
+    // each message, oldest first, to the callback. Between messages no guest code runs,
+    // and that is where an upgrade to a new module version happens.
+    let mut current = Running {
+        handle: instance.get_typed_func::<(i32, i64, i32), ()>(&mut *store, HANDLE_EXPORT)?,
+        instance,
+        module,
+    };
     let proc = store.data().proc.clone();
+    proc.code.set_behaviour();
     loop {
-        proc.mailbox.wait_for(0, None).await;
+        if let Some(ticket) = proc.code.take() {
+            let began = Instant::now();
+            match upgrade(store, &current, &ticket.target).await {
+                Ok((new_store, next)) => {
+                    // The old instance (and its memory and stack) goes with the old store.
+                    *store = new_store;
+                    current = next;
+                    proc.code.set_version(current.module.version);
+                    ticket.finish(proc.pid(), Ok(began.elapsed()));
+                }
+                Err(e) => {
+                    let purge = ticket.purge.clone();
+                    ticket.finish(proc.pid(), Err(e));
+                    if let Some(reason) = purge {
+                        return Err(wasmtime::Error::new(GuestExit(ExitReason::custom(reason))));
+                    }
+                }
+            }
+            continue;
+        }
+        tokio::select! {
+            biased;
+            () = proc.code.requested() => continue,
+            _ = proc.mailbox.wait_for(0, None) => {}
+        }
         let Some(msg) = proc.mailbox.take(0) else {
             continue;
         };
         let size = i32::try_from(msg.data.len()).unwrap_or(i32::MAX);
         let args = (msg.kind as i32, msg.sender.as_u64() as i64, size);
         store.data_mut().current = Some(msg);
-        handle.call_async(&mut *store, args).await?;
+        current.handle.call_async(&mut *store, args).await?;
         store.data_mut().current = None;
+    }
+}
+
+/// The instance a behaviour process runs and its callback.
+struct Running {
+    instance: Instance,
+    handle: TypedFunc<(i32, i64, i32), ()>,
+    module: Arc<LoadedModule>,
+}
+
+/// Moves a behaviour process to `target` at a message boundary: the old instance saves
+/// its state, a new instance of `target` in a new store takes it through
+/// `hatchery_code_change`. On any failure the new store is dropped and the process goes on
+/// in the old one, untouched except for whatever the old `hatchery_state_save` did.
+async fn upgrade(
+    store: &mut Store<ProcessState>,
+    old: &Running,
+    target: &Arc<LoadedModule>,
+) -> Result<(Store<ProcessState>, Running), String> {
+    let name = &target.name;
+    let (from, to) = (old.module.version, target.version);
+    // 1. The old version hands over its state.
+    let save = old
+        .instance
+        .get_typed_func::<(), i64>(&mut *store, SAVE_EXPORT)
+        .map_err(|_| format!("{name} v{from} does not export {SAVE_EXPORT}"))?;
+    let packed = save
+        .call_async(&mut *store, ())
+        .await
+        .map_err(|e| format!("{name} v{from} {SAVE_EXPORT} failed: {}", brief(&e)))?;
+    let state = read_packed(store, packed)
+        .map_err(|e| format!("{name} v{from} {SAVE_EXPORT} returned {e}"))?;
+    // 2. A new instance of the target version, in a store of its own.
+    let (node, proc, args, grants) = {
+        let d = store.data();
+        (d.node.clone(), d.proc.clone(), d.args.clone(), d.grants())
+    };
+    let mut next = new_store(&node, &proc, target, args, grants)?;
+    let instance = instantiate(&mut next, target)
+        .await
+        .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
+    let change = instance
+        .get_typed_func::<(i32, i32), i64>(&mut next, CHANGE_EXPORT)
+        .map_err(|_| format!("{name} v{to} does not export {CHANGE_EXPORT}"))?;
+    let handle = instance
+        .get_typed_func::<(i32, i64, i32), ()>(&mut next, HANDLE_EXPORT)
+        .map_err(|_| format!("{name} v{to} does not export {HANDLE_EXPORT}"))?;
+    // 3. It takes the state (read with message_read), or refuses it.
+    let size = i32::try_from(state.len()).unwrap_or(i32::MAX);
+    next.data_mut().current = Some(crate::message::Message::user(proc.pid(), state));
+    let verdict = change
+        .call_async(&mut next, (i32::try_from(from).unwrap_or(i32::MAX), size))
+        .await
+        .map_err(|e| format!("{name} v{to} {CHANGE_EXPORT} failed: {}", brief(&e)))?;
+    next.data_mut().current = None;
+    if verdict != 0 {
+        let why = read_packed(&mut next, verdict)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_else(|e| format!("(an unreadable reason: {e})"));
+        return Err(format!("{name} v{to} refused the state of v{from}: {why}"));
+    }
+    Ok((
+        next,
+        Running {
+            instance,
+            handle,
+            module: target.clone(),
+        },
+    ))
+}
+
+/// Reads `(ptr << 32) | len` bytes out of the guest's memory.
+fn read_packed(store: &mut Store<ProcessState>, packed: i64) -> Result<Vec<u8>, String> {
+    let packed = packed as u64;
+    let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+    let memory = store.data().memory.ok_or("no memory")?;
+    let data = memory.data(&*store);
+    data.get(ptr..ptr.saturating_add(len))
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| format!("the range {ptr}+{len} outside its memory"))
+}
+
+/// A one-line description of a failed guest call.
+fn brief(e: &wasmtime::Error) -> String {
+    if let Some(GuestExit(reason)) = e.downcast_ref::<GuestExit>() {
+        return format!("it tried to exit ({reason})");
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(trap) => format!("trap: {trap}"),
+        None => e.root_cause().to_string(),
     }
 }
 

@@ -10,6 +10,38 @@ use super::state::ProcessState;
 
 /// The callback a behaviour-style module exports: `(kind: i32, sender: i64, size: i32) -> ()`.
 pub const HANDLE_EXPORT: &str = "hatchery_handle";
+/// The upgrade export of the old version: `() -> i64`, the state as a packed
+/// `(ptr << 32) | len` in its memory.
+pub const SAVE_EXPORT: &str = "hatchery_state_save";
+/// The upgrade export of the new version: `(old_version: i32, size: i32) -> i64`; 0
+/// accepts the state (read with `message_read`), anything else refuses it and points to
+/// the reason, packed like the state.
+pub const CHANGE_EXPORT: &str = "hatchery_code_change";
+
+/// Why a version was loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadCause {
+    /// Loaded when the node started (or first seen).
+    Initial,
+    /// The file watcher saw the file change.
+    Watch,
+    /// Loaded by hand (CLI, HTTP API or a library call).
+    Manual,
+    /// Made current again by a rollback.
+    Rollback,
+}
+
+impl std::fmt::Display for LoadCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LoadCause::Initial => "initial",
+            LoadCause::Watch => "watch",
+            LoadCause::Manual => "manual",
+            LoadCause::Rollback => "rollback",
+        })
+    }
+}
 
 /// The export a process starts in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +83,14 @@ pub struct LoadedModule {
     /// Whether it exports `hatchery_handle`: a behaviour-style module, whose processes
     /// live on after the entry returns and get each message through that callback.
     pub is_behaviour: bool,
+    /// Whether it exports `hatchery_state_save` (its processes can hand their state on).
+    pub can_save: bool,
+    /// Whether it exports `hatchery_code_change` (it can take over a state).
+    pub can_change: bool,
+    /// Its version number under its name: 1, 2, 3, … in load order (0 until installed).
+    pub version: u32,
+    /// Why it was loaded.
+    pub cause: LoadCause,
     pub(crate) pre: InstancePre<ProcessState>,
 }
 
@@ -104,6 +144,24 @@ pub enum LoadError {
     /// The compiler thread panicked.
     #[error("compiling a module panicked")]
     Panicked,
+    /// A new version would change what kind of module it is.
+    #[error(
+        "{path}: `{name}` v{version} is a behaviour (it exports hatchery_handle) but the new file is not; v{version} stays current"
+    )]
+    KindChanged {
+        /// The path.
+        path: PathBuf,
+        /// The module.
+        name: String,
+        /// The current version.
+        version: u32,
+    },
+    /// A rollback or reload named a module that is not loaded.
+    #[error("no module named `{0}` is loaded")]
+    UnknownModule(String),
+    /// A rollback with nothing to roll back to.
+    #[error("`{0}` has no previous version to roll back to")]
+    NoPrevious(String),
 }
 
 /// The module files (`.wasm`, `.wat`) in a folder, sorted.
@@ -135,6 +193,14 @@ pub fn module_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Reads a module file.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn fnv1a(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
@@ -150,11 +216,22 @@ impl LoadedModule {
         linker: &Linker<ProcessState>,
         path: &Path,
     ) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let module = Module::new(engine, &bytes).map_err(|e| LoadError::Invalid {
+        let bytes = read(path)?;
+        Self::compile_bytes(engine, linker, path, &bytes)
+    }
+
+    /// The hash `compile` would give these bytes.
+    pub(crate) fn hash_of(bytes: &[u8]) -> String {
+        fnv1a(bytes)
+    }
+
+    pub(crate) fn compile_bytes(
+        engine: &Engine,
+        linker: &Linker<ProcessState>,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<Self, LoadError> {
+        let module = Module::new(engine, bytes).map_err(|e| LoadError::Invalid {
             path: path.to_path_buf(),
             reason: format!("{e:#}"),
         })?;
@@ -178,7 +255,7 @@ impl LoadedModule {
         Ok(LoadedModule {
             name: Arc::from(module_name(path)),
             path: path.to_path_buf(),
-            hash: fnv1a(&bytes),
+            hash: fnv1a(bytes),
             size: bytes.len() as u64,
             loaded_at: SystemTime::now(),
             entry,
@@ -187,6 +264,10 @@ impl LoadedModule {
                 .imports()
                 .any(|i| i.module() == "wasi_snapshot_preview1"),
             is_behaviour: exports(HANDLE_EXPORT),
+            can_save: exports(SAVE_EXPORT),
+            can_change: exports(CHANGE_EXPORT),
+            version: 0,
+            cause: LoadCause::Initial,
             pre,
         })
     }
@@ -235,6 +316,27 @@ impl LoadedModule {
                     path: path.to_path_buf(),
                     reason: format!("`{HANDLE_EXPORT}` must have the type (i32, i64, i32) -> ()"),
                 });
+            }
+        }
+        for (name, want) in [
+            (SAVE_EXPORT, (Vec::<&str>::new(), vec!["i64"])),
+            (CHANGE_EXPORT, (vec!["i32", "i32"], vec!["i64"])),
+        ] {
+            if let Some(export) = module.exports().find(|e| e.name() == name)
+                && let ExternType::Func(f) = export.ty()
+            {
+                let params: Vec<String> = f.params().map(|p| p.to_string()).collect();
+                let results: Vec<String> = f.results().map(|p| p.to_string()).collect();
+                if params != want.0 || results != want.1 {
+                    return Err(LoadError::Link {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "`{name}` must have the type ({}) -> {}",
+                            want.0.join(", "),
+                            want.1.join(", ")
+                        ),
+                    });
+                }
             }
         }
         for import in module.imports() {

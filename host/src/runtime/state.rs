@@ -135,6 +135,11 @@ impl ProcessState {
         Ok(b.build_p1())
     }
 
+    /// The folders and environment this process was granted.
+    pub fn grants(&self) -> Option<Arc<WasiGrants>> {
+        self.grants.clone()
+    }
+
     /// The WASI context; built on first use for a module that did not declare WASI imports
     /// (which cannot happen through the linker, but costs nothing to handle).
     pub fn wasi(&mut self) -> &mut WasiP1Ctx {

@@ -30,6 +30,10 @@ enum Step {
     },
     Unregister(String),
     Whereis(String),
+    /// The current version of a module.
+    ModuleVersion(String),
+    /// Rolls a module back to its previous version.
+    ModuleRollback(String),
     Send {
         to: Pid,
         msg: Value,
@@ -202,6 +206,11 @@ impl Probe {
             Step::RegisterPid { name, pid } => unit(hatchery_sdk::register(&name, pid)),
             Step::Unregister(name) => unit(hatchery_sdk::unregister(&name)),
             Step::Whereis(name) => json!(hatchery_sdk::whereis(&name)),
+            Step::ModuleVersion(name) => json!(hatchery_sdk::module_version(&name)),
+            Step::ModuleRollback(name) => match hatchery_sdk::module_rollback(&name) {
+                Ok(v) => json!(v),
+                Err(e) => json!(e.name()),
+            },
             Step::Send { to, msg } => unit(to.send(&msg)),
             Step::SendBytes { to, hex } => match unhex(&hex) {
                 Some(bytes) => unit(to.send_bytes(&bytes)),
@@ -423,6 +432,8 @@ mod tests {
             json!({"register_pid": {"name": "n", "pid": 5}}),
             json!({"unregister": "n"}),
             json!({"whereis": "n"}),
+            json!({"module_version": "m"}),
+            json!({"module_rollback": "m"}),
             json!({"send": {"to": 5, "msg": {"a": [1]}}}),
             json!({"send_bytes": {"to": 5, "hex": "00ff"}}),
             json!({"send_size": {"to": 5, "bytes": 1_048_576}}),
