@@ -1,5 +1,7 @@
 //! The `hatchery` command line.
 
+mod client;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -30,6 +32,14 @@ enum Command {
     Run(RunArgs),
     /// Print the crash log: crash reports and what supervisors did, oldest first.
     Crashes(CrashesArgs),
+    /// Send a JSON message to a process of a running node (by pid or registered name).
+    Send(client::SendArgs),
+    /// List the processes of a running node.
+    Ps(client::PsArgs),
+    /// Load a module file into a running node as a new version of its module.
+    Load(client::LoadArgs),
+    /// Make the previous version of a module current again on a running node.
+    Rollback(client::RollbackArgs),
 }
 
 #[derive(Args)]
@@ -123,6 +133,14 @@ struct RunArgs {
     /// How long a changed file must hold still before it is loaded, in milliseconds.
     #[arg(long, default_value_t = 150)]
     debounce_ms: u64,
+    /// Where the inspector and HTTP API listen, or `off`. If the default port is taken,
+    /// another free port is used (the address is printed and written to
+    /// .hatchery/inspector.url).
+    #[arg(long, default_value = "127.0.0.1:7780")]
+    http: String,
+    /// The token HTTP clients must send (required to listen off loopback).
+    #[arg(long, env = "HATCHERY_TOKEN", hide_env_values = true)]
+    http_token: Option<String>,
 }
 
 #[derive(Args)]
@@ -200,6 +218,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => runtime(args.limits.workers).and_then(|rt| rt.block_on(run(args))),
         Command::Crashes(args) => crashes(&args),
+        Command::Send(args) => client::send(&args),
+        Command::Ps(args) => client::ps(&args),
+        Command::Load(args) => client::load(&args),
+        Command::Rollback(args) => client::rollback(&args),
     };
     match result {
         Ok(code) => code,
@@ -305,6 +327,7 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
     );
     let events = node.subscribe();
     let _watcher = watch(&node, args, &app.modules)?;
+    let _http = inspector(&node, args).await?;
     // The application is the root supervisor's parent, so it can stop the tree in order.
     let parent = node.spawn_native("application")?;
     parent.trap_exit(true);
@@ -314,6 +337,43 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         app.name
     );
     serve(&node, events, root, args.quiet, Some(parent)).await
+}
+
+/// Serves the inspector unless told not to.
+async fn inspector(
+    node: &Node,
+    args: &RunArgs,
+) -> anyhow::Result<Option<hatchery::http::HttpServer>> {
+    if args.http == "off" {
+        return Ok(None);
+    }
+    let addr: std::net::SocketAddr = args.http.parse().with_context(|| {
+        format!(
+            "--http {:?} is not an address like 127.0.0.1:7780",
+            args.http
+        )
+    })?;
+    let config = hatchery::http::HttpConfig {
+        token: args.http_token.clone().filter(|t| !t.is_empty()),
+        ..hatchery::http::HttpConfig::local(addr)
+    };
+    let server = match node.serve_http(config.clone()).await {
+        Ok(s) => s,
+        Err(e) if addr.port() != 0 && format!("{e:#}").contains("in use") => {
+            eprintln!("hatchery: warning: {addr} is taken; serving the inspector on another port");
+            let mut other = config;
+            other.addr.set_port(0);
+            node.serve_http(other).await?
+        }
+        Err(e) => return Err(e),
+    };
+    let url = format!("http://{}", server.addr);
+    eprintln!("hatchery: inspector at {url}/  (API: {url}/api, OpenAPI: {url}/api/openapi.json)");
+    if let Some(dir) = std::path::Path::new(client::URL_FILE).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(client::URL_FILE, format!("{url}\n"));
+    Ok(Some(server))
 }
 
 /// Watches the modules folder unless told not to.
@@ -362,6 +422,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let _watcher = watch(&node, &args, &folder)?;
+    let _http = inspector(&node, &args).await?;
     let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
     eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");
     serve(&node, events, entry_pid, args.quiet, None).await

@@ -25,6 +25,17 @@ pub struct Message {
     pub sender: Pid,
     /// The bytes, laid out as ABI.md section 4 says for the kind.
     pub data: Box<[u8]>,
+    /// Set on a followed message and on every message sent while handling one.
+    pub trace: Option<TraceTag>,
+}
+
+/// Marks a message as part of a followed flow (see `crate::trace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceTag {
+    /// The trace.
+    pub id: u64,
+    /// 0 for the injected message, 1 for what its handler sent, and so on.
+    pub depth: u8,
 }
 
 impl Message {
@@ -34,7 +45,14 @@ impl Message {
             kind: MessageKind::User,
             sender,
             data: data.into(),
+            trace: None,
         }
+    }
+
+    /// The same message, marked as part of a followed flow.
+    pub fn traced(mut self, trace: Option<TraceTag>) -> Self {
+        self.trace = trace;
+        self
     }
 
     /// An `EXIT` message for a process that traps exits.
@@ -43,6 +61,7 @@ impl Message {
             kind: MessageKind::Exit,
             sender: from,
             data: reason.encode().into(),
+            trace: None,
         }
     }
 
@@ -54,6 +73,7 @@ impl Message {
             kind: MessageKind::Down,
             sender: pid,
             data: data.into(),
+            trace: None,
         }
     }
 

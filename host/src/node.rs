@@ -78,6 +78,8 @@ pub(crate) struct NodeInner {
     started: Instant,
     /// Serializes module swaps.
     pub swap_lock: tokio::sync::Mutex<()>,
+    /// Followed messages.
+    pub traces: crate::trace::Traces,
 }
 
 /// A running node. Cheap to clone: clones share the node.
@@ -123,6 +125,7 @@ impl Node {
                 live: AtomicUsize::new(0),
                 started: Instant::now(),
                 swap_lock: tokio::sync::Mutex::new(()),
+                traces: Default::default(),
             }),
         })
     }
@@ -288,6 +291,27 @@ impl Node {
         self.deliver(to, Message::user(from, data));
     }
 
+    /// Sends a message into the node from outside it (sender `Pid(0)`), optionally
+    /// followed: the returned trace id names the flow it sets off (see [`Node::trace`]).
+    pub fn inject(&self, to: Pid, data: impl Into<Box<[u8]>>, follow: bool) -> Option<u64> {
+        let tag = follow.then(|| self.inner.traces.start());
+        self.deliver(to, Message::user(Pid(0), data).traced(tag));
+        tag.map(|t| t.id)
+    }
+
+    /// Where the node keeps its crash log, if it keeps one.
+    pub fn crash_log_path(&self) -> Option<std::path::PathBuf> {
+        self.inner
+            .crash_log
+            .as_ref()
+            .map(|l| l.path().to_path_buf())
+    }
+
+    /// The recorded flow of a followed message.
+    pub fn trace(&self, id: u64) -> Option<crate::trace::Trace> {
+        self.inner.traces.get(id)
+    }
+
     /// Sends to a registered name.
     ///
     /// # Errors
@@ -299,8 +323,18 @@ impl Node {
         name: &str,
         data: impl Into<Box<[u8]>>,
     ) -> Result<(), crate::registry::NotRegistered> {
+        self.send_named_traced(from, name, data, None)
+    }
+
+    pub(crate) fn send_named_traced(
+        &self,
+        from: Pid,
+        name: &str,
+        data: impl Into<Box<[u8]>>,
+        trace: Option<crate::message::TraceTag>,
+    ) -> Result<(), crate::registry::NotRegistered> {
         let pid = self.whereis(name).ok_or(crate::registry::NotRegistered)?;
-        self.send(from, pid, data);
+        self.deliver(pid, Message::user(from, data).traced(trace));
         Ok(())
     }
 
@@ -310,8 +344,12 @@ impl Node {
         stats.sent.fetch_add(1, Ordering::Relaxed);
         let Some(target) = self.process(to) else {
             stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
+            self.inner.traces.record(to, &msg, false);
             return;
         };
+        if msg.trace.is_some() {
+            self.inner.traces.record(to, &msg, true);
+        }
         let cfg = &self.inner.config;
         match target
             .mailbox

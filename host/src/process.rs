@@ -49,6 +49,8 @@ pub struct ProcessCounters {
     pub received: AtomicU64,
     /// Messages this process sent.
     pub sent: AtomicU64,
+    /// Size of its linear memory, in bytes.
+    pub memory: AtomicU64,
 }
 
 /// What the node knows of one process.
@@ -67,6 +69,8 @@ pub struct Process {
     pub(crate) output: Mutex<OutputTail>,
     /// Its module version and a pending upgrade.
     pub(crate) code: crate::swap::CodeState,
+    /// Whether it is blocked waiting for a message.
+    waiting: std::sync::atomic::AtomicBool,
 }
 
 /// Which output stream a line came from.
@@ -162,6 +166,7 @@ impl Process {
             counters: ProcessCounters::default(),
             output: Mutex::new(OutputTail::default()),
             code: crate::swap::CodeState::new(version),
+            waiting: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -178,6 +183,34 @@ impl Process {
     /// The version of its module it runs (0 for native processes).
     pub fn version(&self) -> u32 {
         self.code.version()
+    }
+
+    /// Whether it is blocked waiting for a message (in `recv`, or a behaviour between
+    /// messages).
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_waiting(&self, on: bool) {
+        self.waiting.store(on, Ordering::Relaxed);
+    }
+
+    /// Its monitors: (reference, watched pid).
+    pub fn monitors(&self) -> Vec<(u64, Pid)> {
+        let mut v: Vec<_> = self
+            .signals
+            .lock()
+            .monitors
+            .iter()
+            .map(|(r, p)| (*r, *p))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The monitors on it: (reference, watcher).
+    pub fn monitored_by(&self) -> Vec<(u64, Pid)> {
+        self.signals.lock().monitored_by.clone()
     }
 
     /// The process that spawned it.

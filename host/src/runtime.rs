@@ -82,11 +82,7 @@ impl Runtime {
 
     /// Compiles and installs a file. Returns the module now current under its name and,
     /// when an earlier version was replaced, what changed (the caller upgrades processes).
-    pub fn load_file(
-        &self,
-        path: &Path,
-        cause: LoadCause,
-    ) -> Result<Loaded, LoadError> {
+    pub fn load_file(&self, path: &Path, cause: LoadCause) -> Result<Loaded, LoadError> {
         let m = self.compile_file(path)?;
         let name = m.name.clone();
         match self.code.install(m, cause)? {
@@ -99,10 +95,7 @@ impl Runtime {
         }
     }
 
-    pub fn load_dir(
-        &self,
-        dir: &Path,
-    ) -> (Vec<Loaded>, Vec<LoadError>) {
+    pub fn load_dir(&self, dir: &Path) -> (Vec<Loaded>, Vec<LoadError>) {
         let files = match modules::module_files(dir) {
             Ok(f) => f,
             Err(e) => return (Vec::new(), vec![e]),

@@ -104,6 +104,19 @@ pub struct ChildInfo {
     pub supervisor: bool,
 }
 
+/// A live supervisor as the inspector sees it.
+#[derive(Debug, Clone)]
+pub struct SupervisorInfo {
+    /// Its pid.
+    pub pid: Pid,
+    /// Its strategy.
+    pub strategy: Strategy,
+    /// Children it restarted so far.
+    pub restarts: u64,
+    /// Its children, in start order.
+    pub children: Vec<ChildInfo>,
+}
+
 /// Why a supervisor could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SupervisorError {
@@ -123,6 +136,8 @@ struct Child {
 /// What the node keeps of each live supervisor: its children, and a way to ask it things.
 pub(crate) struct Handle {
     info: Mutex<Vec<ChildInfo>>,
+    strategy: Strategy,
+    restarts: std::sync::atomic::AtomicU64,
     requests: tokio::sync::mpsc::UnboundedSender<Request>,
 }
 
@@ -177,6 +192,8 @@ impl Node {
         let (tx, requests) = tokio::sync::mpsc::unbounded_channel();
         let info = Arc::new(Handle {
             info: Mutex::new(Vec::new()),
+            strategy: spec.strategy,
+            restarts: Default::default(),
             requests: tx,
         });
         self.inner.supervisors.lock().insert(pid, info.clone());
@@ -206,6 +223,24 @@ impl Node {
             sup.me.exit(reason);
         });
         Ok(pid)
+    }
+
+    /// Every live supervisor: pid, strategy, restarts so far and children (start order).
+    pub fn supervisors(&self) -> Vec<SupervisorInfo> {
+        let mut v: Vec<SupervisorInfo> = self
+            .inner
+            .supervisors
+            .lock()
+            .iter()
+            .map(|(pid, h)| SupervisorInfo {
+                pid: *pid,
+                strategy: h.strategy,
+                restarts: h.restarts.load(std::sync::atomic::Ordering::Relaxed),
+                children: h.info.lock().clone(),
+            })
+            .collect();
+        v.sort_by_key(|s| s.pid);
+        v
     }
 
     /// The children of a live supervisor, in start order.
@@ -380,6 +415,9 @@ impl Running {
                 .unwrap_or(0);
             let new_pid = self.children.get(i).and_then(|c| c.pid);
             self.report(i, "restarted", old_pid, new_pid, &reason);
+            self.info
+                .restarts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

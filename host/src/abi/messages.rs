@@ -6,8 +6,10 @@ use std::time::Duration;
 use wasmtime::{Caller, Linker};
 
 use super::{MODULE, err, memory};
+use crate::message::Message;
 use crate::pid::Pid;
 use crate::runtime::state::ProcessState;
+use crate::trace::child;
 
 /// Size of the metadata block `recv` writes.
 const INFO_BYTES: usize = 16;
@@ -26,7 +28,8 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             }
             memory::with_bytes(&mut caller, "send", ptr, len, |bytes, state| {
                 state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
-                state.node.send(state.proc.pid(), Pid(pid as u64), bytes);
+                let msg = Message::user(state.proc.pid(), bytes).traced(child(state.trace));
+                state.node.deliver(Pid(pid as u64), msg);
                 0
             })
         },
@@ -52,7 +55,12 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 "send_named",
                 ptr,
                 len,
-                |bytes, state| match state.node.send_named(state.proc.pid(), &name, bytes) {
+                |bytes, state| match state.node.send_named_traced(
+                    state.proc.pid(),
+                    &name,
+                    bytes,
+                    child(state.trace),
+                ) {
                     Ok(()) => {
                         state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
                         0
@@ -78,7 +86,10 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                         0 => return Ok(err::TIMEOUT),
                         t => Some(Duration::from_millis(t as u64)),
                     };
-                    if !proc.mailbox.wait_for(index, timeout).await {
+                    proc.set_waiting(true);
+                    let arrived = proc.mailbox.wait_for(index, timeout).await;
+                    proc.set_waiting(false);
+                    if !arrived {
                         return Ok(err::TIMEOUT);
                     }
                 }
@@ -103,12 +114,16 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "take",
-        |caller: Caller<'_, ProcessState>, index: i32| -> i32 {
+        |mut caller: Caller<'_, ProcessState>, index: i32| -> i32 {
             match usize::try_from(index)
                 .ok()
                 .and_then(|i| caller.data().proc.mailbox.take(i))
             {
-                Some(_) => 0,
+                Some(m) => {
+                    // What a main-style process sends next is a consequence of this one.
+                    caller.data_mut().trace = m.trace;
+                    0
+                }
                 None => err::NO_MESSAGE,
             }
         },

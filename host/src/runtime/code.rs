@@ -35,7 +35,7 @@ pub struct VersionInfo {
 }
 
 /// The outcome of one swap (a new version made current, or a rollback).
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SwapRecord {
     /// The module.
     pub module: String,

@@ -122,19 +122,26 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
             }
             continue;
         }
-        tokio::select! {
+        proc.set_waiting(true);
+        let upgrade = tokio::select! {
             biased;
-            () = proc.code.requested() => continue,
-            _ = proc.mailbox.wait_for(0, None) => {}
+            () = proc.code.requested() => true,
+            _ = proc.mailbox.wait_for(0, None) => false,
+        };
+        proc.set_waiting(false);
+        if upgrade {
+            continue;
         }
         let Some(msg) = proc.mailbox.take(0) else {
             continue;
         };
         let size = i32::try_from(msg.data.len()).unwrap_or(i32::MAX);
         let args = (msg.kind as i32, msg.sender.as_u64() as i64, size);
+        store.data_mut().trace = msg.trace;
         store.data_mut().current = Some(msg);
         current.handle.call_async(&mut *store, args).await?;
         store.data_mut().current = None;
+        store.data_mut().trace = None;
     }
 }
 

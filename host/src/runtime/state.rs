@@ -22,6 +22,8 @@ pub(crate) struct ProcessState {
     pub memory: Option<Memory>,
     /// The message a behaviour's `hatchery_handle` is handling (`message_read` reads it).
     pub current: Option<Message>,
+    /// The trace of the message being handled; what the process sends carries it on.
+    pub trace: Option<crate::message::TraceTag>,
     pub limits: Limits,
     wasi: Option<WasiP1Ctx>,
     grants: Option<Arc<WasiGrants>>,
@@ -29,6 +31,7 @@ pub(crate) struct ProcessState {
 
 /// The memory cap, and whether the guest hit it.
 pub(crate) struct Limits {
+    pub proc: Arc<Process>,
     pub max_memory: usize,
     pub max_table: usize,
     pub hit_memory_cap: bool,
@@ -45,6 +48,10 @@ impl ResourceLimiter for Limits {
             self.hit_memory_cap = true;
             return Ok(false);
         }
+        self.proc
+            .counters
+            .memory
+            .store(desired as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(true)
     }
 
@@ -84,6 +91,7 @@ impl ProcessState {
     ) -> Result<Self, String> {
         let cfg = node.config();
         let limits = Limits {
+            proc: proc.clone(),
             max_memory: cfg.max_memory_bytes,
             max_table: cfg.max_table_elements,
             hit_memory_cap: false,
@@ -94,6 +102,7 @@ impl ProcessState {
             args,
             memory: None,
             current: None,
+            trace: None,
             limits,
             wasi: None,
             grants,

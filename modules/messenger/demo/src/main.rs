@@ -24,14 +24,18 @@ struct Demo {
 
 fn main() {
     let me = self_pid();
+    // Args (optional): {"server": "name"} names the server this demo starts.
+    let named = hatchery_sdk::args_json::<Value>()
+        .ok()
+        .and_then(|a| a.get("server").and_then(Value::as_str).map(str::to_string));
     // Run beside an earlier demo's server and clients without disturbing them.
-    let suffix = match whereis(DEFAULT_SERVER) {
-        None => String::new(),
-        Some(_) => format!("_{}", me.0),
+    let suffix = match (&named, whereis(DEFAULT_SERVER)) {
+        (Some(_), _) | (None, None) => String::new(),
+        (None, Some(_)) => format!("_{}", me.0),
     };
     let demo = Demo {
         me,
-        server: format!("{DEFAULT_SERVER}{suffix}"),
+        server: named.unwrap_or_else(|| format!("{DEFAULT_SERVER}{suffix}")),
         suffix,
     };
     demo.run();

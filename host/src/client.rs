@@ -1,0 +1,258 @@
+//! The CLI commands that talk to a running node over its HTTP API: `send`, `ps`, `load`,
+//! `rollback`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use serde_json::{Value, json};
+
+/// Where `run` writes the address of its HTTP API, for these commands to find.
+pub const URL_FILE: &str = ".hatchery/inspector.url";
+
+/// How to reach a node.
+#[derive(Args, Clone)]
+pub struct NodeArgs {
+    /// The node's HTTP API [default: $HATCHERY_NODE, else the address the last
+    /// `hatchery run` in this folder wrote to .hatchery/inspector.url, else
+    /// http://127.0.0.1:7780].
+    #[arg(long)]
+    node: Option<String>,
+    /// The node's token [default: $HATCHERY_TOKEN].
+    #[arg(long)]
+    token: Option<String>,
+}
+
+impl NodeArgs {
+    fn base(&self) -> String {
+        let url = self
+            .node
+            .clone()
+            .or_else(|| std::env::var("HATCHERY_NODE").ok())
+            .or_else(|| {
+                std::fs::read_to_string(URL_FILE)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+            })
+            .unwrap_or_else(|| "http://127.0.0.1:7780".into());
+        url.trim_end_matches('/').to_string()
+    }
+
+    fn token(&self) -> Option<String> {
+        self.token
+            .clone()
+            .or_else(|| std::env::var("HATCHERY_TOKEN").ok())
+    }
+
+    /// One request; the JSON answer, or the API's error message as the error.
+    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Value> {
+        let url = format!("{}{path}", self.base());
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .build();
+        let mut req = agent.request(method, &url);
+        if let Some(t) = self.token() {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let res = match body {
+            Some(b) => req.send_json(b.clone()),
+            None => req.call(),
+        };
+        match res {
+            Ok(r) => r.into_json().context("the node's answer is not JSON"),
+            Err(ureq::Error::Status(code, r)) => {
+                let v: Value = r.into_json().unwrap_or(Value::Null);
+                let msg = v["error"]["message"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("HTTP {code}"));
+                bail!("{msg}")
+            }
+            Err(e) => bail!(
+                "cannot reach the node at {}: {e} (is `hatchery run` going? pass --node URL)",
+                self.base()
+            ),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct SendArgs {
+    /// The receiver: a pid (<0.12> or 12) or a registered name.
+    to: String,
+    /// The message, as JSON text.
+    message: String,
+    /// Follow the message: print the flow of messages it sets off.
+    #[arg(long)]
+    follow: bool,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+pub fn send(args: &SendArgs) -> anyhow::Result<ExitCode> {
+    let message: Value = serde_json::from_str(&args.message)
+        .with_context(|| format!("the message is not valid JSON: {}", args.message))?;
+    let answer = args.node.request(
+        "POST",
+        "/api/send",
+        Some(&json!({"to": args.to, "message": message, "follow": args.follow})),
+    )?;
+    println!(
+        "sent {} to {}",
+        answer["id"].as_str().unwrap_or("?"),
+        answer["to"].as_str().unwrap_or("?")
+    );
+    if let Some(trace) = answer["trace"].as_str() {
+        std::thread::sleep(Duration::from_millis(500));
+        let t = args
+            .node
+            .request("GET", &format!("/api/traces/{trace}"), None)?;
+        for h in t["hops"].as_array().into_iter().flatten() {
+            println!(
+                "  {:>8} µs  {} -> {}  {}",
+                h["at_us"],
+                h["from"].as_str().unwrap_or("?"),
+                h["to"].as_str().unwrap_or("?"),
+                h["preview"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct PsArgs {
+    /// Only processes whose pid, module or name contains this.
+    #[arg(long, short)]
+    q: Option<String>,
+    /// Sort by pid, module, name, mailbox, memory, received, sent or uptime.
+    #[arg(long, default_value = "pid")]
+    sort: String,
+    /// Largest first.
+    #[arg(long)]
+    desc: bool,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Print the API's JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+pub fn ps(args: &PsArgs) -> anyhow::Result<ExitCode> {
+    let mut path = format!(
+        "/api/processes?sort={}&order={}&limit={}",
+        enc(&args.sort),
+        if args.desc { "desc" } else { "asc" },
+        args.limit
+    );
+    if let Some(q) = &args.q {
+        path.push_str(&format!("&q={}", enc(q)));
+    }
+    let v = args.node.request("GET", &path, None)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<10} {:<20} {:<22} {:<8} {:>7} {:>10} {:>9} {:>9}",
+        "PID", "NAME", "MODULE", "STATUS", "MAILBOX", "MEMORY", "RECEIVED", "SENT"
+    );
+    for p in v["items"].as_array().into_iter().flatten() {
+        let module = match p["version"].as_u64() {
+            Some(v) if v > 0 => format!("{}@{v}", p["module"].as_str().unwrap_or("")),
+            _ => p["module"].as_str().unwrap_or("").to_string(),
+        };
+        let n = |k: &str| p[k].as_u64().unwrap_or(0).to_string();
+        println!(
+            "{:<10} {:<20} {:<22} {:<8} {:>7} {:>10} {:>9} {:>9}",
+            p["pid"].as_str().unwrap_or(""),
+            p["name"].as_str().unwrap_or("-"),
+            module,
+            p["status"].as_str().unwrap_or(""),
+            n("mailbox_len"),
+            n("memory_bytes"),
+            n("received"),
+            n("sent")
+        );
+    }
+    println!(
+        "({} of {} processes)",
+        v["items"].as_array().map_or(0, Vec::len),
+        v["total"]
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct LoadArgs {
+    /// The module file (.wasm or .wat); its name is the file stem.
+    file: PathBuf,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+pub fn load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
+    let path = std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone());
+    let name = hatchery::runtime::modules::module_name(&path);
+    let v = args.node.request(
+        "POST",
+        &format!("/api/modules/{}/reload", enc(&name)),
+        Some(&json!({"path": path_text(&path)})),
+    )?;
+    print_outcome(&name, &v);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct RollbackArgs {
+    /// The module name.
+    module: String,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+pub fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitCode> {
+    let v = args.node.request(
+        "POST",
+        &format!("/api/modules/{}/rollback", enc(&args.module)),
+        None,
+    )?;
+    print_outcome(&args.module, &v);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_outcome(name: &str, v: &Value) {
+    match serde_json::from_value::<hatchery::SwapRecord>(v["outcome"].clone()) {
+        Ok(r) => {
+            println!("{}", r.summary());
+            for e in &r.errors {
+                println!("    {e}");
+            }
+        }
+        Err(_) => println!(
+            "swap {name}: {}",
+            v["message"].as_str().unwrap_or("unchanged")
+        ),
+    }
+}
+
+fn path_text(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Percent-encodes a query or path component.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,781 @@
+//! The JSON endpoints under `/api`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use serde_json::{Value, json};
+
+use super::{ApiError, Ctx};
+use crate::events::NodeEvent;
+use crate::exit::ExitReason;
+use crate::message::MessageKind;
+use crate::pid::Pid;
+use crate::process::Process;
+use crate::runtime::modules::{LoadCause, LoadError};
+
+type ApiResult = Result<Response, ApiError>;
+
+pub(super) fn routes() -> Router<Ctx> {
+    Router::new()
+        .route("/node", get(node_info))
+        .route("/processes", get(list_processes))
+        .route("/processes/{pid}", get(process_details))
+        .route("/processes/{pid}/exit", post(exit_process))
+        .route("/send", post(send))
+        .route("/spawn", post(spawn))
+        .route("/modules", get(modules))
+        .route("/modules/{name}/reload", post(reload))
+        .route("/modules/{name}/rollback", post(rollback))
+        .route("/tree", get(tree))
+        .route("/crashes", get(crashes))
+        .route("/traces/{id}", get(trace))
+        .route("/events", get(events))
+        .route(
+            "/openapi.json",
+            get(|| async { Json(super::openapi::document()) }),
+        )
+}
+
+// ---- parsing helpers --------------------------------------------------------------------
+
+/// A JSON body, with our error shape for every way it can be wrong.
+fn json_body(body: Result<Bytes, BytesRejection>, optional: bool) -> Result<Value, ApiError> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return if optional {
+            Ok(Value::Null)
+        } else {
+            Err(ApiError::bad_request("the request needs a JSON body"))
+        };
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
+}
+
+fn query(
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<HashMap<String, String>, ApiError> {
+    q.map(|Query(m)| m)
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+}
+
+fn number(
+    q: &HashMap<String, String>,
+    key: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    match q.get(key) {
+        None => Ok(default),
+        Some(v) => v.parse::<usize>().map(|n| n.min(max)).map_err(|_| {
+            ApiError::bad_request(format!("`{key}` must be a non-negative integer, not {v:?}"))
+        }),
+    }
+}
+
+/// `12`, `<0.12>` (or `0.12`).
+fn parse_pid(text: &str) -> Option<Pid> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(t);
+    let t = t.strip_prefix("0.").unwrap_or(t);
+    t.parse::<u64>().ok().filter(|n| *n > 0).map(Pid)
+}
+
+fn pid_param(text: &str) -> Result<Pid, ApiError> {
+    parse_pid(text).ok_or_else(|| {
+        ApiError::bad_request(format!("{text:?} is not a pid (expected 12 or <0.12>)"))
+    })
+}
+
+/// A pid or a registered name, from JSON.
+fn target(ctx: &Ctx, to: &Value) -> Result<Pid, ApiError> {
+    let pid = match to {
+        Value::Number(n) => n.as_u64().filter(|n| *n > 0).map(Pid),
+        Value::String(s) => match parse_pid(s) {
+            Some(p) => Some(p),
+            None => Some(ctx.node.whereis(s).ok_or_else(|| {
+                ApiError::not_found(format!("no process is registered as {s:?}"))
+            })?),
+        },
+        _ => {
+            return Err(ApiError::bad_request(
+                "`to` must be a pid (\"<0.12>\" or 12) or a registered name",
+            ));
+        }
+    };
+    let pid = pid.ok_or_else(|| ApiError::bad_request(format!("{to} is not a pid")))?;
+    if ctx.node.process(pid).is_none_or(|p| !p.is_alive()) {
+        return Err(ApiError::not_found(format!("no live process {pid}")));
+    }
+    Ok(pid)
+}
+
+fn ok(status: StatusCode, v: Value) -> ApiResult {
+    Ok((status, Json(v)).into_response())
+}
+
+// ---- views ------------------------------------------------------------------------------
+
+fn kind(p: &Process) -> &'static str {
+    match p.module() {
+        "native:supervisor" => "supervisor",
+        m if m.starts_with("native:") => "native",
+        _ => "wasm",
+    }
+}
+
+fn status(p: &Process) -> &'static str {
+    if !p.is_alive() {
+        "exiting"
+    } else if p.is_waiting() {
+        "waiting"
+    } else if kind(p) == "wasm" {
+        "running"
+    } else {
+        "native"
+    }
+}
+
+fn summary(p: &Process) -> Value {
+    json!({
+        "pid": p.pid().to_string(),
+        "id": p.pid().as_u64(),
+        "module": p.module(),
+        "version": p.version(),
+        "name": p.name().map(|n| n.to_string()),
+        "status": status(p),
+        "kind": kind(p),
+        "mailbox_len": p.mailbox.len(),
+        "mailbox_bytes": p.mailbox.bytes(),
+        "memory_bytes": p.counters.memory.load(Ordering::Relaxed),
+        "received": p.counters.received.load(Ordering::Relaxed),
+        "sent": p.counters.sent.load(Ordering::Relaxed),
+        "uptime_ms": p.started().elapsed().as_millis() as u64,
+        "links": p.links().len(),
+        "monitors": p.monitors().len(),
+    })
+}
+
+fn show_bytes(data: &[u8]) -> (Value, String) {
+    let json = serde_json::from_slice::<Value>(data).unwrap_or(Value::Null);
+    let text = match std::str::from_utf8(data) {
+        Ok(s) => s.chars().take(200).collect(),
+        Err(_) => data.iter().take(64).map(|b| format!("{b:02x}")).collect(),
+    };
+    (json, text)
+}
+
+fn reason_kind(r: &ExitReason) -> &'static str {
+    r.name()
+}
+
+// ---- handlers ---------------------------------------------------------------------------
+
+async fn node_info(State(ctx): State<Ctx>) -> Json<Value> {
+    let s = ctx.node.stats();
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_ms": ctx.started.elapsed().as_millis() as u64,
+        "processes": ctx.node.process_count(),
+        "max_processes": ctx.node.config().max_processes,
+        "stats": {
+            "spawned": s.spawned.load(Ordering::Relaxed),
+            "exited": s.exited.load(Ordering::Relaxed),
+            "sent": s.sent.load(Ordering::Relaxed),
+            "dropped_dead": s.dropped_dead.load(Ordering::Relaxed),
+            "dropped_overflow": s.dropped_overflow.load(Ordering::Relaxed),
+            "instantiated": s.instantiated.load(Ordering::Relaxed),
+        },
+        "memory_rss_bytes": crate::sys::resident_bytes().unwrap_or(0),
+    }))
+}
+
+async fn list_processes(
+    State(ctx): State<Ctx>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult {
+    let q = query(q)?;
+    let offset = number(&q, "offset", 0, usize::MAX)?;
+    let limit = number(&q, "limit", 100, 1000)?;
+    let needle = q.get("q").map(|s| s.to_lowercase()).unwrap_or_default();
+    let sort = q.get("sort").map_or("pid", String::as_str);
+    let desc = match q.get("order").map(String::as_str) {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(o) => {
+            return Err(ApiError::bad_request(format!(
+                "`order` is asc or desc, not {o:?}"
+            )));
+        }
+    };
+    let mut procs: Vec<Arc<Process>> = ctx
+        .node
+        .processes()
+        .into_iter()
+        .filter(|p| {
+            needle.is_empty()
+                || p.pid().to_string().contains(&needle)
+                || p.module().to_lowercase().contains(&needle)
+                || p.name().is_some_and(|n| n.to_lowercase().contains(&needle))
+        })
+        .collect();
+    let key = |p: &Arc<Process>| -> (u64, String) {
+        let c = &p.counters;
+        match sort {
+            "module" => (0, format!("{}@{:010}", p.module(), p.version())),
+            "name" => (0, p.name().map(|n| n.to_string()).unwrap_or_default()),
+            "mailbox" => (p.mailbox.len() as u64, String::new()),
+            "memory" => (c.memory.load(Ordering::Relaxed), String::new()),
+            "received" => (c.received.load(Ordering::Relaxed), String::new()),
+            "sent" => (c.sent.load(Ordering::Relaxed), String::new()),
+            "uptime" => (p.started().elapsed().as_millis() as u64, String::new()),
+            _ => (p.pid().as_u64(), String::new()),
+        }
+    };
+    if !matches!(
+        sort,
+        "pid" | "module" | "name" | "mailbox" | "memory" | "received" | "sent" | "uptime"
+    ) {
+        return Err(ApiError::bad_request(format!(
+            "unknown sort key {sort:?} (pid, module, name, mailbox, memory, received, sent, uptime)"
+        )));
+    }
+    procs.sort_by_cached_key(|p| (key(p), p.pid()));
+    if desc {
+        procs.reverse();
+    }
+    let total = procs.len();
+    let items: Vec<Value> = procs
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|p| summary(p))
+        .collect();
+    ok(
+        StatusCode::OK,
+        json!({"total": total, "offset": offset, "limit": limit, "items": items}),
+    )
+}
+
+async fn process_details(State(ctx): State<Ctx>, Path(pid): Path<String>) -> ApiResult {
+    let pid = pid_param(&pid)?;
+    let Some(p) = ctx.node.process(pid) else {
+        let Some(r) = ctx.node.exit_record(pid) else {
+            return Err(ApiError::not_found(format!(
+                "no process {pid} (alive or recently exited)"
+            )));
+        };
+        return ok(
+            StatusCode::OK,
+            json!({
+                "pid": pid.to_string(),
+                "id": pid.as_u64(),
+                "status": "exited",
+                "module": &*r.module,
+                "name": r.name.as_deref(),
+                "last_exit": {"reason": r.reason.to_string(), "kind": reason_kind(&r.reason)},
+                "output": r.output,
+            }),
+        );
+    };
+    let mut v = summary(&p);
+    let pids = |xs: Vec<(u64, Pid)>| -> Vec<Value> {
+        xs.into_iter()
+            .map(|(r, p)| json!({"ref": r, "pid": p.to_string()}))
+            .collect()
+    };
+    let mailbox: Vec<Value> = p
+        .mailbox
+        .snapshot(20)
+        .iter()
+        .map(|m| {
+            let (json, text) = show_bytes(&m.data);
+            let detail = match m.kind {
+                MessageKind::User => Value::Null,
+                _ => json!(m.reason().map(|r| r.to_string())),
+            };
+            json!({
+                "kind": m.kind,
+                "sender": if m.sender == Pid(0) { "http".to_string() } else { m.sender.to_string() },
+                "size": m.data.len(),
+                "json": json,
+                "text": text,
+                "reason": detail,
+            })
+        })
+        .collect();
+    v["parent"] = json!(p.parent().map(|x| x.to_string()));
+    v["trap_exit"] = json!(p.traps_exits());
+    v["links"] = json!(
+        p.links()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    );
+    v["links_count"] = json!(p.links().len());
+    v["monitors"] = json!(pids(p.monitors()));
+    v["monitored_by"] = json!(pids(p.monitored_by()));
+    v["mailbox"] = json!(mailbox);
+    v["output"] = json!(p.output());
+    v["last_exit"] = Value::Null;
+    if let Some(sup) = ctx.node.supervisors().into_iter().find(|s| s.pid == pid) {
+        v["children"] = json!(
+            sup.children
+                .iter()
+                .map(|c| json!({"id": c.id, "pid": c.pid.map(|p| p.to_string())}))
+                .collect::<Vec<_>>()
+        );
+    }
+    ok(StatusCode::OK, v)
+}
+
+async fn exit_process(
+    State(ctx): State<Ctx>,
+    Path(pid): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let pid = pid_param(&pid)?;
+    let body = json_body(body, true)?;
+    let text = match &body {
+        Value::Null => "kill",
+        Value::Object(o) => match o.get("reason") {
+            None => "kill",
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return Err(ApiError::bad_request("`reason` must be a string")),
+        },
+        _ => {
+            return Err(ApiError::bad_request(
+                "the body must be {\"reason\": \"...\"}",
+            ));
+        }
+    };
+    let (reason, kill) = match text {
+        "kill" => (ExitReason::Killed, true),
+        "shutdown" => (ExitReason::Shutdown, false),
+        "normal" => (ExitReason::Normal, false),
+        "" => return Err(ApiError::bad_request("`reason` is empty")),
+        other => (
+            ExitReason::custom(other.chars().take(1000).collect::<String>()),
+            false,
+        ),
+    };
+    if ctx.node.process(pid).is_none_or(|p| !p.is_alive()) {
+        return Err(ApiError::not_found(format!("no live process {pid}")));
+    }
+    ctx.node
+        .exit_signal(Pid(0), pid, &reason, kill)
+        .map_err(|_| ApiError::not_found(format!("no live process {pid}")))?;
+    ok(
+        StatusCode::ACCEPTED,
+        json!({"pid": pid.to_string(), "reason": reason.to_string()}),
+    )
+}
+
+async fn send(State(ctx): State<Ctx>, body: Result<Bytes, BytesRejection>) -> ApiResult {
+    let body = json_body(body, false)?;
+    let Value::Object(o) = &body else {
+        return Err(ApiError::bad_request(
+            "the body must be {\"to\": <pid or name>, \"message\": <JSON>, \"follow\": <bool>}",
+        ));
+    };
+    let to = target(
+        &ctx,
+        o.get("to")
+            .ok_or_else(|| ApiError::bad_request("`to` is missing"))?,
+    )?;
+    let message = o
+        .get("message")
+        .ok_or_else(|| ApiError::bad_request("`message` is missing"))?;
+    let follow = match o.get("follow") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::bad_request("`follow` must be true or false")),
+    };
+    let bytes = serde_json::to_vec(message).unwrap_or_default();
+    let max = ctx.node.config().max_message_bytes;
+    if bytes.len() > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the message is {} bytes; this node's limit is {max}",
+                bytes.len()
+            ),
+        ));
+    }
+    let id = ctx.node.make_ref();
+    let trace = ctx.node.inject(to, bytes, follow);
+    ok(
+        StatusCode::ACCEPTED,
+        json!({
+            "id": format!("m-{id}"),
+            "to": to.to_string(),
+            "trace": trace.map(|t| format!("t-{t}")),
+        }),
+    )
+}
+
+async fn spawn(State(ctx): State<Ctx>, body: Result<Bytes, BytesRejection>) -> ApiResult {
+    let body = json_body(body, false)?;
+    let module = body["module"]
+        .as_str()
+        .ok_or_else(|| ApiError::bad_request("`module` (a module name) is missing"))?;
+    if ctx.node.modules().iter().all(|m| &*m.name != module) {
+        return Err(ApiError::not_found(format!(
+            "no module named {module:?} is loaded"
+        )));
+    }
+    let args = match &body["args"] {
+        Value::Null => Vec::new(),
+        v => serde_json::to_vec(v).unwrap_or_default(),
+    };
+    let spawned = ctx
+        .node
+        .spawn(module, args, crate::node::SpawnOpts::default())
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "limit", e.to_string()))?;
+    ok(StatusCode::CREATED, json!({"pid": spawned.pid.to_string()}))
+}
+
+async fn modules(State(ctx): State<Ctx>) -> Json<Value> {
+    let mut counts: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
+    for p in ctx.node.processes() {
+        *counts
+            .entry(p.module().to_string())
+            .or_default()
+            .entry(p.version().to_string())
+            .or_default() += 1;
+    }
+    let items: Vec<Value> = ctx
+        .node
+        .module_infos()
+        .into_iter()
+        .map(|m| {
+            let mut v = serde_json::to_value(&m).unwrap_or(Value::Null);
+            v["processes"] = json!(counts.remove(&m.name).unwrap_or_default());
+            v
+        })
+        .collect();
+    Json(json!({"items": items}))
+}
+
+fn load_error(e: LoadError) -> ApiError {
+    match e {
+        LoadError::UnknownModule(_) => ApiError::not_found(e.to_string()),
+        LoadError::NoPrevious(_) => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+        LoadError::Read { .. } => ApiError::not_found(e.to_string()),
+        _ => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_module",
+            e.to_string(),
+        ),
+    }
+}
+
+async fn reload(
+    State(ctx): State<Ctx>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let body = json_body(body, true)?;
+    let path = match body.get("path") {
+        Some(Value::String(p)) => {
+            let p = std::path::PathBuf::from(p);
+            // A client names a new file for this module only, not any file on the host.
+            let ext = p.extension().and_then(|e| e.to_str());
+            if crate::runtime::modules::module_name(&p) != name
+                || !matches!(ext, Some("wasm" | "wat"))
+            {
+                return Err(ApiError::bad_request(format!(
+                    "the path must be a .wasm or .wat file named {name}.wasm / {name}.wat"
+                )));
+            }
+            p
+        }
+        None | Some(Value::Null) => ctx
+            .node
+            .modules()
+            .into_iter()
+            .find(|m| *m.name == *name)
+            .map(|m| m.path.clone())
+            .ok_or_else(|| ApiError::not_found(format!("no module named {name:?} is loaded")))?,
+        Some(_) => return Err(ApiError::bad_request("`path` must be a string")),
+    };
+    match ctx.node.reload(&path, LoadCause::Manual).await {
+        Ok(Some(record)) => ok(StatusCode::OK, json!({"module": name, "outcome": record})),
+        Ok(None) => ok(
+            StatusCode::OK,
+            json!({"module": name, "outcome": null, "unchanged": true,
+                   "message": format!("{} is the current version already", path.display())}),
+        ),
+        Err(e) => Err(load_error(e)),
+    }
+}
+
+async fn rollback(State(ctx): State<Ctx>, Path(name): Path<String>) -> ApiResult {
+    match ctx.node.rollback(&name).await {
+        Ok(record) => ok(StatusCode::OK, json!({"module": name, "outcome": record})),
+        Err(e) => Err(load_error(e)),
+    }
+}
+
+async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
+    let sups = ctx.node.supervisors();
+    let by_pid: HashMap<Pid, &crate::supervisor::SupervisorInfo> =
+        sups.iter().map(|s| (s.pid, s)).collect();
+    let children: std::collections::HashSet<Pid> = sups
+        .iter()
+        .flat_map(|s| s.children.iter().filter_map(|c| c.pid))
+        .collect();
+    fn strategy(s: crate::supervisor::Strategy) -> &'static str {
+        match s {
+            crate::supervisor::Strategy::OneForOne => "one_for_one",
+            crate::supervisor::Strategy::OneForAll => "one_for_all",
+            crate::supervisor::Strategy::RestForOne => "rest_for_one",
+        }
+    }
+    fn node_of(
+        ctx: &Ctx,
+        by_pid: &HashMap<Pid, &crate::supervisor::SupervisorInfo>,
+        pid: Option<Pid>,
+        id: &str,
+        depth: usize,
+    ) -> Value {
+        let proc = pid.and_then(|p| ctx.node.process(p));
+        let name = proc.as_ref().and_then(|p| p.name()).map(|n| n.to_string());
+        let module = proc.as_ref().map(|p| p.module().to_string());
+        match pid.and_then(|p| by_pid.get(&p)) {
+            Some(s) if depth < 32 => json!({
+                "pid": pid.map(|p| p.to_string()),
+                "id": id,
+                "kind": "supervisor",
+                "module": module,
+                "name": name,
+                "strategy": strategy(s.strategy),
+                "restarts": s.restarts,
+                "children": s.children.iter()
+                    .map(|c| node_of(ctx, by_pid, c.pid, &c.id, depth + 1))
+                    .collect::<Vec<_>>(),
+            }),
+            _ => json!({
+                "pid": pid.map(|p| p.to_string()),
+                "id": id,
+                "kind": "worker",
+                "module": module,
+                "version": proc.as_ref().map(|p| p.version()),
+                "name": name,
+                "strategy": null,
+                "restarts": 0,
+                "children": [],
+            }),
+        }
+    }
+    let roots: Vec<Value> = sups
+        .iter()
+        .filter(|s| !children.contains(&s.pid))
+        .map(|s| node_of(&ctx, &by_pid, Some(s.pid), "root", 0))
+        .collect();
+    Json(json!({"roots": roots}))
+}
+
+async fn crashes(
+    State(ctx): State<Ctx>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult {
+    let q = query(q)?;
+    let limit = number(&q, "limit", 100, 10_000)?;
+    let Some(path) = ctx.node.crash_log_path() else {
+        return ok(
+            StatusCode::OK,
+            json!({"items": [], "note": "this node keeps no crash log"}),
+        );
+    };
+    let reports = match crate::crashlog::read(&path) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("reading the crash log {}: {e}", path.display()),
+            ));
+        }
+    };
+    let items: Vec<Value> = reports
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|r| match r {
+            crate::crashlog::Report::Crash {
+                time_ms,
+                pid,
+                module,
+                name,
+                reason_kind,
+                reason,
+                output,
+            } => json!({
+                "kind": "crash", "at_ms": time_ms, "pid": Pid(*pid).to_string(), "module": module,
+                "name": name, "reason_kind": reason_kind, "reason": reason, "output": output,
+            }),
+            crate::crashlog::Report::Supervisor {
+                time_ms,
+                supervisor,
+                child,
+                action,
+                old_pid,
+                new_pid,
+                reason,
+            } => json!({
+                "kind": "supervisor", "at_ms": time_ms, "pid": Pid(*supervisor).to_string(),
+                "child": child, "action": action,
+                "old_pid": old_pid.map(|p| Pid(p).to_string()),
+                "new_pid": new_pid.map(|p| Pid(p).to_string()),
+                "reason": reason,
+            }),
+        })
+        .collect();
+    ok(StatusCode::OK, json!({"items": items}))
+}
+
+async fn trace(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+    let n = id
+        .strip_prefix("t-")
+        .unwrap_or(&id)
+        .parse::<u64>()
+        .map_err(|_| ApiError::bad_request(format!("{id:?} is not a trace id (t-N)")))?;
+    let t = ctx.node.trace(n).ok_or_else(|| {
+        ApiError::not_found(format!("no trace {id} (only the latest 256 are kept)"))
+    })?;
+    let show = |p: Pid| {
+        if p == Pid(0) {
+            "http".to_string()
+        } else {
+            p.to_string()
+        }
+    };
+    let hops: Vec<Value> = t
+        .hops
+        .iter()
+        .map(|h| {
+            json!({
+                "from": show(h.from), "to": show(h.to), "at_us": h.at_us, "depth": h.depth,
+                "size": h.size, "preview": h.preview, "delivered": h.delivered,
+            })
+        })
+        .collect();
+    ok(
+        StatusCode::OK,
+        json!({"trace": format!("t-{n}"), "truncated": t.truncated, "hops": hops}),
+    )
+}
+
+/// The live event stream: node events as they happen, `stats` every second, and `dropped`
+/// whenever this client fell behind and lost events.
+async fn events(State(ctx): State<Ctx>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    struct St {
+        ctx: Ctx,
+        rx: tokio::sync::broadcast::Receiver<NodeEvent>,
+        tick: tokio::time::Interval,
+        dropped: u64,
+        last_sent: u64,
+        last_at: std::time::Instant,
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let st = St {
+        rx: ctx.node.subscribe(),
+        last_sent: ctx.node.stats().sent.load(Ordering::Relaxed),
+        ctx,
+        tick,
+        dropped: 0,
+        last_at: std::time::Instant::now(),
+    };
+    let stream = futures_util::stream::unfold(st, |mut st| async move {
+        let event = tokio::select! {
+            r = st.rx.recv() => match r {
+                Ok(e) => event_json(&e),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    st.dropped += n;
+                    Some(("dropped", json!({"count": n, "total": st.dropped})))
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            },
+            _ = st.tick.tick() => {
+                let sent = st.ctx.node.stats().sent.load(Ordering::Relaxed);
+                let secs = st.last_at.elapsed().as_secs_f64().max(0.001);
+                let rate = (sent.saturating_sub(st.last_sent)) as f64 / secs;
+                st.last_sent = sent;
+                st.last_at = std::time::Instant::now();
+                let s = st.ctx.node.stats();
+                Some(("stats", json!({
+                    "at_ms": crate::runtime::code::now_ms(std::time::SystemTime::now()),
+                    "processes": st.ctx.node.process_count(),
+                    "messages_per_sec": rate.round(),
+                    "memory_rss_bytes": crate::sys::resident_bytes().unwrap_or(0),
+                    "spawned": s.spawned.load(Ordering::Relaxed),
+                    "exited": s.exited.load(Ordering::Relaxed),
+                    "dropped_events": st.dropped,
+                })))
+            }
+        };
+        let ev = match event {
+            Some((kind, data)) => Event::default().event(kind).data(data.to_string()),
+            None => Event::default().comment("skip"),
+        };
+        Some((Ok(ev), st))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn event_json(e: &NodeEvent) -> Option<(&'static str, Value)> {
+    Some(match e {
+        NodeEvent::Spawned {
+            pid,
+            module,
+            parent,
+        } => (
+            "spawned",
+            json!({"pid": pid.to_string(), "module": &**module, "parent": parent.map(|p| p.to_string())}),
+        ),
+        NodeEvent::Exited {
+            pid,
+            module,
+            name,
+            reason,
+        } => (
+            "exited",
+            json!({"pid": pid.to_string(), "module": &**module, "name": name.as_deref(),
+                   "reason": reason.to_string(), "kind": reason.name()}),
+        ),
+        NodeEvent::Output { pid, module, line } => (
+            "output",
+            json!({"pid": pid.to_string(), "module": &**module, "stream": line.stream, "text": line.text}),
+        ),
+        NodeEvent::Swap(r) => ("swap", serde_json::to_value(r).unwrap_or(Value::Null)),
+        NodeEvent::SwapRejected { module, error } => {
+            ("swap_rejected", json!({"module": module, "error": error}))
+        }
+    })
+}

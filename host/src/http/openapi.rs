@@ -1,0 +1,105 @@
+//! The OpenAPI 3.1 description of `/api` (served at `/api/openapi.json`).
+
+use serde_json::{Value, json};
+
+fn op(summary: &str, ok: &str, errors: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    responses.insert(
+        ok.to_string(),
+        json!({"description": "success", "content": {"application/json": {}}}),
+    );
+    for e in errors {
+        responses.insert(
+            (*e).to_string(),
+            json!({"$ref": "#/components/responses/Error"}),
+        );
+    }
+    json!({"summary": summary, "responses": responses})
+}
+
+fn with_body(mut op: Value, schema: Value) -> Value {
+    op["requestBody"] = json!({"content": {"application/json": {"schema": schema}}});
+    op
+}
+
+fn with_params(mut op: Value, params: Value) -> Value {
+    op["parameters"] = params;
+    op
+}
+
+/// The document.
+pub(super) fn document() -> Value {
+    let pid = json!({"name": "pid", "in": "path", "required": true,
+                     "schema": {"type": "string"}, "description": "12 or <0.12>"});
+    let name =
+        json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hatchery node API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Live processes, supervision trees, module versions and message injection. \
+                Every error is {\"error\": {\"code\", \"message\"}} with a 4xx status. \
+                Off loopback every request needs `Authorization: Bearer <token>` (or ?token= for the event stream)."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string", "enum": [
+                        "bad_request", "not_found", "too_large", "unauthorized", "rate_limited",
+                        "conflict", "invalid_module", "limit", "timeout", "unavailable"]},
+                        "message": {"type": "string"}}}}},
+                "ProcessSummary": {"type": "object", "properties": {
+                    "pid": {"type": "string"}, "id": {"type": "integer"}, "module": {"type": "string"},
+                    "version": {"type": "integer"}, "name": {"type": ["string", "null"]},
+                    "status": {"type": "string", "enum": ["running", "waiting", "exiting", "native", "exited"]},
+                    "kind": {"type": "string", "enum": ["wasm", "native", "supervisor"]},
+                    "mailbox_len": {"type": "integer"}, "memory_bytes": {"type": "integer"},
+                    "received": {"type": "integer"}, "sent": {"type": "integer"},
+                    "uptime_ms": {"type": "integer"}, "links": {"type": "integer"},
+                    "monitors": {"type": "integer"}}},
+                "SwapRecord": {"type": "object", "properties": {
+                    "module": {"type": "string"}, "from": {"type": "integer"}, "to": {"type": "integer"},
+                    "cause": {"type": "string"}, "upgraded": {"type": "integer"},
+                    "failed": {"type": "integer"}, "kept": {"type": "integer"},
+                    "restarted": {"type": "integer"}, "purged": {"type": "integer"},
+                    "pending": {"type": "integer"}, "errors": {"type": "array", "items": {"type": "string"}},
+                    "pause_max_us": {"type": "integer"}, "took_us": {"type": "integer"}}}
+            },
+            "responses": {"Error": {"description": "a client error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+        },
+        "security": [{"bearer": []}, {}],
+        "paths": {
+            "/api/node": {"get": op("Node summary and counters", "200", &["401", "429"])},
+            "/api/processes": {"get": with_params(op("List processes (filter, sort, page)", "200", &["400", "401", "429"]), json!([
+                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "substring of pid, module or name"},
+                {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["pid", "module", "name", "mailbox", "memory", "received", "sent", "uptime"]}},
+                {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000}}]))},
+            "/api/processes/{pid}": {"get": with_params(op("One process: links, monitors, mailbox peek, memory, version, output, last exit", "200", &["400", "404"]), json!([pid.clone()]))},
+            "/api/processes/{pid}/exit": {"post": with_params(with_body(op("Send an exit signal (kill, shutdown, normal or a custom reason)", "202", &["400", "404"]),
+                json!({"type": "object", "properties": {"reason": {"type": "string", "default": "kill"}}})), json!([pid]))},
+            "/api/send": {"post": with_body(op("Inject a JSON message into a process (by pid or registered name); follow=true traces what it sets off", "202", &["400", "404", "413"]),
+                json!({"type": "object", "required": ["to", "message"], "properties": {
+                    "to": {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "message": {}, "follow": {"type": "boolean"}}}))},
+            "/api/spawn": {"post": with_body(op("Spawn a process of a loaded module", "201", &["400", "404", "409"]),
+                json!({"type": "object", "required": ["module"], "properties": {"module": {"type": "string"}, "args": {}}}))},
+            "/api/modules": {"get": op("Modules with their versions, swap history and processes per version", "200", &[])},
+            "/api/modules/{name}/reload": {"post": with_params(with_body(op("Load the module's file again (or the given path) as a new version and upgrade its processes", "200", &["400", "404", "422"]),
+                json!({"type": "object", "properties": {"path": {"type": "string"}}})), json!([name.clone()]))},
+            "/api/modules/{name}/rollback": {"post": with_params(op("Make the previous version current again", "200", &["404", "409"]), json!([name]))},
+            "/api/tree": {"get": op("The supervision trees", "200", &[])},
+            "/api/crashes": {"get": with_params(op("The crash log, newest first", "200", &["400"]), json!([
+                {"name": "limit", "in": "query", "schema": {"type": "integer"}}]))},
+            "/api/traces/{id}": {"get": with_params(op("The flow a followed message set off", "200", &["400", "404"]), json!([
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]))},
+            "/api/events": {"get": {"summary": "Server-sent events: spawned, exited, output, swap, swap_rejected, stats (every second), dropped (events this client lost)",
+                "responses": {"200": {"description": "an event stream", "content": {"text/event-stream": {}}}}}},
+            "/api/openapi.json": {"get": op("This document", "200", &[])}
+        }
+    })
+}
