@@ -207,7 +207,7 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     match tokio::time::timeout(ctx.config.request_timeout, next.run(req)).await {
-        Ok(r) => r,
+        Ok(r) => uniform_error(r).await,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
@@ -215,6 +215,42 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
         )
         .into_response(),
     }
+}
+
+/// Gives the errors axum produces itself (a wrong method, a path that does not decode)
+/// the API's error shape.
+async fn uniform_error(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return res;
+    }
+    let text = match axum::body::to_bytes(res.into_body(), 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        s if s.is_client_error() => "bad_request",
+        _ => "unavailable",
+    };
+    let message = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    // Nothing the client sends is the server's fault: the API answers 4xx or 503.
+    let status = if status.is_server_error() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        status
+    };
+    ApiError::new(status, code, message).into_response()
 }
 
 impl Ctx {

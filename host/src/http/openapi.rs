@@ -49,7 +49,7 @@ pub(super) fn document() -> Value {
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string", "enum": [
                         "bad_request", "not_found", "too_large", "unauthorized", "rate_limited",
-                        "conflict", "invalid_module", "limit", "timeout", "unavailable"]},
+                        "conflict", "invalid_module", "limit", "timeout", "unavailable", "method_not_allowed"]},
                         "message": {"type": "string"}}}}},
                 "ProcessSummary": {"type": "object", "properties": {
                     "pid": {"type": "string"}, "id": {"type": "integer"}, "module": {"type": "string"},
