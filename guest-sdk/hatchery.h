@@ -168,6 +168,8 @@ HATCHERY_IMPORT("cancel_timer") int64_t hatchery_cancel_timer(int64_t ref);
  *   int64_t hatchery_code_change(int32_t old_version, int32_t size);   0, or a packed reason
  */
 
+/* Hibernate after the current callback (a behaviour with both upgrade exports); 0. */
+HATCHERY_IMPORT("hibernate") int32_t hatchery_hibernate(void);
 /* The current version of a module, HATCHERY_ERR_NOT_FOUND or HATCHERY_ERR_BAD_NAME. */
 HATCHERY_IMPORT("module_version") int32_t hatchery_module_version(const char *name, int32_t name_len);
 /* Makes the previous version current again: that version, HATCHERY_ERR_NOT_FOUND or

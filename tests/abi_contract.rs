@@ -37,6 +37,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("sup_which_children", "(param i64 i32 i32) (result i32)"),
     ("module_version", "(param i32 i32) (result i32)"),
     ("module_rollback", "(param i32 i32) (result i32)"),
+    ("hibernate", "(result i32)"),
 ];
 
 fn contract_module() -> String {

@@ -577,3 +577,59 @@ async fn new_processes_start_on_the_current_version_and_spawn_opts_are_kept() {
     assert_eq!(node.process(pid).expect("alive").version(), 2);
     assert_eq!(call(&me, pid, json!("get")).await["version"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_server_hibernates_and_wakes_with_its_state() {
+    let (_dir, file) = counter_dir("counter");
+    let node = node_at(
+        &file,
+        NodeConfig {
+            hibernate_after: Some(Duration::from_millis(50)),
+            ..config()
+        },
+    );
+    let me = node.spawn_native("test").expect("native");
+    let pid = spawn_counter(&me, "c");
+    let proc = node.process(pid).expect("alive");
+    for seq in 1..=5 {
+        cast_inc(&me, pid, seq);
+    }
+    eventually("it hibernates", || proc.is_hibernating()).await;
+    assert_eq!(proc.counters.memory.load(Ordering::Relaxed), 0);
+    let state = call(&me, pid, json!("get")).await;
+    assert_eq!(state["count"], 5, "{state}");
+    assert!(node.stats().hibernations.load(Ordering::Relaxed) >= 1);
+    // An upgrade reaches a hibernating server too: it wakes straight into the new version.
+    eventually("it hibernates again", || proc.is_hibernating()).await;
+    put(&file, "counter_v2");
+    let record = reload(&node, &file).await;
+    assert_eq!(record.upgraded, 1, "{record:?}");
+    let state = call(&me, pid, json!("get")).await;
+    assert_eq!(
+        (state["count"].clone(), state["version"].clone()),
+        (json!(5), json!(2))
+    );
+    assert_eq!(node.whereis("c"), Some(pid));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_can_ask_to_hibernate_and_one_without_callbacks_cannot() {
+    let (_dir, file) = counter_dir("counter");
+    let node = node_at(&file, config());
+    let me = node.spawn_native("test").expect("native");
+    let pid = spawn_counter(&me, "c");
+    cast_inc(&me, pid, 1);
+    assert_eq!(call(&me, pid, json!("hibernate")).await, "ok");
+    let proc = node.process(pid).expect("alive");
+    eventually("it hibernates when asked", || proc.is_hibernating()).await;
+    assert_eq!(call(&me, pid, json!("get")).await["count"], 1);
+
+    let (_dir, file) = counter_dir("counter_plain");
+    let node = node_at(&file, config());
+    let me = node.spawn_native("test").expect("native");
+    let pid = spawn_counter(&me, "c");
+    assert_eq!(call(&me, pid, json!("hibernate")).await, "ok");
+    cast_inc(&me, pid, 1);
+    assert_eq!(call(&me, pid, json!("get")).await["count"], 1);
+    assert!(!node.process(pid).expect("alive").is_hibernating());
+}

@@ -148,6 +148,14 @@ thread_local! {
     static HANDOVER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Asks the host to hibernate this server once the current callback returns (Erlang's
+/// `{noreply, State, hibernate}`): its state is saved, its instance dropped, and the next
+/// message brings it back through `hatchery_code_change`. Only a server started with
+/// [`serve_upgradable`] can hibernate; for others this does nothing.
+pub fn hibernate() {
+    sys::hibernate();
+}
+
 /// Makes `state` this process's server. Call it from `main` after init; when `main`
 /// returns, the host starts handing messages to the callbacks.
 pub fn serve<S: Server>(state: S) {

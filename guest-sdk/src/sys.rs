@@ -138,6 +138,7 @@ mod ffi {
         pub(super) fn unregister(name_ptr: i32, name_len: i32) -> i32;
         pub(super) fn whereis(name_ptr: i32, name_len: i32) -> i64;
         pub(super) fn module_version(name_ptr: i32, name_len: i32) -> i32;
+        pub(super) safe fn hibernate() -> i32;
         pub(super) fn module_rollback(name_ptr: i32, name_len: i32) -> i32;
         pub(super) fn send_after(pid: i64, delay_ms: i64, ptr: i32, len: i32) -> i64;
         pub(super) safe fn cancel_timer(reference: i64) -> i64;
@@ -230,6 +231,9 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn module_version(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub fn hibernate() -> i32 {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn module_rollback(_: i32, _: i32) -> i32 {
@@ -472,6 +476,12 @@ pub fn unregister(name: &[u8]) -> i32 {
 pub fn whereis(name: &[u8]) -> i64 {
     // SAFETY: `name` is a live slice the host only reads during the call.
     unsafe { ffi::whereis(addr(name.as_ptr()), len(name.len())) }
+}
+
+/// `hibernate() -> i32`: asks the host to hibernate this behaviour process after the
+/// current callback; 0.
+pub fn hibernate() -> i32 {
+    ffi::hibernate()
 }
 
 /// `module_version(name) -> i32`: the current version of a module, or [`ERR_NOT_FOUND`].

@@ -50,6 +50,7 @@ pub const FUNCTIONS: &[&str] = &[
     "sup_which_children",
     "module_version",
     "module_rollback",
+    "hibernate",
 ];
 
 /// Error codes (ABI.md §2).

@@ -83,6 +83,10 @@ pub struct NodeConfig {
     /// How long a swap waits for its processes to reach a message boundary before it
     /// reports the rest as pending.
     pub upgrade_wait: Duration,
+    /// Hibernate a behaviour process (one with upgrade callbacks) after it has waited
+    /// this long for a message: its state is saved and its instance dropped until the
+    /// next message. `None`: only when the process asks (the ABI's `hibernate`).
+    pub hibernate_after: Option<Duration>,
 }
 
 impl Default for NodeConfig {
@@ -100,6 +104,7 @@ impl Default for NodeConfig {
             crash_log: None,
             upgrade_policy: UpgradePolicy::Keep,
             upgrade_wait: Duration::from_secs(10),
+            hibernate_after: None,
         }
     }
 }

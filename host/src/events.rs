@@ -60,6 +60,8 @@ pub struct NodeStats {
     pub instantiated: AtomicU64,
     /// Processes ended.
     pub exited: AtomicU64,
+    /// Times a behaviour process hibernated.
+    pub hibernations: AtomicU64,
     /// Messages sent (including dropped ones).
     pub sent: AtomicU64,
     /// Messages dropped because the receiver was dead.

@@ -171,6 +171,10 @@ struct LimitArgs {
     /// ended so that its supervisor restarts it on the new version).
     #[arg(long, default_value = "keep")]
     upgrade_policy: UpgradePolicy,
+    /// Hibernate a server (one with upgrade callbacks) after it has waited this long for a
+    /// message: its state is kept, its instance dropped until the next message.
+    #[arg(long, value_name = "MS")]
+    hibernate_after_ms: Option<u64>,
 }
 
 impl LimitArgs {
@@ -208,6 +212,7 @@ impl LimitArgs {
             preempt_interval: Duration::from_micros(self.preempt_us.max(10)),
             crash_log: Some(self.crash_log.clone()),
             upgrade_policy: self.upgrade_policy,
+            hibernate_after: self.hibernate_after_ms.map(Duration::from_millis),
             ..NodeConfig::default()
         }
     }

@@ -71,6 +71,8 @@ pub struct Process {
     pub(crate) code: crate::swap::CodeState,
     /// Whether it is blocked waiting for a message.
     waiting: std::sync::atomic::AtomicBool,
+    /// Whether it is hibernating (no instance until its next message).
+    hibernating: std::sync::atomic::AtomicBool,
 }
 
 /// Which output stream a line came from.
@@ -167,6 +169,7 @@ impl Process {
             output: Mutex::new(OutputTail::default()),
             code: crate::swap::CodeState::new(version),
             waiting: std::sync::atomic::AtomicBool::new(false),
+            hibernating: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -193,6 +196,16 @@ impl Process {
 
     pub(crate) fn set_waiting(&self, on: bool) {
         self.waiting.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether it is hibernating: its state saved, its instance dropped until the next
+    /// message.
+    pub fn is_hibernating(&self) -> bool {
+        self.hibernating.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_hibernating(&self, on: bool) {
+        self.hibernating.store(on, Ordering::Relaxed);
     }
 
     /// Its monitors: (reference, watched pid).

@@ -10,6 +10,14 @@ const SPAWN_LINK: i32 = 1;
 const SPAWN_MONITOR: i32 = 2;
 
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    linker.func_wrap(
+        MODULE,
+        "hibernate",
+        |mut caller: Caller<'_, ProcessState>| -> i32 {
+            caller.data_mut().hibernate = true;
+            0
+        },
+    )?;
     linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| -> i64 {
         caller.data().proc.pid().as_u64() as i64
     })?;

@@ -149,6 +149,8 @@ fn kind(p: &Process) -> &'static str {
 fn status(p: &Process) -> &'static str {
     if !p.is_alive() {
         "exiting"
+    } else if p.is_hibernating() {
+        "hibernating"
     } else if p.is_waiting() {
         "waiting"
     } else if kind(p) == "wasm" {
@@ -207,6 +209,7 @@ async fn node_info(State(ctx): State<Ctx>) -> Json<Value> {
             "dropped_dead": s.dropped_dead.load(Ordering::Relaxed),
             "dropped_overflow": s.dropped_overflow.load(Ordering::Relaxed),
             "instantiated": s.instantiated.load(Ordering::Relaxed),
+            "hibernations": s.hibernations.load(Ordering::Relaxed),
         },
         "memory_rss_bytes": crate::sys::resident_bytes().unwrap_or(0),
     }))

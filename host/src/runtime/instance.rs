@@ -100,11 +100,16 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         module,
     };
     let proc = store.data().proc.clone();
+    let hibernate_after = store.data().node.config().hibernate_after;
     proc.code.set_behaviour();
     loop {
         if let Some(ticket) = proc.code.take() {
             let began = Instant::now();
-            match upgrade(store, &current, &ticket.target).await {
+            let moved = match save_state(store, &current).await {
+                Ok(state) => take_state(store, &current.module, &ticket.target, state).await,
+                Err(e) => Err(e),
+            };
+            match moved {
                 Ok((new_store, next)) => {
                     // The old instance (and its memory and stack) goes with the old store.
                     *store = new_store;
@@ -122,15 +127,24 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
             }
             continue;
         }
+        let can_hibernate = current.module.can_save && current.module.can_change;
+        let asked = std::mem::take(&mut store.data_mut().hibernate);
         proc.set_waiting(true);
-        let upgrade = tokio::select! {
+        let woke = tokio::select! {
             biased;
-            () = proc.code.requested() => true,
-            _ = proc.mailbox.wait_for(0, None) => false,
+            () = proc.code.requested() => Wake::Upgrade,
+            _ = proc.mailbox.wait_for(0, None), if !asked => Wake::Message,
+            () = idle(hibernate_after), if can_hibernate && !asked => Wake::Idle,
+            () = std::future::ready(()), if asked => Wake::Idle,
         };
         proc.set_waiting(false);
-        if upgrade {
-            continue;
+        match woke {
+            Wake::Upgrade => continue,
+            Wake::Idle if can_hibernate => {
+                current = hibernate(store, current).await?;
+                continue;
+            }
+            Wake::Idle | Wake::Message => {}
         }
         let Some(msg) = proc.mailbox.take(0) else {
             continue;
@@ -145,6 +159,98 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
     }
 }
 
+/// Why a waiting behaviour woke up.
+enum Wake {
+    Upgrade,
+    Message,
+    Idle,
+}
+
+/// Resolves after `after`, or never.
+async fn idle(after: Option<std::time::Duration>) {
+    match after {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Hibernation (Erlang's `hibernate`): the state is saved and the instance dropped, with
+/// its linear memory, its instance slot and the fiber stack the store keeps; the process
+/// is then only its record, its mailbox and the saved bytes. The next message or upgrade
+/// brings it back in a fresh instance through `hatchery_code_change`.
+async fn hibernate(store: &mut Store<ProcessState>, current: Running) -> wasmtime::Result<Running> {
+    let proc = store.data().proc.clone();
+    let state = match save_state(store, &current).await {
+        Ok(s) => s,
+        // It cannot hand its state over now: it stays awake.
+        Err(_) => return Ok(current),
+    };
+    // A store without an instance (and without WASI): it keeps what the next instance
+    // needs (args, grants) and nothing else.
+    let bare = {
+        let d = store.data();
+        let state = ProcessState::new(
+            d.node.clone(),
+            proc.clone(),
+            d.args.clone(),
+            false,
+            d.grants(),
+        )
+        .map_err(|e| wasmtime::Error::new(GuestExit(ExitReason::Undef(e))))?;
+        Store::new(&d.node.inner.runtime.engine, state)
+    };
+    *store = bare;
+    proc.counters
+        .memory
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    proc.set_hibernating(true);
+    let node = store.data().node.clone();
+    node.inner
+        .stats
+        .hibernations
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // Asleep until a message or an upgrade.
+    let target = tokio::select! {
+        biased;
+        () = proc.code.requested() => None,
+        _ = proc.mailbox.wait_for(0, None) => Some(current.module.clone()),
+    };
+    proc.set_hibernating(false);
+    let target = match target {
+        Some(m) => m,
+        // An upgrade: wake straight into the new version; the loop then finds no ticket
+        // and reports the pending one as done below.
+        None => match proc.code.take() {
+            Some(ticket) => {
+                let began = Instant::now();
+                let target = ticket.target.clone();
+                match take_state(store, &current.module, &target, state.clone()).await {
+                    Ok((new_store, next)) => {
+                        *store = new_store;
+                        proc.code.set_version(next.module.version);
+                        ticket.finish(proc.pid(), Ok(began.elapsed()));
+                        return Ok(next);
+                    }
+                    Err(e) => {
+                        ticket.finish(proc.pid(), Err(e));
+                        current.module.clone()
+                    }
+                }
+            }
+            None => current.module.clone(),
+        },
+    };
+    match take_state(store, &current.module, &target, state).await {
+        Ok((new_store, next)) => {
+            *store = new_store;
+            Ok(next)
+        }
+        Err(e) => Err(wasmtime::Error::new(GuestExit(ExitReason::Trap(format!(
+            "waking from hibernation failed: {e}"
+        ))))),
+    }
+}
+
 /// The instance a behaviour process runs and its callback.
 struct Running {
     instance: Instance,
@@ -152,18 +258,10 @@ struct Running {
     module: Arc<LoadedModule>,
 }
 
-/// Moves a behaviour process to `target` at a message boundary: the old instance saves
-/// its state, a new instance of `target` in a new store takes it through
-/// `hatchery_code_change`. On any failure the new store is dropped and the process goes on
-/// in the old one, untouched except for whatever the old `hatchery_state_save` did.
-async fn upgrade(
-    store: &mut Store<ProcessState>,
-    old: &Running,
-    target: &Arc<LoadedModule>,
-) -> Result<(Store<ProcessState>, Running), String> {
-    let name = &target.name;
-    let (from, to) = (old.module.version, target.version);
-    // 1. The old version hands over its state.
+/// Asks the running instance for its state (`hatchery_state_save`), at a message boundary.
+async fn save_state(store: &mut Store<ProcessState>, old: &Running) -> Result<Vec<u8>, String> {
+    let name = &old.module.name;
+    let from = old.module.version;
     let save = old
         .instance
         .get_typed_func::<(), i64>(&mut *store, SAVE_EXPORT)
@@ -172,9 +270,20 @@ async fn upgrade(
         .call_async(&mut *store, ())
         .await
         .map_err(|e| format!("{name} v{from} {SAVE_EXPORT} failed: {}", brief(&e)))?;
-    let state = read_packed(store, packed)
-        .map_err(|e| format!("{name} v{from} {SAVE_EXPORT} returned {e}"))?;
-    // 2. A new instance of the target version, in a store of its own.
+    read_packed(store, packed).map_err(|e| format!("{name} v{from} {SAVE_EXPORT} returned {e}"))
+}
+
+/// Starts `target` in a new store and hands it `state` through `hatchery_code_change`
+/// (told the version `from` that saved it). On any failure the new store is dropped and
+/// the caller's store is untouched.
+async fn take_state(
+    store: &mut Store<ProcessState>,
+    from: &LoadedModule,
+    target: &Arc<LoadedModule>,
+    state: Vec<u8>,
+) -> Result<(Store<ProcessState>, Running), String> {
+    let name = &target.name;
+    let (from, to) = (from.version, target.version);
     let (node, proc, args, grants) = {
         let d = store.data();
         (d.node.clone(), d.proc.clone(), d.args.clone(), d.grants())
@@ -189,7 +298,7 @@ async fn upgrade(
     let handle = instance
         .get_typed_func::<(i32, i64, i32), ()>(&mut next, HANDLE_EXPORT)
         .map_err(|_| format!("{name} v{to} does not export {HANDLE_EXPORT}"))?;
-    // 3. It takes the state (read with message_read), or refuses it.
+    // It takes the state (read with message_read), or refuses it.
     let size = i32::try_from(state.len()).unwrap_or(i32::MAX);
     next.data_mut().current = Some(crate::message::Message::user(proc.pid(), state));
     let verdict = change

@@ -24,6 +24,8 @@ pub(crate) struct ProcessState {
     pub current: Option<Message>,
     /// The trace of the message being handled; what the process sends carries it on.
     pub trace: Option<crate::message::TraceTag>,
+    /// Set by the ABI's `hibernate`: hibernate once the current callback returns.
+    pub hibernate: bool,
     pub limits: Limits,
     wasi: Option<WasiP1Ctx>,
     grants: Option<Arc<WasiGrants>>,
@@ -103,6 +105,7 @@ impl ProcessState {
             memory: None,
             current: None,
             trace: None,
+            hibernate: false,
             limits,
             wasi: None,
             grants,

@@ -9,7 +9,8 @@
 //! - 5 (`counter_plain`) has no upgrade callbacks.
 //!
 //! Args (JSON, optional): `{"name": "counter"}` registers the server under that name.
-//! Requests: call `"get"` → the state as JSON plus `"version"`; cast `{"inc": seq}`.
+//! Requests: call `"get"` → the state as JSON plus `"version"`; call `"hibernate"` → `"ok"`,
+//! then it hibernates; cast `{"inc": seq}`.
 
 use hatchery_sdk::server::{self, CallResult, From, Server, Upgrade};
 use hatchery_sdk::{register, self_pid};
@@ -89,6 +90,10 @@ impl<const V: u8> Server for Counter<V> {
     fn handle_call(&mut self, request: String, _from: &From) -> CallResult<Value> {
         match request.as_str() {
             "get" => CallResult::Reply(self.to_json()),
+            "hibernate" => {
+                server::hibernate();
+                CallResult::Reply(json!("ok"))
+            }
             other => CallResult::Reply(json!({"error": format!("unknown request {other}")})),
         }
     }
