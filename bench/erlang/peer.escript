@@ -1,7 +1,8 @@
 #!/usr/bin/env escript
 %%! +P 2000000
 %% Hatchery side-by-side benchmark: the Erlang/OTP reference figures.
-%% Usage (from the repository root):  escript bench/erlang/peer.escript [quick]
+%% Usage (from the repository root):  escript bench/erlang/peer.escript [quick] [swap]
+%% (`swap`: only the hot-swap figures)
 %% stdout: "erlang <figure> <value>" lines only; diagnostics go to stderr.
 -mode(compile).
 
@@ -11,17 +12,20 @@
 -define(RING_LAPS, 100).
 -define(IDLE_N, 100000).
 -define(REPS, 5).
+-define(SWAP_N, 10000).
+-define(SWAPS_ONE, 20).
 
 main(["--idle-child", NStr]) ->
     %% Internal: one idle-memory measurement in a fresh VM (see idle/1).
     {PerProc, PerRss} = idle_measure(list_to_integer(NStr)),
     io:format("~w ~w~n", [float(PerProc), float(PerRss)]);
 main(Args) ->
-    {Div, Reps} = case Args of
-                      ["quick"] -> {10, 1};
-                      [] -> {1, ?REPS};
-                      _ -> usage()
+    [usage() || A <- Args, not lists:member(A, ["quick", "swap"])],
+    {Div, Reps} = case lists:member("quick", Args) of
+                      true -> {10, 1};
+                      false -> {1, ?REPS}
                   end,
+    SwapOnly = lists:member("swap", Args),
     T0 = erlang:monotonic_time(millisecond),
     SpawnN = ?SPAWN_N div Div,
     PingN = ?PINGPONG_N div Div,
@@ -34,6 +38,23 @@ main(Args) ->
          erlang:system_info(schedulers_online),
          erlang:system_info(process_limit), Reps, SpawnN, PingN, RingSize, Laps, IdleN]),
 
+    SwapOnly orelse others(Reps, SpawnN, PingN, RingSize, Laps, IdleN),
+
+    SwapsOne = ?SWAPS_ONE div min(Div, 4),
+    {Pause, ClientPause} = swap_one(SwapsOne),
+    out(swap_pause_ns, Pause),
+    out(swap_pause_client_ns, ClientPause),
+    SwapN = ?SWAP_N div Div,
+    {Took, MeanPause} = swap_many(SwapN, Reps),
+    out(swap_many_ns, Took),
+    out(swap_many_pause_mean_ns, MeanPause),
+
+    io:format("erlang otp_release ~s~n", [erlang:system_info(otp_release)]),
+    io:format("erlang schedulers ~p~n", [erlang:system_info(schedulers_online)]),
+    log("total wall time ~.1f s", [(erlang:monotonic_time(millisecond) - T0) / 1000]),
+    ok.
+
+others(Reps, SpawnN, PingN, RingSize, Laps, IdleN) ->
     SpawnExit = bench(spawn_exit_ns, Reps, fun() -> spawn_exit(SpawnN) end),
     out(spawn_exit_ns, median(SpawnExit)),
 
@@ -47,14 +68,10 @@ main(Args) ->
     Idle = bench(idle, Reps, fun() -> idle(IdleN) end),
     out(idle_bytes, median([P || {P, _} <- Idle])),
     out(idle_rss_bytes, median([R || {_, R} <- Idle])),
-
-    io:format("erlang otp_release ~s~n", [erlang:system_info(otp_release)]),
-    io:format("erlang schedulers ~p~n", [erlang:system_info(schedulers_online)]),
-    log("total wall time ~.1f s", [(erlang:monotonic_time(millisecond) - T0) / 1000]),
-    ok.
+    true.
 
 usage() ->
-    io:format(standard_error, "usage: escript bench/erlang/peer.escript [quick]~n", []),
+    io:format(standard_error, "usage: escript bench/erlang/peer.escript [quick] [swap]~n", []),
     halt(2).
 
 %% One warm-up run (discarded), then Reps measured runs. Also reports on
@@ -249,6 +266,217 @@ vm_rss() ->
                    binary:match(L, <<"VmRSS:">>) =/= nomatch],
     [_, Kb, <<"kB">>] = binary:split(Line, [<<" ">>, <<"\t">>], [global, trim_all]),
     binary_to_integer(Kb) * 1024.
+
+%% ---------------------------------------------------------------------------
+%% 5. hot swap. The closest equivalent of Hatchery's counter server: a plain
+%%    receive-loop process of a module compiled here from source, in two versions
+%%    that keep the state in different shapes (a tuple, a map) and convert either.
+%%    A swap loads the other version with code:load_binary and sends each process
+%%    an `upgrade` message; it then makes the fully qualified call
+%%    hs_counter:switch/3, which runs the new code (Erlang's own mechanism), and
+%%    acknowledges with the time from taking the message to running the new code.
+%%    The upgrade message waits in the mailbox behind the casts before it, as a
+%%    sys:change_code system message would.
+hs_source(1) ->
+    "-module(hs_counter).
+     -export([init/0, loop/1, switch/3]).
+     init() -> {0, 0, 0, 0}.
+     loop({Count, Last, Ooo, Ups} = S) ->
+         receive
+             {inc, Seq} ->
+                 Ooo1 = case Seq =:= Last + 1 of true -> Ooo; false -> Ooo + 1 end,
+                 loop({Count + 1, Seq, Ooo1, Ups});
+             {get, From, Ref} -> From ! {Ref, {Count, Last, Ooo, Ups, 1}}, loop(S);
+             {upgrade, From, Ref} ->
+                 hs_counter:switch(S, From, {Ref, erlang:monotonic_time(nanosecond)})
+         end.
+     switch(S, From, {Ref, T0}) ->
+         {C, L, O, U} = case S of
+                            #{total := C0, last_seq := L0, disorder := O0, swaps := U0} ->
+                                {C0, L0, O0, U0};
+                            {_, _, _, _} -> S
+                        end,
+         From ! {Ref, switched, erlang:monotonic_time(nanosecond) - T0},
+         loop({C, L, O, U + 1}).
+    ";
+hs_source(2) ->
+    "-module(hs_counter).
+     -export([init/0, loop/1, switch/3]).
+     init() -> #{total => 0, last_seq => 0, disorder => 0, swaps => 0}.
+     loop(#{total := Count, last_seq := Last, disorder := Ooo} = S) ->
+         receive
+             {inc, Seq} ->
+                 Ooo1 = case Seq =:= Last + 1 of true -> Ooo; false -> Ooo + 1 end,
+                 loop(S#{total := Count + 1, last_seq := Seq, disorder := Ooo1});
+             {get, From, Ref} ->
+                 From ! {Ref, {Count, Last, Ooo, maps:get(swaps, S), 2}}, loop(S);
+             {upgrade, From, Ref} ->
+                 hs_counter:switch(S, From, {Ref, erlang:monotonic_time(nanosecond)})
+         end.
+     switch(S, From, {Ref, T0}) ->
+         M = case S of
+                 {C, L, O, U} -> #{total => C, last_seq => L, disorder => O, swaps => U};
+                 #{} -> S
+             end,
+         From ! {Ref, switched, erlang:monotonic_time(nanosecond) - T0},
+         loop(M#{swaps := maps:get(swaps, M) + 1}).
+    ".
+
+%% Both versions' object code, compiled from source at run time.
+hs_binaries() ->
+    [begin
+         {ok, Toks, _} = erl_scan:string(hs_source(V)),
+         Forms = [begin {ok, F} = erl_parse:parse_form(Ts), F end || Ts <- split_forms(Toks, [])],
+         {ok, hs_counter, Bin} = compile:forms(Forms, [binary, return_errors]),
+         Bin
+     end || V <- [1, 2]].
+
+split_forms([], []) -> [];
+split_forms([{dot, _} = D | T], Cur) -> [lists:reverse([D | Cur]) | split_forms(T, [])];
+split_forms([H | T], Cur) -> split_forms(T, [H | Cur]).
+
+%% Makes Bin the current hs_counter; the previous swap finished, so no process runs
+%% the old code that the purge drops.
+hs_load(Bin) ->
+    T0 = now_ns(),
+    code:purge(hs_counter),
+    T1 = now_ns(),
+    {module, hs_counter} = code:load_binary(hs_counter, "hs_counter.erl", Bin),
+    log("hs_counter: purge ~.2f ms, load ~.2f ms", [(T1 - T0) / 1.0e6, (now_ns() - T1) / 1.0e6]).
+
+hs_get(Pid) ->
+    Ref = make_ref(),
+    Pid ! {get, self(), Ref},
+    receive {Ref, State} -> State end.
+
+%% One counter fed 20 casts a millisecond, a client calling it back to back, Swaps
+%% swaps (plus a warm-up). Returns {median in-process pause, median of (slowest call
+%% during the swap - usual call)}, in ns. The swap starts before the code is loaded.
+swap_one(Swaps) ->
+    run_isolated(fun() ->
+        [B1, B2] = hs_binaries(),
+        hs_load(B1),
+        C = spawn(fun() -> hs_counter:loop(hs_counter:init()) end),
+        Self = self(),
+        Feeder = spawn_link(fun() -> feed_one(C, 0) end),
+        Client = spawn_link(fun() -> client(C, false, 0, [], 0) end),
+        timer:sleep(50),
+        Runs = [begin
+                    Client ! swap_begins,
+                    hs_load(lists:nth(I rem 2 + 1, [B1, B2])),
+                    Ref = make_ref(),
+                    C ! {upgrade, Self, Ref},
+                    Pause = receive {Ref, switched, P} -> P end,
+                    Client ! {swap_ends, Self},
+                    Worst = receive {Client, W} -> W end,
+                    timer:sleep(30),
+                    {Pause, Worst}
+                end || I <- lists:seq(0, Swaps)],
+        Feeder ! {stop, Self},
+        Sent = receive {Feeder, N} -> N end,
+        Client ! {stop, Self},
+        {Calls, Quiet} = receive {Client, Q} -> Q end,
+        {Sent, Sent, 0, Ups, _} = hs_get_from(Feeder, C),
+        Ups = Swaps + 1,
+        [_Warm | Measured] = Runs,
+        Usual = median(Quiet),
+        Extra = [max(0, W - Usual) || {_, W} <- Measured],
+        log("swap one: ~p calls, usual round trip ~.2f us, ~p casts, in-process pauses ~w ns, "
+            "extra delay ~w ns", [Calls, Usual / 1000, Sent, [P || {P, _} <- Measured], Extra]),
+        exit(C, kill),
+        {median([P || {P, _} <- Measured]), median(Extra)}
+    end).
+
+feed_one(C, Seq) ->
+    receive
+        {stop, From} -> From ! {self(), Seq}, feed_wait()
+    after 0 ->
+        [C ! {inc, S} || S <- lists:seq(Seq + 1, Seq + 20)],
+        timer:sleep(1),
+        feed_one(C, Seq + 20)
+    end.
+
+%% The feeder stays to make calls that come after all its casts.
+feed_wait() ->
+    receive
+        {get_for, From, Pid} -> From ! {self(), hs_get(Pid)}, feed_wait();
+        stop -> ok
+    end.
+
+hs_get_from(Feeder, Pid) ->
+    Feeder ! {get_for, self(), Pid},
+    receive {Feeder, State} -> State end.
+
+%% Back-to-back calls. Between swap_begins and swap_ends it tracks the slowest call
+%% (including the one in flight when each arrives); otherwise it keeps every 16th round
+%% trip, so that its own garbage collections stay small.
+client(C, InSwap, Worst, Quiet, K) ->
+    T = now_ns(),
+    _ = hs_get(C),
+    Rtt = now_ns() - T,
+    receive
+        swap_begins -> client(C, true, Rtt, Quiet, K + 1);
+        {swap_ends, From} -> From ! {self(), max(Worst, Rtt)}, client(C, false, 0, Quiet, K + 1);
+        {stop, From} -> From ! {self(), {K, Quiet}}
+    after 0 ->
+        case InSwap of
+            true -> client(C, true, max(Worst, Rtt), Quiet, K + 1);
+            false when K rem 16 =:= 0 -> client(C, false, 0, [Rtt | Quiet], K + 1);
+            false -> client(C, false, 0, Quiet, K + 1)
+        end
+    end.
+
+%% N counters, a feeder casting to each in turn (a round, then a call to the round's
+%% last counter so mailboxes stay short), Reps swaps plus a warm-up while it runs.
+%% Returns {median ns from the new code being loaded to every process switched,
+%% median mean in-process pause}; checks every counter's state afterwards.
+swap_many(N, Reps) ->
+    run_isolated(fun() ->
+        [B1, B2] = hs_binaries(),
+        hs_load(B1),
+        Pids = [spawn(fun() -> hs_counter:loop(hs_counter:init()) end) || _ <- lists:seq(1, N)],
+        Self = self(),
+        Feeder = spawn_link(fun() -> feed_many(Pids, lists:last(Pids), 0) end),
+        Runs = [begin
+                    timer:sleep(20),
+                    T0 = now_ns(),
+                    hs_load(lists:nth(I rem 2 + 1, [B1, B2])),
+                    T1 = now_ns(),
+                    Ref = make_ref(),
+                    [P ! {upgrade, Self, Ref} || P <- Pids],
+                    PauseSum = await_switched(Ref, N, 0),
+                    T2 = now_ns(),
+                    log("swap ~p: load ~.2f ms, until all switched ~.2f ms, mean pause ~.2f us",
+                        [N, (T1 - T0) / 1.0e6, (T2 - T1) / 1.0e6, PauseSum / N / 1000]),
+                    {T2 - T1, PauseSum / N}
+                end || I <- lists:seq(0, Reps)],
+        Feeder ! {stop, Self},
+        Rounds = receive {Feeder, R} -> R end,
+        Ups = Reps + 1,
+        Wrong = [{P, S} || P <- Pids,
+                           S <- [hs_get_from(Feeder, P)],
+                           not match_state(S, Rounds, Ups)],
+        Wrong =:= [] orelse error({counters_lost_increments, length(Wrong), lists:sublist(Wrong, 5)}),
+        Feeder ! stop,
+        [exit(P, kill) || P <- Pids],
+        [_Warm | Measured] = Runs,
+        {median([T || {T, _} <- Measured]), median([M || {_, M} <- Measured])}
+    end).
+
+match_state({Rounds, Rounds, 0, Ups, _}, Rounds, Ups) -> true;
+match_state(_, _, _) -> false.
+
+await_switched(_Ref, 0, Sum) -> Sum;
+await_switched(Ref, K, Sum) -> receive {Ref, switched, P} -> await_switched(Ref, K - 1, Sum + P) end.
+
+feed_many(Pids, Last, Round) ->
+    receive
+        {stop, From} -> From ! {self(), Round}, feed_wait()
+    after 0 ->
+        [P ! {inc, Round + 1} || P <- Pids],
+        _ = hs_get(Last),
+        feed_many(Pids, Last, Round + 1)
+    end.
 
 %% ---------------------------------------------------------------------------
 %% Run Fun in a fresh process (clean mailbox and heap) and return its result.

@@ -14,6 +14,8 @@ use clap::Parser;
 use hatchery::{NativeProcess, Node, NodeConfig};
 use serde_json::{Value, json};
 
+mod swap;
+
 #[derive(Parser)]
 #[command(about = "Benchmarks Hatchery beside Erlang/OTP on this machine")]
 struct Args {
@@ -38,6 +40,9 @@ struct Args {
     /// Also spawn a million idle behaviour-style processes (needs ~13 GB of memory).
     #[arg(long)]
     million: bool,
+    /// Only the hot-swap benchmarks.
+    #[arg(long)]
+    swap_only: bool,
     /// Internal: measure the idle memory of N processes of MODULE in this (fresh) process.
     #[arg(long, num_args = 2, value_names = ["MODULE", "N"], hide = true)]
     idle_child: Option<Vec<String>>,
@@ -49,6 +54,10 @@ struct Sizes {
     ring: u64,
     laps: u64,
     idle: u64,
+    /// Live counters upgraded at once.
+    swap_procs: u64,
+    /// Swaps of a single counter.
+    swaps: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -60,6 +69,8 @@ fn main() -> anyhow::Result<()> {
             ring: 1_000,
             laps: 10,
             idle: 10_000,
+            swap_procs: 1_000,
+            swaps: 5,
         }
     } else {
         Sizes {
@@ -68,6 +79,8 @@ fn main() -> anyhow::Result<()> {
             ring: 10_000,
             laps: 100,
             idle: 100_000,
+            swap_procs: 10_000,
+            swaps: 20,
         }
     };
     let reps = if args.quick { 1 } else { args.reps.max(1) };
@@ -79,12 +92,17 @@ fn main() -> anyhow::Result<()> {
         rt.worker_threads(n);
     }
     let rt = rt.enable_all().build()?;
-    let ours = rt.block_on(run_ours(&args.modules, &sizes, reps, args.million))?;
+    let mut ours = if args.swap_only {
+        BTreeMap::new()
+    } else {
+        rt.block_on(run_ours(&args.modules, &sizes, reps, args.million))?
+    };
+    ours.extend(rt.block_on(swap::run(&args.modules, &sizes, reps))?);
     drop(rt);
     let erlang = if args.no_erlang {
         BTreeMap::new()
     } else {
-        run_erlang(args.quick)?
+        run_erlang(args.quick, args.swap_only)?
     };
     let table = render(&ours, &erlang, &sizes, reps);
     println!("{table}");
@@ -470,12 +488,15 @@ async fn settle() {
     }
 }
 
-fn run_erlang(quick: bool) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+fn run_erlang(quick: bool, swap_only: bool) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let script = Path::new("bench/erlang/peer.escript");
     let mut cmd = Command::new("escript");
     cmd.arg(script);
     if quick {
         cmd.arg("quick");
+    }
+    if swap_only {
+        cmd.arg("swap");
     }
     let out = cmd
         .output()
@@ -505,6 +526,10 @@ const KEYS: &[&str] = &[
     "ring_setup_ns",
     "idle_bytes",
     "idle_rss_bytes",
+    "swap_pause_ns",
+    "swap_pause_client_ns",
+    "swap_many_ns",
+    "swap_many_pause_mean_ns",
     "otp_release",
     "schedulers",
 ];
@@ -595,9 +620,40 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "idle_rss_bytes",
             "KB",
         ),
+        (
+            "hot swap, one process under casts: its pause (measured inside)",
+            "swap_pause_ns",
+            "swap_pause_ns",
+            "µs",
+        ),
+        (
+            "hot swap, one process: slowest call during the swap − usual call",
+            "swap_pause_client_ns",
+            "swap_pause_client_ns",
+            "µs",
+        ),
+        (
+            "hot swap, one process: the same over the upgrade alone (compiling excluded)",
+            "swap_pause_client_upgrade_ns",
+            "",
+            "µs",
+        ),
+        (
+            "hot swap of 10,000 live processes while casts flow: until all switched",
+            "swap_many_ns",
+            "swap_many_ns",
+            "ms",
+        ),
+        (
+            "hot swap of 10,000 live processes: mean pause per process",
+            "swap_many_pause_mean_ns",
+            "swap_many_pause_mean_ns",
+            "µs",
+        ),
     ];
     let fmt = |v: Option<f64>, unit: &str| match v {
         Some(v) if unit == "µs" => format!("{:.2} µs", v / 1000.0),
+        Some(v) if unit == "ms" => format!("{:.1} ms", v / 1e6),
         Some(v) => format!("{:.1} KB", v / 1000.0),
         None => "–".into(),
     };
@@ -621,13 +677,16 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
         .map(|n| n.get())
         .unwrap_or(1);
     t.push_str(&format!(
-        "\nMedian of {reps} repetitions after a warm-up; {} spawns, {} round trips, ring {}×{}, {} idle processes; \
+        "\nMedian of {reps} repetitions after a warm-up; {} spawns, {} round trips, ring {}×{}, {} idle processes, \
+         {} swaps of one process, {} processes swapped at once; \
          {cores} cores; Hatchery with one worker thread per core, Erlang/OTP {} with {} schedulers; a ratio above 1 means Erlang is better.\n",
         s.spawn,
         s.rounds,
         s.ring,
         s.laps,
         s.idle,
+        s.swaps,
+        s.swap_procs,
         erl.get("otp_release").map_or("–".into(), |v| v.to_string()),
         erl.get("schedulers").map_or("–".into(), |v| v.to_string()),
     ));
