@@ -228,6 +228,7 @@ async fn run_ours(
         ("idle_wat_rss_bytes", "idle_wat"),
         ("idle_behaviour_rss_bytes", "kv"),
         ("idle_behaviour_wat_rss_bytes", "echo_beh"),
+        ("idle_hibernated_rss_bytes", "counter_hibernating"),
     ] {
         let mut v = Vec::new();
         for _ in 0..reps.min(3) {
@@ -258,26 +259,35 @@ async fn run_ours(
         measure(name, v);
     }
     if million {
-        let run = Command::new(std::env::current_exe()?)
-            .args([
-                "--modules",
-                &modules.display().to_string(),
-                "--idle-child",
-                "echo_beh",
-                "1000000",
-            ])
-            .output()?;
-        let text = String::from_utf8_lossy(&run.stdout);
-        let mut parts = text.split_whitespace().map(str::parse::<f64>);
-        match (parts.next(), parts.next()) {
-            (Some(Ok(bytes)), Some(Ok(ns))) => {
-                measure("million_rss_bytes", vec![bytes]);
-                measure("million_spawn_ns", vec![ns]);
-            }
-            _ => bail!(
-                "the million-process run failed: {text}{}",
-                String::from_utf8_lossy(&run.stderr)
+        for (module, rss, spawn) in [
+            ("echo_beh", "million_rss_bytes", "million_spawn_ns"),
+            (
+                "counter_hibernating",
+                "million_hibernated_rss_bytes",
+                "million_hibernated_spawn_ns",
             ),
+        ] {
+            let run = Command::new(std::env::current_exe()?)
+                .args([
+                    "--modules",
+                    &modules.display().to_string(),
+                    "--idle-child",
+                    module,
+                    "1000000",
+                ])
+                .output()?;
+            let text = String::from_utf8_lossy(&run.stdout);
+            let mut parts = text.split_whitespace().map(str::parse::<f64>);
+            match (parts.next(), parts.next()) {
+                (Some(Ok(bytes)), Some(Ok(ns))) => {
+                    measure(rss, vec![bytes]);
+                    measure(spawn, vec![ns]);
+                }
+                _ => bail!(
+                    "the million-process run of {module} failed: {text}{}",
+                    String::from_utf8_lossy(&run.stderr)
+                ),
+            }
         }
     }
     Ok(out)
@@ -378,9 +388,16 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // `counter_hibernating`: the Rust counter server on a node that hibernates servers
+    // idle for 1 ms (state saved, instance dropped until the next message).
+    let (module, hibernate) = match module {
+        "counter_hibernating" => ("counter", true),
+        m => (m, false),
+    };
     rt.block_on(async {
         let config = NodeConfig {
             max_processes: u32::try_from(n + 2_000).unwrap_or(u32::MAX),
+            hibernate_after: hibernate.then_some(Duration::from_millis(1)),
             ..NodeConfig::default()
         };
         let node = Node::new(config)?;
@@ -442,6 +459,10 @@ async fn idle_memory(
             .load(std::sync::atomic::Ordering::Relaxed)
     };
     let ready_before = ready();
+    let hibernated_before = node
+        .stats()
+        .hibernations
+        .load(std::sync::atomic::Ordering::Relaxed);
     let start = Instant::now();
     let mut pids = Vec::with_capacity(n as usize);
     // The Rust server (kv) must not register a name: there are many of them.
@@ -455,6 +476,17 @@ async fn idle_memory(
     }
     while ready() < ready_before + n && start.elapsed() < Duration::from_secs(600) {
         tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    // On a hibernating node, ready means asleep: state saved, instance dropped.
+    if node.config().hibernate_after.is_some() {
+        let asleep = || {
+            node.stats()
+                .hibernations
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        while asleep() < hibernated_before + n && start.elapsed() < Duration::from_secs(900) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
     let spawn_ns = start.elapsed().as_nanos() as f64 / n as f64;
     settle().await;
@@ -594,6 +626,24 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "1,000,000 idle behaviour processes (WAT): resident, per process",
             "million_rss_bytes",
             "",
+            "KB",
+        ),
+        (
+            "1,000,000 idle Rust servers, hibernated: spawn + init + hibernate, per process",
+            "million_hibernated_spawn_ns",
+            "",
+            "µs",
+        ),
+        (
+            "1,000,000 idle Rust servers, hibernated: resident, per process",
+            "million_hibernated_rss_bytes",
+            "",
+            "KB",
+        ),
+        (
+            "idle behaviour process, hibernated (Rust counter server)",
+            "idle_hibernated_rss_bytes",
+            "idle_rss_bytes",
             "KB",
         ),
         (

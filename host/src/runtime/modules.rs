@@ -236,6 +236,14 @@ impl LoadedModule {
             reason: format!("{e:#}"),
         })?;
         Self::check(path, &module)?;
+        // Build the copy-on-write memory image now, on the compiling thread, rather than in
+        // the first instantiation (a swap's first upgrade would pay for it).
+        module
+            .initialize_copy_on_write_image()
+            .map_err(|e| LoadError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("{e:#}"),
+            })?;
         let pre = linker
             .instantiate_pre(&module)
             .map_err(|e| LoadError::Link {
