@@ -189,4 +189,9 @@ fn out_of_range_values_are_refused() {
         "[limits]\nmax_memory_mib = 99999\n[supervisor.main]",
     ));
     assert_eq!(e.key, "limits.max_memory_mib", "{e}");
+    let e = err(&HEAD.replace(
+        "[supervisor.main]",
+        "[limits]\nupgrade_policy = \"sometimes\"\n[supervisor.main]",
+    ));
+    assert_eq!(e.key, "limits.upgrade_policy", "{e}");
 }

@@ -10,6 +10,8 @@
 //!
 //! [limits]                 # optional; the node's defaults otherwise
 //! max_memory_mib = 16
+//! hibernate_after_ms = 5000  # hibernate idle servers that have upgrade callbacks
+//! upgrade_policy = "keep"  # or "restart": servers without upgrade callbacks on a new version
 //!
 //! [supervisor.main]
 //! strategy = "one_for_one" # or one_for_all, rest_for_one
@@ -79,6 +81,11 @@ pub struct Limits {
     pub mailbox_max_messages: Option<usize>,
     /// `exit` or `drop`.
     pub mailbox_overflow: Option<String>,
+    /// Hibernate servers with upgrade callbacks after this long without a message.
+    pub hibernate_after_ms: Option<u64>,
+    /// `keep` or `restart`: what a new module version does to servers without upgrade
+    /// callbacks.
+    pub upgrade_policy: Option<String>,
 }
 
 impl Limits {
@@ -89,6 +96,16 @@ impl Limits {
         }
         if let Some(m) = self.max_memory_mib {
             config.max_memory_bytes = m << 20;
+        }
+        if let Some(ms) = self.hibernate_after_ms {
+            config.hibernate_after = Some(std::time::Duration::from_millis(ms));
+        }
+        if let Some(p) = self
+            .upgrade_policy
+            .as_deref()
+            .and_then(|p| p.parse::<crate::config::UpgradePolicy>().ok())
+        {
+            config.upgrade_policy = p;
         }
         if let Some(n) = self.mailbox_max_messages {
             config.mailbox_max_messages = n;
@@ -440,6 +457,11 @@ pub fn parse(
             && o.parse::<MailboxOverflow>().is_err()
         {
             return Err(bad("mailbox_overflow", "expected exit or drop"));
+        }
+        if let Some(p) = &l.get_ref().upgrade_policy
+            && p.parse::<crate::config::UpgradePolicy>().is_err()
+        {
+            return Err(bad("upgrade_policy", "expected keep or restart"));
         }
         if l.get_ref()
             .max_memory_mib
