@@ -20,3 +20,33 @@ if [ "$have" -lt "$want" ]; then
     echo "setup: note: vm.max_map_count is $have; for more than ~13,000 processes run (as root): sysctl -w vm.max_map_count=$want"
   fi
 fi
+
+# With --browser (scripts/test.sh): what the browser test (tests/browser.rs) needs, Debian's
+# Chromium driven by playwright-core from npm (tests/e2e). apt needs root; CI runs as root.
+if [ "${1:-}" != "--browser" ]; then
+  exit 0
+fi
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing $* (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "setup: note: the browser test needs $*; run (as root): apt-get install $*"
+  fi
+}
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
+# npm ci only when node_modules is missing or older than the lock file (a copy of the lock
+# it was installed from sits beside it).
+e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e"
+if command -v npm >/dev/null 2>&1 && ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.installed-lock.json"; then
+  echo "setup: installing the browser test's npm packages (npm ci in tests/e2e)"
+  npm ci --prefix "$e2e" --no-audit --no-fund --loglevel=error
+  cp "$e2e/package-lock.json" "$e2e/node_modules/.installed-lock.json"
+fi

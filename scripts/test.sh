@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up this machine and runs every check: formatting, lints, the guest SDK's unit
-# tests, and the host's unit and integration tests (which build the guest modules).
+# tests, and the host's unit, integration and browser tests (which build the guest modules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --browser
 
 echo "test: formatting"
 cargo fmt --all --check

@@ -681,7 +681,9 @@ async fn the_tree_and_the_crash_log() {
             .any(|i| i["kind"] == "supervisor" && i["action"] == "restarted")
     );
     let t = api.get("/api/tree").await;
-    assert_eq!(t.body["roots"][0]["restarts"], 1);
+    assert_eq!(t.body["roots"][0]["restarts_of_children"], 1);
+    assert_eq!(t.body["roots"][0]["children"][0]["restarts"], 1, "kv");
+    assert_eq!(t.body["roots"][0]["children"][1]["restarts"], 0, "inner");
     assert!(
         api.get("/api/crashes?limit=many")
             .await

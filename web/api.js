@@ -102,7 +102,7 @@ export function query(params) {
 
 // ---- server-sent events ---------------------------------------------------------------------
 
-export const EVENT_TYPES = ['spawned', 'exited', 'output', 'swap', 'stats', 'dropped'];
+export const EVENT_TYPES = ['spawned', 'exited', 'output', 'swap', 'swap_rejected', 'stats', 'dropped'];
 const subscribers = new Map(EVENT_TYPES.map((t) => [t, new Set()]));
 let source = null;
 let retryMs = 1000;

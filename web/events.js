@@ -7,7 +7,7 @@ import { fmtTime, h, pidLink, replace } from './dom.js';
 import { swapSummary } from './modules.js';
 
 const MAX_EVENTS = 1000;
-const TYPES = ['spawned', 'exited', 'output', 'swap', 'dropped'];
+const TYPES = ['spawned', 'exited', 'output', 'swap', 'swap_rejected', 'dropped'];
 const log = []; // oldest first
 let dropped = 0;
 let seq = 0;
@@ -31,6 +31,7 @@ function summary(type, d) {
     case 'exited': return `${d.name || d.module || '?'} exited: ${d.reason ?? '?'}`;
     case 'output': return h('span', { class: `mono line ${d.stream}` }, d.text ?? '');
     case 'swap': return `${d.module}: ${swapSummary(d)}${d.errors?.length ? ` · ${d.errors.join('; ')}` : ''}`;
+    case 'swap_rejected': return `${d.module ?? '?'}: new version rejected: ${d.error ?? '?'}`;
     case 'dropped': return `the server dropped ${d.count} events (this client was too slow)`;
     default: return JSON.stringify(d);
   }
@@ -39,7 +40,7 @@ function summary(type, d) {
 /** Text that the filter box matches against. */
 function haystack(ev) {
   const d = ev.data || {};
-  return `${ev.type} ${d.pid ?? ''} ${d.module ?? ''} ${d.name ?? ''} ${d.reason ?? ''} ${d.text ?? ''}`.toLowerCase();
+  return `${ev.type} ${d.pid ?? ''} ${d.module ?? ''} ${d.name ?? ''} ${d.reason ?? ''} ${d.text ?? ''} ${d.error ?? ''}`.toLowerCase();
 }
 
 export function mount(root, _params, scope) {

@@ -31,8 +31,10 @@ export function mount(root, _params, scope) {
     load();
     try {
       const res = await post(`/api/modules/${encodeURIComponent(name)}/${verb}`);
-      const rec = res.outcome || {};
-      results.set(name, { ok: swapOk(rec), text: `${verb}: ${swapSummary(rec)}`, errors: rec.errors || [] });
+      const rec = res.outcome;
+      // Reloading the file that is already current swaps nothing: the node says so.
+      if (!rec) results.set(name, { ok: true, text: `${verb}: ${res.message || 'unchanged'}`, errors: [] });
+      else results.set(name, { ok: swapOk(rec), text: `${verb}: ${swapSummary(rec)}`, errors: rec.errors || [] });
     } catch (e) {
       results.set(name, { ok: false, text: `${verb} failed: ${e}`, errors: [] });
     }
@@ -85,7 +87,7 @@ export function mount(root, _params, scope) {
         h('strong', {}, `v${v.version}`),
         marker ? h('span', { class: `tag tag-${marker}` }, marker) : null),
       h('div', { class: 'mono small', title: v.hash }, (v.hash || '').slice(0, 12)),
-      h('div', { class: 'small muted' }, `${fmtTime(v.loaded_at_ms)} · ${v.reason}`),
+      h('div', { class: 'small muted' }, `${fmtTime(v.loaded_at_ms)} · ${v.reason ?? v.cause ?? '?'}`),
       h('div', { class: 'small' }, `${fmtInt(n)} process${n === 1 ? '' : 'es'}`, v.size ? h('span', { class: 'muted' }, ` · ${fmtBytes(v.size)}`) : null));
   }
 

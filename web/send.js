@@ -16,7 +16,7 @@ export function sendForm({ to = null, prefix }) {
     'aria-label': 'recipient', spellcheck: 'false',
   });
   const json = h('textarea', {
-    class: 'mono', rows: to ? 4 : 2, placeholder: '{"op": "put", "key": "a", "value": 1}', testid: tid('json'),
+    class: 'mono', rows: to ? 4 : 2, placeholder: '{"$cast": {"store": {"key": "a", "value": 1}}}', testid: tid('json'),
     'aria-label': 'message JSON', spellcheck: 'false',
   });
   const follow = h('input', { type: 'checkbox', testid: tid('follow') });

@@ -10,7 +10,8 @@ import { sendForm } from './send.js';
 const COLUMNS = [
   { label: 'pid', sort: 'pid', cell: (p) => pidLink(p.pid) },
   { label: 'name', sort: 'name', cell: (p) => [p.name ?? h('span', { class: 'muted' }, '—'), kindTag(p.kind)] },
-  { label: 'module@version', sort: 'module', cell: (p) => h('span', { class: 'mono' }, `${p.module}@${p.version}`) },
+  // Native processes (supervisors, the application master) have no module versions.
+  { label: 'module@version', sort: 'module', cell: (p) => h('span', { class: 'mono' }, p.kind === 'wasm' || !p.kind ? `${p.module}@${p.version}` : p.module) },
   { label: 'status', sort: null, cell: (p) => h('span', { class: `status status-${p.status}` }, p.status) },
   { label: 'mailbox', sort: 'mailbox', num: true, cell: (p) => h('span', { class: mailboxClass(p.mailbox_len) }, fmtInt(p.mailbox_len)) },
   { label: 'memory', sort: 'memory', num: true, cell: (p) => fmtBytes(p.memory_bytes) },

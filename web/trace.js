@@ -77,7 +77,9 @@ export function mount(root, params, scope) {
       h('td', {}, pidLink(x.to)),
       h('td', { class: 'num' }, fmtInt(x.depth)),
       h('td', { class: 'num' }, fmtBytes(x.size)),
-      h('td', { class: 'mono wrap' }, x.preview ?? ''))));
+      h('td', { class: 'mono wrap' }, x.preview ?? '',
+        // The recipient was gone (or its mailbox full) when the message arrived.
+        x.delivered === false ? h('span', { class: 'tag tag-failed' }, 'not delivered') : null))));
   }
 
   // Poll while the cascade is likely still growing, then stop (Refresh polls again).

@@ -68,7 +68,8 @@ export function mount(root, _params, scope) {
     const box = h('div', {
       class: ['tree-node', `kind-${node.kind}`, restarted && 'restarted'],
       testid: 'tree-node',
-      data: { pid: node.pid, id: node.id, kind: node.kind },
+      data: { pid: node.pid, id: node.id, kind: node.kind, restarts: node.restarts ?? 0,
+        'child-restarts': node.restarts_of_children ?? 0 },
     },
     toggle,
     h('span', { class: `tag tag-${isSup ? 'supervisor' : 'worker'}` }, isSup ? 'sup' : 'worker'),
@@ -77,9 +78,15 @@ export function mount(root, _params, scope) {
     h('span', { class: 'mono muted' }, node.module),
     node.name ? h('span', { class: 'muted' }, `(${node.name})`) : null,
     node.strategy ? h('span', { class: 'tag tag-strategy' }, node.strategy) : null,
-    h('span', { class: ['restarts', node.restarts > 0 && 'warn', before && before.restarts !== node.restarts && 'bumped'], title: 'restarts' },
-      `restarts ${fmtInt(node.restarts)}`),
-    !isSup ? h('button', { type: 'button', class: 'danger small', testid: 'tree-kill', title: `kill ${node.pid}`, on: { click: () => kill(node) } }, 'kill') : null);
+    // How often its supervisor restarted this node; for a supervisor also how many restarts
+    // it made of its own children (what its intensity limit sees).
+    h('span', { class: ['restarts', node.restarts > 0 && 'warn', before && before.restarts !== node.restarts && 'bumped'], title: 'times its supervisor restarted it' },
+      `restarted ${fmtInt(node.restarts ?? 0)}`),
+    isSup ? h('span', { class: ['restarts', 'muted'], title: 'restarts of its children' },
+      `children restarted ${fmtInt(node.restarts_of_children ?? 0)}`) : null,
+    // A child being restarted, or a temporary one that ended, has no pid to kill.
+    !isSup ? h('button', { type: 'button', class: 'danger small', testid: 'tree-kill', disabled: !node.pid,
+      title: node.pid ? `kill ${node.pid}` : 'not running', on: { click: () => kill(node) } }, 'kill') : null);
 
     return h('li', {}, box,
       children.length && !folded

@@ -102,6 +102,8 @@ pub struct ChildInfo {
     pub pid: Option<Pid>,
     /// Whether it is a supervisor.
     pub supervisor: bool,
+    /// Times its supervisor restarted it.
+    pub restarts: u64,
 }
 
 /// A live supervisor as the inspector sees it.
@@ -131,6 +133,8 @@ pub enum SupervisorError {
 struct Child {
     spec: ChildSpec,
     pid: Option<Pid>,
+    /// Times this supervisor restarted it (alone or with its group).
+    restarts: u64,
 }
 
 /// What the node keeps of each live supervisor: its children, and a way to ask it things.
@@ -326,6 +330,7 @@ impl Running {
             .map(|s| Child {
                 spec: s.clone(),
                 pid: None,
+                restarts: 0,
             })
             .collect();
         (0..self.children.len()).try_for_each(|i| self.start(i))
@@ -406,6 +411,7 @@ impl Running {
                     self.stop_all().await;
                     return reason;
                 }
+                self.children[j].restarts += 1;
             }
             self.publish();
             let i = self
@@ -454,7 +460,11 @@ impl Running {
                 let result = if self.children.iter().any(|c| c.spec.id == spec.id) {
                     Err(ChildError::Id(spec.id.clone(), "already exists"))
                 } else {
-                    self.children.push(Child { spec, pid: None });
+                    self.children.push(Child {
+                        spec,
+                        pid: None,
+                        restarts: 0,
+                    });
                     let i = self.children.len() - 1;
                     match self.start(i) {
                         Ok(()) => Ok(self.children[i].pid),
@@ -573,6 +583,7 @@ impl Running {
                 id: c.spec.id.clone(),
                 pid: c.pid,
                 supervisor: matches!(c.spec.start, ChildStart::Supervisor(_)),
+                restarts: c.restarts,
             })
             .collect();
     }

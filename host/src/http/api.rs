@@ -561,10 +561,10 @@ async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
     fn node_of(
         ctx: &Ctx,
         by_pid: &HashMap<Pid, &crate::supervisor::SupervisorInfo>,
-        pid: Option<Pid>,
-        id: &str,
+        child: &crate::supervisor::ChildInfo,
         depth: usize,
     ) -> Value {
+        let (pid, id) = (child.pid, child.id.as_str());
         let proc = pid.and_then(|p| ctx.node.process(p));
         let name = proc.as_ref().and_then(|p| p.name()).map(|n| n.to_string());
         let module = proc.as_ref().map(|p| p.module().to_string());
@@ -576,9 +576,10 @@ async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
                 "module": module,
                 "name": name,
                 "strategy": strategy(s.strategy),
-                "restarts": s.restarts,
+                "restarts": child.restarts,
+                "restarts_of_children": s.restarts,
                 "children": s.children.iter()
-                    .map(|c| node_of(ctx, by_pid, c.pid, &c.id, depth + 1))
+                    .map(|c| node_of(ctx, by_pid, c, depth + 1))
                     .collect::<Vec<_>>(),
             }),
             _ => json!({
@@ -589,7 +590,7 @@ async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
                 "version": proc.as_ref().map(|p| p.version()),
                 "name": name,
                 "strategy": null,
-                "restarts": 0,
+                "restarts": child.restarts,
                 "children": [],
             }),
         }
@@ -597,7 +598,15 @@ async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
     let roots: Vec<Value> = sups
         .iter()
         .filter(|s| !children.contains(&s.pid))
-        .map(|s| node_of(&ctx, &by_pid, Some(s.pid), "root", 0))
+        .map(|s| {
+            let root = crate::supervisor::ChildInfo {
+                id: "root".into(),
+                pid: Some(s.pid),
+                supervisor: true,
+                restarts: 0,
+            };
+            node_of(&ctx, &by_pid, &root, 0)
+        })
         .collect();
     Json(json!({"roots": roots}))
 }

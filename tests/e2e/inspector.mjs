@@ -1,0 +1,252 @@
+// End-to-end test of the browser inspector against a real node, in a real headless Chromium.
+//
+// It starts `hatchery run apps/demo` on a free port, opens the inspector, finds the messenger
+// server in the process table, injects a logon and a message through the process page's
+// form and waits for the server's output to show the new user, then kills the kv worker
+// from the supervision tree and waits for its supervisor to restart it. Any console error,
+// uncaught exception or CSP violation fails the run. Screenshots go to the output folder.
+//
+//   node tests/e2e/inspector.mjs --bin target/debug/hatchery --root . --out target/e2e
+//
+// (or HATCHERY_BIN / HATCHERY_ROOT / E2E_OUT; CHROMIUM overrides /usr/bin/chromium).
+// tests/browser.rs runs it as part of `cargo test`. Exit status 0 means every step passed.
+
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+/** Each step waits at most this long for what it expects to see. */
+const STEP_MS = 30_000;
+/** A debug build compiles every demo module before it listens, which can take a while. */
+const START_MS = 90_000;
+
+const { values: opts } = parseArgs({
+  options: {
+    bin: { type: 'string', default: process.env.HATCHERY_BIN },
+    root: { type: 'string', default: process.env.HATCHERY_ROOT ?? '.' },
+    out: { type: 'string', default: process.env.E2E_OUT ?? 'target/e2e' },
+    chromium: { type: 'string', default: process.env.CHROMIUM ?? '/usr/bin/chromium' },
+  },
+});
+if (!opts.bin) {
+  console.error('usage: node tests/e2e/inspector.mjs --bin <hatchery binary> [--root <repo>] [--out <folder>]');
+  process.exit(2);
+}
+const root = resolve(opts.root);
+// The node runs from a temp folder: a relative binary path must not depend on that.
+const bin = opts.bin.includes('/') ? resolve(opts.bin) : opts.bin;
+const out = resolve(opts.out);
+mkdirSync(out, { recursive: true });
+// Screenshots from an earlier run (a failure shot above all) would mislead.
+for (const f of readdirSync(out)) if (/^inspector-.*\.png$/.test(f)) rmSync(join(out, f));
+
+const log = (text) => console.log(`e2e: ${text}`);
+const elapsed = (() => { const t0 = Date.now(); return () => `${((Date.now() - t0) / 1000).toFixed(1)}s`; })();
+
+/** Runs one named step; a failure says which step broke and why. */
+async function step(name, fn) {
+  log(`[${elapsed()}] ${name}`);
+  try {
+    return await fn();
+  } catch (e) {
+    throw new Error(`step "${name}" failed: ${e.message.split('\n')[0]}`, { cause: e });
+  }
+}
+
+// ---- the node -----------------------------------------------------------------------------
+
+let node = null;
+const tmp = mkdtempSync(join(tmpdir(), 'hatchery-e2e-'));
+
+/** Starts the demo application and resolves with the inspector's base URL. */
+function startNode() {
+  const nodeLog = createWriteStream(join(out, 'node.log'));
+  node = spawn(bin, [
+    'run', join(root, 'apps/demo'),
+    '--http', '127.0.0.1:0', '--no-watch', '--crash-log', join(tmp, 'crash.log'),
+    // From the temp folder, so the node's .hatchery/inspector.url does not replace that of a
+    // node the developer is running from the repository.
+  ], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  node.stdout.pipe(nodeLog);
+  return new Promise((ok, fail) => {
+    let seen = '';
+    const timer = setTimeout(() => fail(new Error(`the node printed no "inspector at" line within ${START_MS / 1000}s (see ${join(out, 'node.log')})`)), START_MS);
+    node.stderr.on('data', (chunk) => {
+      nodeLog.write(chunk);
+      seen += chunk;
+      const m = /inspector at (http:\/\/\S+?)\/?\s/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    node.on('error', (e) => { clearTimeout(timer); fail(new Error(`cannot start ${bin}: ${e.message}`)); });
+    node.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      fail(new Error(`the node exited early (code ${code}, signal ${signal}); its output:\n${seen}`));
+    });
+  });
+}
+
+/** Stops the node: SIGTERM, then SIGKILL if it lingers. */
+async function stopNode() {
+  if (!node || node.exitCode !== null || node.signalCode !== null) return;
+  const gone = new Promise((r) => node.once('exit', r));
+  node.kill('SIGTERM');
+  const timer = setTimeout(() => node.kill('SIGKILL'), 3000);
+  await gone;
+  clearTimeout(timer);
+}
+
+// ---- the test -----------------------------------------------------------------------------
+
+let browser = null;
+let page = null;
+
+async function main() {
+  const base = await step('start the demo node', startNode);
+  log(`inspector at ${base}`);
+
+  browser = await step('launch Chromium', () => chromium.launch({
+    executablePath: opts.chromium,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: STEP_MS,
+  }));
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  page = await context.newPage();
+
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window.__csp ??= []).push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  const t = (id) => page.getByTestId(id);
+  /** Waits until `fn(arg)` holds in the page. */
+  const until = (fn, arg) => page.waitForFunction(fn, arg, { timeout: STEP_MS });
+
+  await step('open the inspector', async () => {
+    await page.goto(`${base}/`);
+    await t('process-row').first().waitFor();
+    await until(() => document.querySelector('[data-testid=node-version]')?.textContent.startsWith('v'));
+  });
+
+  const kvPid = await step('find the kv server by searching the process table', async () => {
+    await t('process-search').fill('kv');
+    const row = page.locator('[data-testid=process-row][data-name=kv]');
+    await row.waitFor();
+    return row.getAttribute('data-pid');
+  });
+
+  const serverPid = await step('find the messenger server by searching the process table', async () => {
+    await t('process-search').fill('messenger');
+    await until(() => {
+      const rows = [...document.querySelectorAll('[data-testid=process-row]')];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes('messenger'));
+    });
+    await page.screenshot({ path: join(out, 'inspector-1-processes.png') });
+    return page.locator('[data-testid=process-row][data-name=messenger]').getAttribute('data-pid');
+  });
+  log(`messenger server ${serverPid}, kv ${kvPid}`);
+
+  await step('open the messenger server\'s process page', async () => {
+    await page.locator('[data-testid=process-row][data-name=messenger]').click();
+    await page.locator(`[data-testid=process-detail][data-pid="${serverPid}"]`).waitFor();
+    await until(() => document.querySelector('[data-testid=detail-name]')?.textContent === 'messenger');
+  });
+
+  /** Sends `message` through the inject form and waits for the "sent m-N to <pid>" result. */
+  async function inject(message) {
+    const before = await t('inject-result').textContent();
+    await t('inject-json').fill(JSON.stringify(message));
+    await t('inject-send').click();
+    await until(([b, pid]) => {
+      const text = document.querySelector('[data-testid=inject-result]').textContent;
+      return text !== b && (text.startsWith(`sent m-`) && text.endsWith(` to ${pid}`) || !text.startsWith('sent'));
+    }, [before, serverPid]);
+    const result = await t('inject-result').textContent();
+    if (!result.startsWith('sent m-')) throw new Error(`the inject form reported: ${result}`);
+  }
+
+  const from = Number(/^<0\.(\d+)>$/.exec(kvPid)[1]);
+  await step('inject a logon as "web" through the form', async () => {
+    await inject({ logon: { from, name: 'web' } });
+    // Logging on links the server to the client; the page shows the new link.
+    await until((pid) => [...document.querySelectorAll('[data-testid=detail-links] a')].some((a) => a.textContent === pid), kvPid);
+  });
+
+  await step('inject a message to "web" and see the server list "web" in its output', async () => {
+    // The server prints its user list after each message it routes (as the Erlang original).
+    await inject({ message_to: { from, to: 'web', message: 'hello from the browser' } });
+    await until(() => [...document.querySelectorAll('[data-testid=output-line]')].some((l) => /list is now: .*web/.test(l.textContent)));
+    await page.screenshot({ path: join(out, 'inspector-2-process.png'), fullPage: true });
+  });
+
+  await step('kill the kv worker from the supervision tree and see it restarted', async () => {
+    await t('nav-tree').click();
+    const kv = page.locator('[data-testid=tree-node][data-id=kv]');
+    const counter = page.locator('[data-testid=tree-node][data-id=counter]');
+    const services = page.locator('[data-testid=tree-node][data-id=services]');
+    await kv.waitFor();
+    const kvBefore = await kv.getAttribute('data-pid');
+    const counterBefore = await counter.getAttribute('data-pid');
+    const restartsBefore = Number(await services.getAttribute('data-child-restarts'));
+    const kvRestartsBefore = Number(await kv.getAttribute('data-restarts'));
+    if (kvBefore !== kvPid) throw new Error(`the tree shows kv as ${kvBefore}, the table as ${kvPid}`);
+    await kv.getByTestId('tree-kill').click();
+    await until((pid) => document.querySelector('[data-testid=tree-result]').textContent.includes(`killed kv (${pid})`), kvBefore);
+    await until(([kvOld, counterOld]) => {
+      const pid = (id) => document.querySelector(`[data-testid=tree-node][data-id=${id}]`)?.dataset.pid;
+      // rest_for_one: the children after kv (the counter) are restarted with it.
+      return /^<0\.\d+>$/.test(pid('kv')) && pid('kv') !== kvOld && /^<0\.\d+>$/.test(pid('counter')) && pid('counter') !== counterOld;
+    }, [kvBefore, counterBefore]);
+    await until((n) => Number(document.querySelector('[data-testid=tree-node][data-id=services]').dataset.childRestarts) > n, restartsBefore);
+    await until((n) => Number(document.querySelector('[data-testid=tree-node][data-id=kv]').dataset.restarts) > n, kvRestartsBefore);
+    log(`kv ${kvBefore} -> ${await kv.getAttribute('data-pid')}, counter ${counterBefore} -> ${await counter.getAttribute('data-pid')}, ` +
+      `services restarted children ${restartsBefore} -> ${await services.getAttribute('data-child-restarts')}, ` +
+      `kv restarted ${kvRestartsBefore} -> ${await kv.getAttribute('data-restarts')}`);
+    await page.screenshot({ path: join(out, 'inspector-3-tree.png'), fullPage: true });
+  });
+
+  await step('check for console errors and CSP violations', async () => {
+    const csp = await page.evaluate(() => window.__csp ?? []);
+    const all = [...problems, ...csp.map((c) => `CSP violation: ${c}`)];
+    if (all.length) throw new Error(`the page reported problems:\n  ${all.join('\n  ')}`);
+  });
+}
+
+let failed = false;
+async function cleanup() {
+  if (browser) await browser.close().catch(() => {});
+  await stopNode();
+  rmSync(tmp, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    console.error(`e2e: ${signal}: stopping the node and the browser`);
+    await cleanup();
+    process.exit(1);
+  });
+}
+
+try {
+  await main();
+  log(`OK in ${elapsed()}; screenshots in ${out}`);
+} catch (e) {
+  failed = true;
+  console.error(`e2e: FAILED after ${elapsed()}: ${e.message}`);
+  if (page) {
+    const shot = join(out, 'inspector-failure.png');
+    await page.screenshot({ path: shot, fullPage: true, timeout: 5000 }).then(() => console.error(`e2e: screenshot of the page at failure: ${shot}`), () => {});
+  }
+  console.error(`e2e: the node's output is in ${join(out, 'node.log')}`);
+} finally {
+  await cleanup();
+}
+process.exit(failed ? 1 : 0);
