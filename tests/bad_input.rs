@@ -194,6 +194,20 @@ fn the_cli_runs_a_module_and_prints_its_exit() {
     assert!(stderr.contains("exit <0.1> good: normal"), "{stderr}");
 }
 
+#[test]
+fn the_cli_runs_a_module_named_without_a_folder() {
+    let dir = temp_dir("cli-bare");
+    write_module(&dir, "good.wat", GOOD);
+    let out = Command::new(hatchery_bin())
+        .current_dir(&dir)
+        .args(["run", "good.wat", "--http", "off"])
+        .output()
+        .expect("run hatchery");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("exit <0.1> good: normal"), "{stderr}");
+}
+
 #[tokio::test]
 async fn an_entry_with_the_wrong_type_is_rejected() {
     let dir = temp_dir("bad");

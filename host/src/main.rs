@@ -245,17 +245,20 @@ fn runtime(workers: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
     b.enable_all().build().context("starting the async runtime")
 }
 
+/// The folder a file is in (`.` for a bare file name).
+fn folder_of(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Loads the modules; returns the entry's name.
 fn load(node: &Node, path: &Path, entry: Option<&str>) -> anyhow::Result<String> {
     let (dir, file) = if path.is_dir() {
         (path.to_path_buf(), None)
     } else if path.is_file() {
-        (
-            path.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from(".")),
-            Some(path),
-        )
+        (folder_of(path), Some(path))
     } else {
         bail!("{} does not exist", path.display());
     };
@@ -421,10 +424,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let folder = if args.path.is_dir() {
         args.path.clone()
     } else {
-        args.path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
+        folder_of(&args.path)
     };
     let _watcher = watch(&node, &args, &folder)?;
     let _http = inspector(&node, &args).await?;
