@@ -633,3 +633,68 @@ async fn a_server_can_ask_to_hibernate_and_one_without_callbacks_cannot() {
     assert_eq!(call(&me, pid, json!("get")).await["count"], 1);
     assert!(!node.process(pid).expect("alive").is_hibernating());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exit_reason_that_looks_like_an_upgrade_restart_still_counts() {
+    use hatchery::supervisor::{
+        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
+    };
+    let (_dir, file) = counter_dir("counter_plain");
+    let node = node_at(&file, config());
+    let me = node.spawn_native("test").expect("native");
+    me.trap_exit(true);
+    let spec = SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity: 0,
+        period: Duration::from_secs(60),
+        children: vec![ChildSpec {
+            id: "c".into(),
+            start: ChildStart::Worker {
+                module: "counter".into(),
+                args: br#"{"name": "c"}"#.to_vec(),
+                wasi: None,
+            },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::BrutalKill,
+        }],
+    };
+    let sup = node.start_supervisor(spec, Some(me.pid())).expect("sup");
+    eventually("the child registers", || node.whereis("c").is_some()).await;
+    let child = node.whereis("c").expect("registered");
+    // Only the node's own upgrade restarts are free; this one counts, and intensity 0
+    // makes the supervisor give up.
+    node.exit_signal(
+        me.pid(),
+        child,
+        &ExitReason::custom("upgrade: restarting on counter v9 (no upgrade callbacks)"),
+        false,
+    )
+    .expect("signal");
+    assert_eq!(exit_from(&me, sup).await, ExitReason::Shutdown);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollbacks_in_a_burst_leave_every_process_on_the_current_version() {
+    let (_dir, file) = counter_dir("counter");
+    let node = node_at(&file, config());
+    node.load_module_file(&module_path("probe")).expect("probe");
+    let me = node.spawn_native("test").expect("native");
+    let pid = spawn_counter(&me, "c");
+    put(&file, "counter_v2");
+    reload(&node, &file).await;
+    let probe = Probe::spawn(&me, false, false);
+    for _ in 0..5 {
+        probe.start(&me, json!({"module_rollback": "counter"}));
+    }
+    for _ in 0..5 {
+        probe.result(&me).await;
+    }
+    let now = current(&node, "counter");
+    assert_eq!(now, 1, "five flips from v2 end on v1");
+    eventually("the server follows the latest version", || {
+        node.process(pid).is_some_and(|p| p.version() == now)
+    })
+    .await;
+    let state = call(&me, pid, json!("get")).await;
+    assert_eq!(state["version"], json!(now));
+}

@@ -26,24 +26,40 @@ pub struct NodeArgs {
 }
 
 impl NodeArgs {
-    fn base(&self) -> String {
-        let url = self
+    /// The node's URL, and whether it was named explicitly (not read from the file).
+    fn target(&self) -> (String, bool) {
+        let named = self
             .node
             .clone()
-            .or_else(|| std::env::var("HATCHERY_NODE").ok())
+            .or_else(|| std::env::var("HATCHERY_NODE").ok());
+        let explicit = named.is_some();
+        let url = named
             .or_else(|| {
                 std::fs::read_to_string(URL_FILE)
                     .ok()
                     .map(|s| s.trim().to_string())
             })
             .unwrap_or_else(|| "http://127.0.0.1:7780".into());
-        url.trim_end_matches('/').to_string()
+        (url.trim_end_matches('/').to_string(), explicit)
     }
 
+    fn base(&self) -> String {
+        self.target().0
+    }
+
+    /// The token to send. One from the environment goes only to a node named explicitly
+    /// or on this machine: a URL file in the working folder could point anywhere.
     fn token(&self) -> Option<String> {
-        self.token
-            .clone()
-            .or_else(|| std::env::var("HATCHERY_TOKEN").ok())
+        if let Some(t) = &self.token {
+            return Some(t.clone());
+        }
+        let (url, explicit) = self.target();
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| url.starts_with(p));
+        std::env::var("HATCHERY_TOKEN")
+            .ok()
+            .filter(|_| explicit || local)
     }
 
     /// One request; the JSON answer, or the API's error message as the error.

@@ -57,14 +57,13 @@ impl HttpConfig {
 pub struct HttpServer {
     /// The address it listens on (the real port when port 0 was asked for).
     pub addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Drop for HttpServer {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        // Stops accepting, and ends the open event streams so that connections close.
+        let _ = self.stop.send(true);
     }
 }
 
@@ -75,7 +74,14 @@ pub(crate) struct Ctx {
     pub config: Arc<HttpConfig>,
     pub started: Instant,
     rates: Arc<Mutex<HashMap<IpAddr, Bucket>>>,
+    /// Open event streams (bounded).
+    pub streams: Arc<std::sync::atomic::AtomicUsize>,
+    /// Becomes true when the server stops.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
+
+/// Most event streams open at once.
+pub(crate) const MAX_STREAMS: usize = 64;
 
 struct Bucket {
     tokens: f64,
@@ -132,30 +138,30 @@ impl Node {
             .await
             .with_context(|| format!("binding the HTTP API to {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         let ctx = Ctx {
             node: self.clone(),
             config: Arc::new(config),
             started: Instant::now(),
             rates: Arc::default(),
+            streams: Arc::default(),
+            stopping: stopping.clone(),
         };
         let app = router(ctx);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let mut stopped = stopping;
         self.inner.rt.spawn(async move {
             let serve = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
             });
             if let Err(e) = serve.await {
                 eprintln!("hatchery: the HTTP API stopped: {e}");
             }
         });
-        Ok(HttpServer {
-            addr,
-            stop: Some(stop),
-        })
+        Ok(HttpServer { addr, stop })
     }
 }
 
@@ -175,17 +181,7 @@ fn router(ctx: Ctx) -> Router {
 
 /// Token, rate and time limits for `/api`.
 async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
-    if let Some(token) = ctx.config.token.as_deref() {
-        let given = bearer(&req).or_else(|| query_token(&req));
-        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "this node requires a token: send `Authorization: Bearer <token>`",
-            )
-            .into_response();
-        }
-    }
+    // The rate comes first, so that guessing the token is as slow as anything else.
     let client = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -202,6 +198,17 @@ async fn guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             ),
         )
         .into_response();
+    }
+    if let Some(token) = ctx.config.token.as_deref() {
+        let given = bearer(&req).or_else(|| query_token(&req));
+        if !given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes())) {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this node requires a token: send `Authorization: Bearer <token>`",
+            )
+            .into_response();
+        }
     }
     if req.uri().path().ends_with("/events") {
         return next.run(req).await;

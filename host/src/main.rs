@@ -212,7 +212,9 @@ impl LimitArgs {
             preempt_interval: Duration::from_micros(self.preempt_us.max(10)),
             crash_log: Some(self.crash_log.clone()),
             upgrade_policy: self.upgrade_policy,
-            hibernate_after: self.hibernate_after_ms.map(Duration::from_millis),
+            hibernate_after: self
+                .hibernate_after_ms
+                .map(|ms| Duration::from_millis(ms.max(1))),
             ..NodeConfig::default()
         }
     }

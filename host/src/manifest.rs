@@ -463,6 +463,12 @@ pub fn parse(
         {
             return Err(bad("upgrade_policy", "expected keep or restart"));
         }
+        if l.get_ref().hibernate_after_ms == Some(0) {
+            return Err(bad(
+                "hibernate_after_ms",
+                "expected at least 1 (ms of waiting before a server hibernates)",
+            ));
+        }
         if l.get_ref()
             .max_memory_mib
             .is_some_and(|m| m == 0 || m > 4096)

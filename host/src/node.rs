@@ -80,6 +80,10 @@ pub(crate) struct NodeInner {
     pub swap_lock: tokio::sync::Mutex<()>,
     /// Followed messages.
     pub traces: crate::trace::Traces,
+    /// Modules with a background swap waiting for the swap lock.
+    pub queued_swaps: Mutex<std::collections::HashSet<Arc<str>>>,
+    /// Processes the `restart` upgrade policy ended, until their supervisor sees them.
+    pub upgrade_restarts: Mutex<std::collections::HashSet<Pid>>,
 }
 
 /// A running node. Cheap to clone: clones share the node.
@@ -126,6 +130,8 @@ impl Node {
                 started: Instant::now(),
                 swap_lock: tokio::sync::Mutex::new(()),
                 traces: Default::default(),
+                queued_swaps: Default::default(),
+                upgrade_restarts: Default::default(),
             }),
         })
     }
@@ -347,14 +353,16 @@ impl Node {
             self.inner.traces.record(to, &msg, false);
             return;
         };
-        if msg.trace.is_some() {
-            self.inner.traces.record(to, &msg, true);
-        }
         let cfg = &self.inner.config;
-        match target
+        // A traced message is recorded with what became of it, so it is kept until then.
+        let traced = msg.trace.is_some().then(|| msg.clone());
+        let outcome = target
             .mailbox
-            .push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes)
-        {
+            .push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes);
+        if let Some(m) = traced {
+            self.inner.traces.record(to, &m, outcome.is_ok());
+        }
+        match outcome {
             Ok(()) => target.count_received(),
             Err(Rejected::Closed) => {
                 stats.dropped_dead.fetch_add(1, Ordering::Relaxed);

@@ -379,7 +379,7 @@ impl Running {
                 continue;
             }
             // A restart the upgrade policy asked for is not a fault.
-            if !crate::swap::is_upgrade_restart(&reason) && self.too_many_restarts() {
+            if !self.node.take_upgrade_restart(msg.sender) && self.too_many_restarts() {
                 self.report(i, "gave_up", old_pid, None, &reason);
                 self.stop_all().await;
                 return ExitReason::Shutdown;

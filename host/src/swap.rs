@@ -28,12 +28,17 @@ use crate::runtime::code::{Installed, ModuleInfo, SwapRecord, now_ms};
 use crate::runtime::modules::{LoadCause, LoadError, LoadedModule};
 
 /// The prefix of the exit reason the `restart` policy ends a process with. Supervisors do
-/// not count such restarts toward their intensity.
+/// not count such restarts toward their intensity (the node marks the pid; the reason text
+/// alone does not count).
 pub const UPGRADE_RESTART_PREFIX: &str = "upgrade: ";
 
-/// Whether `reason` is the one the `restart` upgrade policy ends processes with.
-pub fn is_upgrade_restart(reason: &ExitReason) -> bool {
-    matches!(reason, ExitReason::Custom(b) if b.starts_with(UPGRADE_RESTART_PREFIX.as_bytes()))
+impl Node {
+    /// Whether the node ended `pid` under the `restart` upgrade policy (asked once, by
+    /// its supervisor). Marked by the host, so a guest or a client cannot fake it with the
+    /// same exit reason.
+    pub(crate) fn take_upgrade_restart(&self, pid: Pid) -> bool {
+        self.inner.upgrade_restarts.lock().remove(&pid)
+    }
 }
 
 /// Counts the outcomes of one swap's upgrades as processes report them.
@@ -88,6 +93,8 @@ impl UpgradeTicket {
                 Err(e) => {
                     s.failed += 1;
                     if s.errors.len() < 100 {
+                        // Bounded: a guest chooses its refusal reason.
+                        let e: String = e.chars().take(1000).collect();
                         s.errors.push(format!("{pid}: {e}"));
                     }
                 }
@@ -159,12 +166,23 @@ impl Node {
 
     fn upgrade_in_background(&self, installed: Option<Installed>, cause: LoadCause) {
         if let Some(installed) = installed.filter(|i| i.previous.is_some()) {
-            let node = self.clone();
-            self.inner.rt.spawn(async move {
-                let _serial = node.inner.swap_lock.lock().await;
-                node.upgrade_processes(installed, cause).await;
-            });
+            self.swap_in_background(installed.new.name.clone(), cause);
         }
+    }
+
+    /// Moves `module`'s processes to its current version in a task of its own. At most one
+    /// such task waits per module: it reads the versions when its turn comes, so however
+    /// many changes queued up meanwhile, it applies the latest.
+    fn swap_in_background(&self, module: Arc<str>, cause: LoadCause) {
+        if !self.inner.queued_swaps.lock().insert(module.clone()) {
+            return;
+        }
+        let node = self.clone();
+        self.inner.rt.spawn(async move {
+            let _serial = node.inner.swap_lock.lock().await;
+            node.inner.queued_swaps.lock().remove(&module);
+            node.upgrade_processes(&module, cause).await;
+        });
     }
 
     /// Loads `path` as a new version of its module (compiling off the async worker
@@ -211,7 +229,9 @@ impl Node {
             self.emit(|| NodeEvent::Swap(record.clone()));
             return Ok(Some(record));
         }
-        Ok(Some(self.upgrade_processes(installed, cause).await))
+        Ok(Some(
+            self.upgrade_processes(&installed.new.name, cause).await,
+        ))
     }
 
     /// Makes the previous version of `module` current again and moves its processes back
@@ -224,20 +244,17 @@ impl Node {
     pub async fn rollback(&self, module: &str) -> Result<SwapRecord, LoadError> {
         let _serial = self.inner.swap_lock.lock().await;
         let installed = self.inner.runtime.code.rollback(module)?;
-        Ok(self.upgrade_processes(installed, LoadCause::Rollback).await)
+        Ok(self
+            .upgrade_processes(&installed.new.name, LoadCause::Rollback)
+            .await)
     }
 
     /// Starts a rollback without waiting for its outcome (the ABI's `module_rollback`);
     /// returns the version now current.
     pub(crate) fn rollback_in_background(&self, module: &str) -> Result<u32, LoadError> {
         let installed = self.inner.runtime.code.rollback(module)?;
-        let version = installed.new.version;
-        let node = self.clone();
-        self.inner.rt.spawn(async move {
-            let _serial = node.inner.swap_lock.lock().await;
-            node.upgrade_processes(installed, LoadCause::Rollback).await;
-        });
-        Ok(version)
+        self.swap_in_background(installed.new.name.clone(), LoadCause::Rollback);
+        Ok(installed.new.version)
     }
 
     /// Every module with its versions and swap history.
@@ -250,11 +267,15 @@ impl Node {
         self.inner.runtime.code.version(name, version)
     }
 
-    async fn upgrade_processes(&self, installed: Installed, cause: LoadCause) -> SwapRecord {
+    /// Moves `name`'s processes to its current version. Called with the swap lock held; it
+    /// reads the versions itself, so it always applies the code server's latest state.
+    async fn upgrade_processes(&self, name: &str, cause: LoadCause) -> SwapRecord {
         let started = Instant::now();
-        let new = installed.new;
+        let Some((new, old)) = self.inner.runtime.code.pair(name) else {
+            return SwapRecord::default();
+        };
         let name = new.name.clone();
-        let from = installed.previous.as_ref().map_or(0, |m| m.version);
+        let from = old.as_ref().map_or(0, |m| m.version);
         let mut record = SwapRecord {
             module: name.to_string(),
             at_ms: now_ms(SystemTime::now()),
@@ -271,6 +292,9 @@ impl Node {
             }
             let version = proc.code.version();
             if version == new.version {
+                // On the version now current: an upgrade still pending from an earlier
+                // swap (to a version since rolled back) no longer applies.
+                drop(proc.code.take());
                 continue;
             }
             let ticket = |purge: Option<String>| UpgradeTicket {
@@ -307,6 +331,7 @@ impl Node {
                 match policy {
                     UpgradePolicy::Keep => record.kept += 1,
                     UpgradePolicy::Restart => {
+                        self.inner.upgrade_restarts.lock().insert(proc.pid());
                         proc.request_stop(ExitReason::custom(format!(
                             "{UPGRADE_RESTART_PREFIX}restarting on {name} v{} (no upgrade callbacks)",
                             new.version

@@ -121,7 +121,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             {
                 Some(m) => {
                     // What a main-style process sends next is a consequence of this one.
-                    caller.data_mut().trace = m.trace;
+                    // Inside a behaviour's callback the message being handled stays the
+                    // cause (a nested receive, such as a call's reply, does not replace it).
+                    if caller.data().current.is_none() {
+                        caller.data_mut().trace = m.trace;
+                    }
                     0
                 }
                 None => err::NO_MESSAGE,

@@ -525,19 +525,40 @@ async fn reload(
             .ok_or_else(|| ApiError::not_found(format!("no module named {name:?} is loaded")))?,
         Some(_) => return Err(ApiError::bad_request("`path` must be a string")),
     };
-    match ctx.node.reload(&path, LoadCause::Manual).await {
+    // In a task of its own: a client that goes away (or the request time limit) must not
+    // cancel a swap half done.
+    let node = ctx.node.clone();
+    let swap = tokio::spawn(async move { node.reload(&path, LoadCause::Manual).await });
+    let result = swap.await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the swap task failed",
+        )
+    })?;
+    match result {
         Ok(Some(record)) => ok(StatusCode::OK, json!({"module": name, "outcome": record})),
         Ok(None) => ok(
             StatusCode::OK,
             json!({"module": name, "outcome": null, "unchanged": true,
-                   "message": format!("{} is the current version already", path.display())}),
+                   "message": "the file's bytes are the current version's already"}),
         ),
         Err(e) => Err(load_error(e)),
     }
 }
 
 async fn rollback(State(ctx): State<Ctx>, Path(name): Path<String>) -> ApiResult {
-    match ctx.node.rollback(&name).await {
+    let node = ctx.node.clone();
+    let module = name.clone();
+    let swap = tokio::spawn(async move { node.rollback(&module).await });
+    let result = swap.await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the swap task failed",
+        )
+    })?;
+    match result {
         Ok(record) => ok(StatusCode::OK, json!({"module": name, "outcome": record})),
         Err(e) => Err(load_error(e)),
     }
@@ -705,8 +726,27 @@ async fn trace(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
 
 /// The live event stream: node events as they happen, `stats` every second, and `dropped`
 /// whenever this client fell behind and lost events.
-async fn events(State(ctx): State<Ctx>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(
+    State(ctx): State<Ctx>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    /// Counts an open stream; uncounted when the stream is dropped.
+    struct Open(Arc<std::sync::atomic::AtomicUsize>);
+    impl Drop for Open {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    if ctx.streams.fetch_add(1, Ordering::Relaxed) >= super::MAX_STREAMS {
+        ctx.streams.fetch_sub(1, Ordering::Relaxed);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("{} event streams are open already", super::MAX_STREAMS),
+        ));
+    }
     struct St {
+        _open: Open,
+        stopping: tokio::sync::watch::Receiver<bool>,
         ctx: Ctx,
         rx: tokio::sync::broadcast::Receiver<NodeEvent>,
         tick: tokio::time::Interval,
@@ -717,6 +757,8 @@ async fn events(State(ctx): State<Ctx>) -> Sse<impl Stream<Item = Result<Event, 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let st = St {
+        _open: Open(ctx.streams.clone()),
+        stopping: ctx.stopping.clone(),
         rx: ctx.node.subscribe(),
         last_sent: ctx.node.stats().sent.load(Ordering::Relaxed),
         ctx,
@@ -726,6 +768,7 @@ async fn events(State(ctx): State<Ctx>) -> Sse<impl Stream<Item = Result<Event, 
     };
     let stream = futures_util::stream::unfold(st, |mut st| async move {
         let event = tokio::select! {
+            _ = st.stopping.wait_for(|s| *s) => return None,
             r = st.rx.recv() => match r {
                 Ok(e) => event_json(&e),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -758,7 +801,7 @@ async fn events(State(ctx): State<Ctx>) -> Sse<impl Stream<Item = Result<Event, 
         };
         Some((Ok(ev), st))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 fn event_json(e: &NodeEvent) -> Option<(&'static str, Value)> {

@@ -152,6 +152,14 @@ impl CodeServer {
         self.slots.read().get(name).map(|s| s.current.clone())
     }
 
+    /// The current and the old version of `name`.
+    pub fn pair(&self, name: &str) -> Option<(Arc<LoadedModule>, Option<Arc<LoadedModule>>)> {
+        self.slots
+            .read()
+            .get(name)
+            .map(|s| (s.current.clone(), s.old.clone()))
+    }
+
     /// A loaded version of `name` (current or old).
     pub fn version(&self, name: &str, version: u32) -> Option<Arc<LoadedModule>> {
         let slots = self.slots.read();

@@ -101,6 +101,9 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
     };
     let proc = store.data().proc.clone();
     let hibernate_after = store.data().node.config().hibernate_after;
+    // After a failed attempt to save the state, no idle hibernation until a message has
+    // been handled (no retry loop on a server that cannot save).
+    let mut save_failed = false;
     proc.code.set_behaviour();
     loop {
         if let Some(ticket) = proc.code.take() {
@@ -127,7 +130,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
             }
             continue;
         }
-        let can_hibernate = current.module.can_save && current.module.can_change;
+        let can_hibernate = current.module.can_save && current.module.can_change && !save_failed;
         let asked = std::mem::take(&mut store.data_mut().hibernate);
         proc.set_waiting(true);
         let woke = tokio::select! {
@@ -141,7 +144,9 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         match woke {
             Wake::Upgrade => continue,
             Wake::Idle if can_hibernate => {
-                current = hibernate(store, current).await?;
+                let (next, slept) = hibernate(store, current).await?;
+                current = next;
+                save_failed = !slept;
                 continue;
             }
             Wake::Idle | Wake::Message => {}
@@ -156,6 +161,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         current.handle.call_async(&mut *store, args).await?;
         store.data_mut().current = None;
         store.data_mut().trace = None;
+        save_failed = false;
     }
 }
 
@@ -178,12 +184,18 @@ async fn idle(after: Option<std::time::Duration>) {
 /// its linear memory, its instance slot and the fiber stack the store keeps; the process
 /// is then only its record, its mailbox and the saved bytes. The next message or upgrade
 /// brings it back in a fresh instance through `hatchery_code_change`.
-async fn hibernate(store: &mut Store<ProcessState>, current: Running) -> wasmtime::Result<Running> {
+///
+/// Returns the running instance and whether it slept (false: it could not save its state
+/// and stayed awake).
+async fn hibernate(
+    store: &mut Store<ProcessState>,
+    current: Running,
+) -> wasmtime::Result<(Running, bool)> {
     let proc = store.data().proc.clone();
     let state = match save_state(store, &current).await {
         Ok(s) => s,
         // It cannot hand its state over now: it stays awake.
-        Err(_) => return Ok(current),
+        Err(_) => return Ok((current, false)),
     };
     // A store without an instance (and without WASI): it keeps what the next instance
     // needs (args, grants) and nothing else.
@@ -229,10 +241,16 @@ async fn hibernate(store: &mut Store<ProcessState>, current: Running) -> wasmtim
                         *store = new_store;
                         proc.code.set_version(next.module.version);
                         ticket.finish(proc.pid(), Ok(began.elapsed()));
-                        return Ok(next);
+                        return Ok((next, true));
                     }
                     Err(e) => {
+                        let purge = ticket.purge.clone();
                         ticket.finish(proc.pid(), Err(e));
+                        if let Some(reason) = purge {
+                            return Err(wasmtime::Error::new(GuestExit(ExitReason::custom(
+                                reason,
+                            ))));
+                        }
                         current.module.clone()
                     }
                 }
@@ -243,7 +261,7 @@ async fn hibernate(store: &mut Store<ProcessState>, current: Running) -> wasmtim
     match take_state(store, &current.module, &target, state).await {
         Ok((new_store, next)) => {
             *store = new_store;
-            Ok(next)
+            Ok((next, true))
         }
         Err(e) => Err(wasmtime::Error::new(GuestExit(ExitReason::Trap(format!(
             "waking from hibernation failed: {e}"
@@ -307,7 +325,9 @@ async fn take_state(
         .map_err(|e| format!("{name} v{to} {CHANGE_EXPORT} failed: {}", brief(&e)))?;
     next.data_mut().current = None;
     if verdict != 0 {
-        let why = read_packed(&mut next, verdict)
+        // At most 1 KiB of the reason: it is kept in swap records.
+        let capped = (verdict as u64 & !0xffff_ffff) | (verdict as u64 & 0xffff_ffff).min(1024);
+        let why = read_packed(&mut next, capped as i64)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_else(|e| format!("(an unreadable reason: {e})"));
         return Err(format!("{name} v{to} refused the state of v{from}: {why}"));
