@@ -258,14 +258,26 @@ async fn hibernate(
             None => current.module.clone(),
         },
     };
-    match take_state(store, &current.module, &target, state).await {
-        Ok((new_store, next)) => {
-            *store = new_store;
-            Ok((next, true))
+    // Waking can fail for want of a free instance slot (the node at its process cap while
+    // a swap holds extra instances): the state is kept and waking retried for a while
+    // before the process gives up.
+    let mut delay = std::time::Duration::from_millis(10);
+    loop {
+        match take_state(store, &current.module, &target, state.clone()).await {
+            Ok((new_store, next)) => {
+                *store = new_store;
+                return Ok((next, true));
+            }
+            Err(e) if delay > std::time::Duration::from_secs(2) => {
+                return Err(wasmtime::Error::new(GuestExit(ExitReason::Trap(format!(
+                    "waking from hibernation failed: {e}"
+                )))));
+            }
+            Err(_) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
         }
-        Err(e) => Err(wasmtime::Error::new(GuestExit(ExitReason::Trap(format!(
-            "waking from hibernation failed: {e}"
-        ))))),
     }
 }
 
