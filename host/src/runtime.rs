@@ -31,6 +31,9 @@ pub(crate) struct Runtime {
     pub engine: Engine,
     pub linker: Linker<ProcessState>,
     pub code: CodeServer,
+    /// Stores replaced by an upgrade or a hibernation, dropped on a thread of their own so
+    /// that returning their instance slot is not part of the process's pause.
+    retired: std::sync::mpsc::Sender<wasmtime::Store<ProcessState>>,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -54,10 +57,16 @@ impl Runtime {
         )?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), cfg.preempt_interval, ticker_stop.clone())?;
+        let (retired, reaper) = std::sync::mpsc::channel::<wasmtime::Store<ProcessState>>();
+        std::thread::Builder::new()
+            .name("hatchery-reaper".into())
+            .spawn(move || reaper.iter().for_each(drop))
+            .context("starting the store reaper")?;
         Ok(Runtime {
             engine,
             linker,
             code: CodeServer::default(),
+            retired,
             ticker_stop,
         })
     }
@@ -68,6 +77,13 @@ impl Runtime {
 
     pub fn modules(&self) -> Vec<Arc<LoadedModule>> {
         self.code.all_current()
+    }
+
+    /// Drops a store that is no longer used, off the calling thread.
+    pub fn retire(&self, store: wasmtime::Store<ProcessState>) {
+        if let Err(e) = self.retired.send(store) {
+            drop(e.0);
+        }
     }
 
     /// Compiles a file (CPU-bound: call it off the async worker threads).

@@ -114,8 +114,10 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
             };
             match moved {
                 Ok((new_store, next)) => {
-                    // The old instance (and its memory and stack) goes with the old store.
-                    *store = new_store;
+                    // The old instance (and its memory and stack) goes with the old store,
+                    // dropped off this task's path.
+                    let old = std::mem::replace(store, new_store);
+                    proc_node(&old).inner.runtime.retire(old);
                     current = next;
                     proc.code.set_version(current.module.version);
                     ticket.finish(proc.pid(), Ok(began.elapsed()));
@@ -211,7 +213,8 @@ async fn hibernate(
         .map_err(|e| wasmtime::Error::new(GuestExit(ExitReason::Undef(e))))?;
         Store::new(&d.node.inner.runtime.engine, state)
     };
-    *store = bare;
+    let old = std::mem::replace(store, bare);
+    proc_node(&old).inner.runtime.retire(old);
     proc.counters
         .memory
         .store(0, std::sync::atomic::Ordering::Relaxed);
@@ -238,7 +241,8 @@ async fn hibernate(
                 let target = ticket.target.clone();
                 match take_state(store, &current.module, &target, state.clone()).await {
                     Ok((new_store, next)) => {
-                        *store = new_store;
+                        let old = std::mem::replace(store, new_store);
+                        proc_node(&old).inner.runtime.retire(old);
                         proc.code.set_version(next.module.version);
                         ticket.finish(proc.pid(), Ok(began.elapsed()));
                         return Ok((next, true));
@@ -279,6 +283,10 @@ async fn hibernate(
             }
         }
     }
+}
+
+fn proc_node(store: &Store<ProcessState>) -> Node {
+    store.data().node.clone()
 }
 
 /// The instance a behaviour process runs and its callback.
