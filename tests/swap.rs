@@ -58,6 +58,29 @@ fn spawn_counter(me: &NativeProcess, name: &str) -> Pid {
         .pid
 }
 
+/// A one_for_one supervisor of intensity 0 (any counted restart makes it give up) over one
+/// counter registered as `c`.
+fn counter_under_a_supervisor() -> hatchery::supervisor::SupervisorSpec {
+    use hatchery::supervisor::{
+        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
+    };
+    SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity: 0,
+        period: Duration::from_secs(60),
+        children: vec![ChildSpec {
+            id: "c".into(),
+            start: ChildStart::Worker {
+                module: "counter".into(),
+                args: br#"{"name": "c"}"#.to_vec(),
+                wasi: None,
+            },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Timeout(Duration::from_secs(5)),
+        }],
+    }
+}
+
 fn current(node: &Node, module: &str) -> u32 {
     node.module_infos()
         .into_iter()
@@ -421,24 +444,7 @@ async fn without_upgrade_callbacks_the_policy_decides() {
         },
     );
     let me = node.spawn_native("test").expect("native");
-    use hatchery::supervisor::{
-        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
-    };
-    let spec = SupervisorSpec {
-        strategy: Strategy::OneForOne,
-        intensity: 0,
-        period: Duration::from_secs(60),
-        children: vec![ChildSpec {
-            id: "c".into(),
-            start: ChildStart::Worker {
-                module: "counter".into(),
-                args: br#"{"name": "c"}"#.to_vec(),
-                wasi: None,
-            },
-            restart: Restart::Permanent,
-            shutdown: Shutdown::Timeout(Duration::from_secs(5)),
-        }],
-    };
+    let spec = counter_under_a_supervisor();
     let sup = node.start_supervisor(spec, Some(me.pid())).expect("sup");
     eventually("the child registers", || node.whereis("c").is_some()).await;
     let first = node.whereis("c").expect("registered");
@@ -636,28 +642,11 @@ async fn a_server_can_ask_to_hibernate_and_one_without_callbacks_cannot() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exit_reason_that_looks_like_an_upgrade_restart_still_counts() {
-    use hatchery::supervisor::{
-        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
-    };
     let (_dir, file) = counter_dir("counter_plain");
     let node = node_at(&file, config());
     let me = node.spawn_native("test").expect("native");
     me.trap_exit(true);
-    let spec = SupervisorSpec {
-        strategy: Strategy::OneForOne,
-        intensity: 0,
-        period: Duration::from_secs(60),
-        children: vec![ChildSpec {
-            id: "c".into(),
-            start: ChildStart::Worker {
-                module: "counter".into(),
-                args: br#"{"name": "c"}"#.to_vec(),
-                wasi: None,
-            },
-            restart: Restart::Permanent,
-            shutdown: Shutdown::BrutalKill,
-        }],
-    };
+    let spec = counter_under_a_supervisor();
     let sup = node.start_supervisor(spec, Some(me.pid())).expect("sup");
     eventually("the child registers", || node.whereis("c").is_some()).await;
     let child = node.whereis("c").expect("registered");

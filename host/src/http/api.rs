@@ -496,6 +496,20 @@ fn load_error(e: LoadError) -> ApiError {
     }
 }
 
+/// Runs a swap in a task of its own: a client that goes away (or the request time limit)
+/// must not cancel a swap half done.
+async fn detached<T: Send + 'static>(
+    swap: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::spawn(swap).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the swap task failed",
+        )
+    })
+}
+
 async fn reload(
     State(ctx): State<Ctx>,
     Path(name): Path<String>,
@@ -525,18 +539,8 @@ async fn reload(
             .ok_or_else(|| ApiError::not_found(format!("no module named {name:?} is loaded")))?,
         Some(_) => return Err(ApiError::bad_request("`path` must be a string")),
     };
-    // In a task of its own: a client that goes away (or the request time limit) must not
-    // cancel a swap half done.
     let node = ctx.node.clone();
-    let swap = tokio::spawn(async move { node.reload(&path, LoadCause::Manual).await });
-    let result = swap.await.map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the swap task failed",
-        )
-    })?;
-    match result {
+    match detached(async move { node.reload(&path, LoadCause::Manual).await }).await? {
         Ok(Some(record)) => ok(StatusCode::OK, json!({"module": name, "outcome": record})),
         Ok(None) => ok(
             StatusCode::OK,
@@ -550,15 +554,7 @@ async fn reload(
 async fn rollback(State(ctx): State<Ctx>, Path(name): Path<String>) -> ApiResult {
     let node = ctx.node.clone();
     let module = name.clone();
-    let swap = tokio::spawn(async move { node.rollback(&module).await });
-    let result = swap.await.map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the swap task failed",
-        )
-    })?;
-    match result {
+    match detached(async move { node.rollback(&module).await }).await? {
         Ok(record) => ok(StatusCode::OK, json!({"module": name, "outcome": record})),
         Err(e) => Err(load_error(e)),
     }
