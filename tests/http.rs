@@ -110,6 +110,17 @@ impl Api {
         self.call("GET", path, None).await
     }
 
+    /// Asserts that GET `path` fails with `status` and the error `code`.
+    async fn get_fails(&self, path: &str, status: u16, code: &str) {
+        let r = self.get(path).await;
+        assert!(
+            r.is_error(status, code),
+            "GET {path}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+
     async fn post(&self, path: &str, body: &str) -> Answer {
         self.call("POST", path, Some(body)).await
     }
@@ -265,21 +276,11 @@ async fn one_process_shows_links_monitors_mailbox_output_and_its_exit() {
     assert_eq!(dead.body["status"], "exited");
     assert_eq!(dead.body["last_exit"]["reason"], "killed");
 
-    assert!(
-        api.get("/api/processes/999999")
-            .await
-            .is_error(404, "not_found")
-    );
-    assert!(
-        api.get("/api/processes/banana")
-            .await
-            .is_error(400, "bad_request")
-    );
-    assert!(
-        api.get("/api/processes/0")
-            .await
-            .is_error(400, "bad_request")
-    );
+    api.get_fails("/api/processes/999999", 404, "not_found")
+        .await;
+    api.get_fails("/api/processes/banana", 400, "bad_request")
+        .await;
+    api.get_fails("/api/processes/0", 400, "bad_request").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,16 +404,9 @@ async fn injected_messages_arrive_and_can_be_followed() {
         before,
         "no bad request delivered anything"
     );
-    assert!(
-        api.get("/api/traces/t-999999")
-            .await
-            .is_error(404, "not_found")
-    );
-    assert!(
-        api.get("/api/traces/xyz")
-            .await
-            .is_error(400, "bad_request")
-    );
+    api.get_fails("/api/traces/t-999999", 404, "not_found")
+        .await;
+    api.get_fails("/api/traces/xyz", 400, "bad_request").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -684,11 +678,8 @@ async fn the_tree_and_the_crash_log() {
     assert_eq!(t.body["roots"][0]["restarts_of_children"], 1);
     assert_eq!(t.body["roots"][0]["children"][0]["restarts"], 1, "kv");
     assert_eq!(t.body["roots"][0]["children"][1]["restarts"], 0, "inner");
-    assert!(
-        api.get("/api/crashes?limit=many")
-            .await
-            .is_error(400, "bad_request")
-    );
+    api.get_fails("/api/crashes?limit=many", 400, "bad_request")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -810,7 +801,7 @@ async fn the_ui_is_served_with_a_strict_policy_and_the_api_is_described() {
             .is_some_and(|t| t.starts_with("text/javascript"))
     );
     assert_eq!(api.get("/ui/nothing.js").await.status, 404);
-    assert!(api.get("/api/nothing").await.is_error(404, "not_found"));
+    api.get_fails("/api/nothing", 404, "not_found").await;
 
     let doc = api.get("/api/openapi.json").await;
     assert_eq!(doc.body["openapi"], "3.1.0");
