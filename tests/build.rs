@@ -42,5 +42,10 @@ fn main() {
     );
     let out = modules.join("target/wasm32-wasip1/release");
     println!("cargo:rustc-env=HATCHERY_MODULES_DIR={}", out.display());
+    // Guests in other languages (scripts/guests.sh builds them here).
+    println!(
+        "cargo:rustc-env=HATCHERY_GUESTS_DIR={}",
+        modules.join("target/guests").display()
+    );
     println!("cargo:rustc-env=HATCHERY_ROOT={}", root.display());
 }
