@@ -19,7 +19,8 @@ tools="${HATCHERY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/hatchery/tools}"
 bin="$tools/bin"
 
 if [ "${1:-}" = "--env" ]; then
-  echo "export PATH=\"$bin:\$PATH\" ZIG_GLOBAL_CACHE_DIR=\"$tools/zig-cache\" GOCACHE=\"$tools/go-cache\" GOPATH=\"$tools/gopath\" GOTOOLCHAIN=local GOTELEMETRY=off GOFLAGS=-mod=mod"
+  # Go writes telemetry under XDG_CONFIG_HOME whatever GOTELEMETRY says: keep it in the tools.
+  echo "export PATH=\"$bin:\$PATH\" ZIG_GLOBAL_CACHE_DIR=\"$tools/zig-cache\" GOCACHE=\"$tools/go-cache\" GOPATH=\"$tools/gopath\" GOTOOLCHAIN=local GOPROXY=off GOTELEMETRY=off XDG_CONFIG_HOME=\"$tools/config\""
   exit 0
 fi
 
@@ -76,7 +77,8 @@ exec "$venv/bin/python" -m ziglang "\$@"
 EOF
   chmod +x "$bin/zig"
   link go "$venv/bin/go"
-  link gofmt "$venv/bin/gofmt"
+  goroot="$("$venv/bin/go" env GOROOT 2>/dev/null || true)"
+  [ -n "$goroot" ] && link gofmt "$goroot/bin/gofmt"
   link componentize-py "$venv/bin/componentize-py"
 fi
 
