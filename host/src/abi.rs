@@ -2,6 +2,7 @@
 //! `register`. Every function validates its pointers, lengths and ids: bad values become
 //! error codes or, for memory outside the guest's bounds, the end of that process only.
 
+pub(crate) mod calls;
 mod code;
 mod links;
 mod memory;

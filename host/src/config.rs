@@ -59,8 +59,11 @@ impl std::str::FromStr for UpgradePolicy {
 pub struct NodeConfig {
     /// Most processes alive at once (Wasm and native). Sizes the instance pool.
     pub max_processes: u32,
-    /// Most linear memory one process may have, in bytes.
+    /// Most linear memory one process may have, in bytes (all its memories together).
     pub max_memory_bytes: usize,
+    /// A different cap for the processes of some modules, by module name (Python's
+    /// runtime alone takes 12 MiB).
+    pub module_memory: std::collections::BTreeMap<String, usize>,
     /// Most messages one mailbox may hold.
     pub mailbox_max_messages: usize,
     /// Most bytes one mailbox may hold.
@@ -87,6 +90,29 @@ pub struct NodeConfig {
     /// this long for a message: its state is saved and its instance dropped until the
     /// next message. `None`: only when the process asks (the ABI's `hibernate`).
     pub hibernate_after: Option<Duration>,
+    /// Where compiled modules are kept, so that loading the same bytes again (a restart,
+    /// another node, a test) skips compiling; `None`: not kept.
+    pub compile_cache: Option<std::path::PathBuf>,
+}
+
+impl NodeConfig {
+    /// The memory cap of `module`'s processes unless a spawn sets its own.
+    pub fn memory_for(&self, module: &str) -> usize {
+        self.module_memory
+            .get(module)
+            .copied()
+            .unwrap_or(self.max_memory_bytes)
+    }
+
+    /// The largest cap any process can have: what each instance slot reserves.
+    pub fn largest_memory(&self) -> usize {
+        self.module_memory
+            .values()
+            .copied()
+            .chain([self.max_memory_bytes])
+            .max()
+            .unwrap_or(self.max_memory_bytes)
+    }
 }
 
 impl Default for NodeConfig {
@@ -105,6 +131,8 @@ impl Default for NodeConfig {
             upgrade_policy: UpgradePolicy::Keep,
             upgrade_wait: Duration::from_secs(10),
             hibernate_after: None,
+            module_memory: Default::default(),
+            compile_cache: None,
         }
     }
 }

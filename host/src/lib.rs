@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod component;
 pub mod config;
 pub mod crashlog;
 pub mod events;

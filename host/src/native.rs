@@ -92,6 +92,7 @@ impl NativeProcess {
             link,
             monitor,
             wasi,
+            max_memory: None,
         };
         self.node.spawn(module, args, opts)
     }

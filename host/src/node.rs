@@ -37,6 +37,9 @@ pub struct SpawnOpts {
     pub monitor: bool,
     /// Environment and folders granted to the child (none by default).
     pub wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
+    /// The child's memory cap in bytes, instead of its module's (see
+    /// [`NodeConfig::memory_for`]); at most [`NodeConfig::largest_memory`].
+    pub max_memory: Option<usize>,
 }
 
 /// What a spawn returns.
@@ -255,14 +258,22 @@ impl Node {
             Some(m) => m.name.clone(),
             None => Arc::from(module),
         };
-        let grants = opts.wasi.clone();
+        let cfg = &self.inner.config;
+        let launch = crate::runtime::instance::Launch {
+            args,
+            grants: opts.wasi.clone(),
+            max_memory: opts
+                .max_memory
+                .unwrap_or_else(|| cfg.memory_for(&name))
+                .min(cfg.largest_memory()),
+        };
         let version = loaded.as_ref().map_or(0, |m| m.version);
         let (proc, monitor) = self.create(name, version, opts)?;
         let pid = proc.pid();
         let node = self.clone();
         self.inner.rt.spawn(async move {
             let reason = match loaded {
-                Some(m) => crate::runtime::instance::run(&node, &proc, m, args, grants).await,
+                Some(m) => crate::runtime::instance::run(&node, &proc, m, launch).await,
                 None => ExitReason::Undef(format!("module `{}` is not loaded", proc.module())),
             };
             node.finish(&proc, reason);

@@ -6,6 +6,8 @@
 //! with an async yield so that a guest in an endless loop cannot stop others from running.
 
 pub mod code;
+pub(crate) mod components;
+mod guest;
 pub mod instance;
 pub mod modules;
 pub(crate) mod output;
@@ -28,8 +30,12 @@ use state::ProcessState;
 pub(crate) type Loaded = (Arc<LoadedModule>, Option<Installed>);
 
 pub(crate) struct Runtime {
+    /// The engine of core modules: the instance pool is sized by the process cap.
     pub engine: Engine,
     pub linker: Linker<ProcessState>,
+    /// The engine of components, which allocates on demand: a component instance holds
+    /// many core instances (Python's has 14), so it does not fit the core pool's slots.
+    pub components: ComponentRuntime,
     pub code: CodeServer,
     /// Stores replaced by an upgrade or a hibernation, dropped on a thread of their own so
     /// that returning their instance slot is not part of the process's pause.
@@ -55,8 +61,13 @@ impl Runtime {
             wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut ProcessState| s.wasi()),
             "registering WASI preview 1",
         )?;
+        let components = ComponentRuntime::new(cfg)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
-        spawn_epoch_ticker(engine.clone(), cfg.preempt_interval, ticker_stop.clone())?;
+        spawn_epoch_ticker(
+            vec![engine.clone(), components.engine.clone()],
+            cfg.preempt_interval,
+            ticker_stop.clone(),
+        )?;
         let (retired, reaper) = std::sync::mpsc::channel::<wasmtime::Store<ProcessState>>();
         std::thread::Builder::new()
             .name("hatchery-reaper".into())
@@ -65,6 +76,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker,
+            components,
             code: CodeServer::default(),
             retired,
             ticker_stop,
@@ -88,12 +100,21 @@ impl Runtime {
 
     /// Compiles a file (CPU-bound: call it off the async worker threads).
     pub fn compile_file(&self, path: &Path) -> Result<LoadedModule, LoadError> {
-        LoadedModule::compile(&self.engine, &self.linker, path)
+        LoadedModule::compile(self, path)
     }
 
     /// Compiles bytes read from `path`.
     pub fn compile_bytes(&self, path: &Path, bytes: &[u8]) -> Result<LoadedModule, LoadError> {
-        LoadedModule::compile_bytes(&self.engine, &self.linker, path, bytes)
+        LoadedModule::compile_bytes(self, path, bytes)
+    }
+
+    /// The engine a module's processes run on.
+    pub fn engine_for(&self, module: &LoadedModule) -> &Engine {
+        if module.is_component() {
+            &self.components.engine
+        } else {
+            &self.engine
+        }
     }
 
     /// Compiles and installs a file. Returns the module now current under its name and,
@@ -151,7 +172,35 @@ fn wasm_ctx<T>(r: wasmtime::Result<T>, what: &str) -> anyhow::Result<T> {
     r.map_err(|e| anyhow::anyhow!("{what}: {e:#}"))
 }
 
-fn engine_config(cfg: &NodeConfig) -> Config {
+/// The component side of the runtime: its engine and its linker (the `hatchery:process`
+/// host interface and WASI 0.2).
+pub(crate) struct ComponentRuntime {
+    pub engine: Engine,
+    pub linker: wasmtime::component::Linker<ProcessState>,
+}
+
+impl ComponentRuntime {
+    fn new(cfg: &NodeConfig) -> anyhow::Result<Self> {
+        let mut c = common_config(cfg);
+        // On demand: each instance maps its own memories and stack. The reservation is
+        // the cap, so growing never moves a memory.
+        c.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+        let engine = wasm_ctx(Engine::new(&c), "creating the component engine")?;
+        let mut linker = wasmtime::component::Linker::new(&engine);
+        wasm_ctx(
+            crate::component::add_to_linker(&mut linker),
+            "registering the hatchery:process world",
+        )?;
+        wasm_ctx(
+            wasmtime_wasi::p2::add_to_linker_async(&mut linker),
+            "registering WASI 0.2",
+        )?;
+        Ok(ComponentRuntime { engine, linker })
+    }
+}
+
+/// What both engines share: preemption, stacks, memory reservation, the compile cache.
+fn common_config(cfg: &NodeConfig) -> Config {
     let mut c = Config::new();
     c.epoch_interruption(true);
     c.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32));
@@ -159,11 +208,36 @@ fn engine_config(cfg: &NodeConfig) -> Config {
     c.max_wasm_stack(cfg.stack_bytes / 2);
     // Reserve only what a process may use: bounds checks are explicit, but a million
     // slots fit in the 47-bit address space.
-    c.memory_reservation(cfg.max_memory_bytes as u64);
+    c.memory_reservation(cfg.largest_memory() as u64);
     c.memory_reservation_for_growth(0);
     c.memory_guard_size(64 << 10);
     c.guard_before_linear_memory(false);
     c.memory_init_cow(true);
+    if let Some(dir) = &cfg.compile_cache {
+        match compile_cache(dir) {
+            Ok(cache) => {
+                c.cache(Some(cache));
+            }
+            // A cache that cannot be opened only costs compile time.
+            Err(e) => eprintln!("hatchery: no compile cache in {}: {e:#}", dir.display()),
+        }
+    }
+    c
+}
+
+/// wasmtime's compile cache in `dir`: compiled code keyed by the module's bytes and the
+/// engine's settings, so a module loaded again (a restart, another node) is not compiled
+/// again.
+fn compile_cache(dir: &Path) -> anyhow::Result<wasmtime::Cache> {
+    std::fs::create_dir_all(dir)?;
+    let mut cc = wasmtime::CacheConfig::new();
+    // wasmtime wants an absolute path.
+    cc.with_directory(std::fs::canonicalize(dir)?);
+    wasmtime::Cache::new(cc).map_err(|e| anyhow::anyhow!("{e:#}"))
+}
+
+fn engine_config(cfg: &NodeConfig) -> Config {
+    let mut c = common_config(cfg);
     let mut pool = PoolingAllocationConfig::new();
     let n = cfg.max_processes;
     pool.total_core_instances(n)
@@ -171,7 +245,7 @@ fn engine_config(cfg: &NodeConfig) -> Config {
         .total_tables(n)
         .total_stacks(n)
         .total_component_instances(0)
-        .max_memory_size(cfg.max_memory_bytes)
+        .max_memory_size(cfg.largest_memory())
         .max_memories_per_module(1)
         .max_tables_per_module(1)
         .table_elements(cfg.max_table_elements)
@@ -191,7 +265,7 @@ fn engine_config(cfg: &NodeConfig) -> Config {
 }
 
 fn spawn_epoch_ticker(
-    engine: Engine,
+    engines: Vec<Engine>,
     every: Duration,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
@@ -200,7 +274,7 @@ fn spawn_epoch_ticker(
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(every);
-                engine.increment_epoch();
+                engines.iter().for_each(Engine::increment_epoch);
             }
         })
         .context("starting the preemption ticker")?;

@@ -33,24 +33,75 @@ macro_rules! check_eq {
 
 /// Every feature, in table order: its column name and what it checks.
 pub const FEATURES: &[(&str, &str)] = &[
-    ("spawn", "spawn a child with arguments; self, parent and args as the child sees them"),
-    ("spawn_link", "spawn_link: the child's exit reaches the parent (as EXIT, or ending it)"),
-    ("spawn_monitor", "spawn_monitor: DOWN with the reference; an unknown module gives undef"),
-    ("send", "send exact bytes; a send to a dead pid is dropped and returns 0"),
-    ("send_named", "send to a registered name; not_registered and bad_name"),
-    ("selective_receive", "receive by pattern leaves other messages queued in order; recv/take by index"),
-    ("timeouts", "receive timeouts of 0, finite (with and without an arrival) and infinite"),
-    ("links", "link, unlink, exit reasons over links, linking a dead pid (noproc)"),
-    ("trap_exit", "trap_exit returns the previous flag; EXIT messages, normal included"),
-    ("kill", "exit signals: kill cannot be trapped; custom reasons trapped or fatal; normal ignored"),
-    ("monitors", "monitor, DOWN with reasons, noproc, demonitor, demonitor with flush"),
-    ("names", "register, whereis, unregister and their errors; a name is freed on exit"),
-    ("timers", "send_after delivers from the caller; cancel_timer returns the time left"),
+    (
+        "spawn",
+        "spawn a child with arguments; self, parent and args as the child sees them",
+    ),
+    (
+        "spawn_link",
+        "spawn_link: the child's exit reaches the parent (as EXIT, or ending it)",
+    ),
+    (
+        "spawn_monitor",
+        "spawn_monitor: DOWN with the reference; an unknown module gives undef",
+    ),
+    (
+        "send",
+        "send exact bytes; a send to a dead pid is dropped and returns 0",
+    ),
+    (
+        "send_named",
+        "send to a registered name; not_registered and bad_name",
+    ),
+    (
+        "selective_receive",
+        "receive by pattern leaves other messages queued in order; recv/take by index",
+    ),
+    (
+        "timeouts",
+        "receive timeouts of 0, finite (with and without an arrival) and infinite",
+    ),
+    (
+        "links",
+        "link, unlink, exit reasons over links, linking a dead pid (noproc)",
+    ),
+    (
+        "trap_exit",
+        "trap_exit returns the previous flag; EXIT messages, normal included",
+    ),
+    (
+        "kill",
+        "exit signals: kill cannot be trapped; custom reasons trapped or fatal; normal ignored",
+    ),
+    (
+        "monitors",
+        "monitor, DOWN with reasons, noproc, demonitor, demonitor with flush",
+    ),
+    (
+        "names",
+        "register, whereis, unregister and their errors; a name is freed on exit",
+    ),
+    (
+        "timers",
+        "send_after delivers from the caller; cancel_timer returns the time left",
+    ),
     ("exit", "exit with normal, shutdown and custom reasons"),
-    ("call_cast", "a behaviour answers call, cast and info; the SDK's call and cast as a client"),
-    ("upgrade", "hot swap v1 -> v2 of the behaviour keeps its pid and state"),
-    ("bad_pointer", "a pointer outside memory ends only that process, with trap"),
-    ("crash", "the language's own crash ends the process with trap"),
+    (
+        "call_cast",
+        "a behaviour answers call, cast and info; the SDK's call and cast as a client",
+    ),
+    (
+        "upgrade",
+        "hot swap v1 -> v2 of the behaviour keeps its pid and state",
+    ),
+    (
+        "bad_pointer",
+        "a pointer outside memory ends only that process, with trap",
+    ),
+    (
+        "crash",
+        "the language's own crash ends the process with trap",
+    ),
     ("output", "standard output is captured per process"),
 ];
 
@@ -93,13 +144,21 @@ fn down_data(reference: i64, reason: &ExitReason) -> Vec<u8> {
 
 async fn spawn(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"parent-args")?;
-    check_eq!(ctx.run(g, Cmd::new(op::SELF)).await?.r, g.as_u64() as i64, "self");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::SELF)).await?.r,
+        g.as_u64() as i64,
+        "self"
+    );
     check_eq!(
         ctx.run(g, Cmd::new(op::PARENT)).await?.r,
         ctx.me.pid().as_u64() as i64,
         "parent of a guest the harness spawned"
     );
-    check_eq!(ctx.run(g, Cmd::new(op::ARGS)).await?.data, b"parent-args".to_vec(), "args");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::ARGS)).await?.data,
+        b"parent-args".to_vec(),
+        "args"
+    );
     let r = ctx
         .run(
             g,
@@ -111,8 +170,16 @@ async fn spawn(ctx: &Ctx) -> Outcome {
     check!(r.r > 0, "spawn returned {}", r.r);
     check_eq!(r.x, 0, "the monitor reference without the monitor flag");
     let child = ctx.adopt(Pid(r.r as u64));
-    check_eq!(ctx.run(child, Cmd::new(op::SELF)).await?.r, r.r, "the child's self");
-    check_eq!(ctx.run(child, Cmd::new(op::PARENT)).await?.r, g.as_u64() as i64, "the child's parent");
+    check_eq!(
+        ctx.run(child, Cmd::new(op::SELF)).await?.r,
+        r.r,
+        "the child's self"
+    );
+    check_eq!(
+        ctx.run(child, Cmd::new(op::PARENT)).await?.r,
+        g.as_u64() as i64,
+        "the child's parent"
+    );
     check_eq!(
         ctx.run(child, Cmd::new(op::ARGS)).await?.data,
         b"child \x00\xffargs".to_vec(),
@@ -125,8 +192,14 @@ async fn spawn(ctx: &Ctx) -> Outcome {
 
 async fn spawn_link(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
-    check_eq!(ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r, 0, "trap_exit(1)");
-    let r = ctx.run(g, Cmd::new(op::SPAWN).a(1).s1(ctx.module())).await?;
+    check_eq!(
+        ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r,
+        0,
+        "trap_exit(1)"
+    );
+    let r = ctx
+        .run(g, Cmd::new(op::SPAWN).a(1).s1(ctx.module()))
+        .await?;
     check!(r.r > 0, "spawn_link returned {}", r.r);
     let child = ctx.adopt(Pid(r.r as u64));
     ctx.start(child, Cmd::new(op::EXIT).a(7).s1("bye"));
@@ -136,26 +209,49 @@ async fn spawn_link(ctx: &Ctx) -> Outcome {
     check_eq!(e.data, custom("bye"), "the EXIT message's reason");
     // Not trapping: the child's abnormal exit ends the parent with the same reason.
     let g2 = ctx.guest(b"")?;
-    let r = ctx.run(g2, Cmd::new(op::SPAWN).a(1).s1(ctx.module())).await?;
+    let r = ctx
+        .run(g2, Cmd::new(op::SPAWN).a(1).s1(ctx.module()))
+        .await?;
     let child = ctx.adopt(Pid(r.r as u64));
     ctx.start(child, Cmd::new(op::EXIT).a(7).s1("boom"));
-    check_eq!(ctx.ended(g2).await?, ExitReason::custom("boom"), "the linked parent's reason");
+    check_eq!(
+        ctx.ended(g2).await?,
+        ExitReason::custom("boom"),
+        "the linked parent's reason"
+    );
     Ok(())
 }
 
 async fn spawn_monitor(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
-    let r = ctx.run(g, Cmd::new(op::SPAWN).a(2).s1(ctx.module())).await?;
-    check!(r.r > 0 && r.x > 0, "spawn_monitor returned pid {} ref {}", r.r, r.x);
+    let r = ctx
+        .run(g, Cmd::new(op::SPAWN).a(2).s1(ctx.module()))
+        .await?;
+    check!(
+        r.r > 0 && r.x > 0,
+        "spawn_monitor returned pid {} ref {}",
+        r.r,
+        r.x
+    );
     let child = ctx.adopt(Pid(r.r as u64));
     ctx.start(child, Cmd::new(op::EXIT).a(0));
     let d = ctx.run(g, Cmd::new(op::RECEIVE).a(2).b(30_000)).await?;
     check_eq!(d.r, 0, "a DOWN message within 30 s");
     check_eq!((d.x, d.y), (2, r.r), "kind and sender of the DOWN message");
-    check_eq!(d.data, down_data(r.x, &ExitReason::Normal), "the DOWN message's reference and reason");
+    check_eq!(
+        d.data,
+        down_data(r.x, &ExitReason::Normal),
+        "the DOWN message's reference and reason"
+    );
     // A module that is not loaded: still a pid, then DOWN with undef.
-    let r = ctx.run(g, Cmd::new(op::SPAWN).a(2).s1("no_such_module")).await?;
-    check!(r.r > 0, "spawn of an unknown module returned {} (it must still give a pid)", r.r);
+    let r = ctx
+        .run(g, Cmd::new(op::SPAWN).a(2).s1("no_such_module"))
+        .await?;
+    check!(
+        r.r > 0,
+        "spawn of an unknown module returned {} (it must still give a pid)",
+        r.r
+    );
     let d = ctx.run(g, Cmd::new(op::RECEIVE).a(2).b(30_000)).await?;
     check_eq!(d.r, 0, "the DOWN of the unknown module's child");
     check!(
@@ -170,20 +266,44 @@ async fn send(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
     let me = ctx.me.pid();
     let bytes = b"hello \x00\xff\x01 world".to_vec();
-    check_eq!(ctx.run(g, Cmd::new(op::SEND).pid(me).s1(&bytes)).await?.r, 0, "send");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::SEND).pid(me).s1(&bytes)).await?.r,
+        0,
+        "send"
+    );
     check_eq!(ctx.user_from(g).await?, bytes, "the bytes sent");
     let empty = ctx.run(g, Cmd::new(op::SEND).pid(me)).await?;
     check_eq!(empty.r, 0, "sending an empty message");
-    check_eq!(ctx.user_from(g).await?, Vec::<u8>::new(), "the empty message");
+    check_eq!(
+        ctx.user_from(g).await?,
+        Vec::<u8>::new(),
+        "the empty message"
+    );
     let dead = ctx.dead_pid().await?;
-    let before = ctx.node.stats().dropped_dead.load(std::sync::atomic::Ordering::Relaxed);
-    check_eq!(ctx.run(g, Cmd::new(op::SEND).pid(dead).s1("x")).await?.r, 0, "send to a dead pid");
-    let after = ctx.node.stats().dropped_dead.load(std::sync::atomic::Ordering::Relaxed);
+    let before = ctx
+        .node
+        .stats()
+        .dropped_dead
+        .load(std::sync::atomic::Ordering::Relaxed);
+    check_eq!(
+        ctx.run(g, Cmd::new(op::SEND).pid(dead).s1("x")).await?.r,
+        0,
+        "send to a dead pid"
+    );
+    let after = ctx
+        .node
+        .stats()
+        .dropped_dead
+        .load(std::sync::atomic::Ordering::Relaxed);
     check!(after > before, "a send to a dead pid is counted as dropped");
     // From the harness to the guest: exactly the bytes, with the harness as sender.
     ctx.me.send(g, bytes.clone());
     let r = ctx.run(g, Cmd::new(op::RECV).a(0).b(30_000)).await?;
-    check_eq!((r.r, r.x, r.y), (bytes.len() as i64, 0, me.as_u64() as i64), "recv: size, kind, sender");
+    check_eq!(
+        (r.r, r.x, r.y),
+        (bytes.len() as i64, 0, me.as_u64() as i64),
+        "recv: size, kind, sender"
+    );
     check_eq!(r.data, bytes, "the bytes received");
     Ok(())
 }
@@ -194,10 +314,18 @@ async fn send_named(ctx: &Ctx) -> Outcome {
     ctx.node
         .register(&name, ctx.me.pid())
         .map_err(|e| format!("registering the harness: {e:?}"))?;
-    let r = ctx.run(g, Cmd::new(op::SEND_NAMED).s1(&name).s2("by name")).await?;
+    let r = ctx
+        .run(g, Cmd::new(op::SEND_NAMED).s1(&name).s2("by name"))
+        .await?;
     check_eq!(r.r, 0, "send_named");
-    check_eq!(ctx.user_from(g).await?, b"by name".to_vec(), "the bytes sent by name");
-    let r = ctx.run(g, Cmd::new(op::SEND_NAMED).s1(ctx.name("nobody")).s2("x")).await?;
+    check_eq!(
+        ctx.user_from(g).await?,
+        b"by name".to_vec(),
+        "the bytes sent by name"
+    );
+    let r = ctx
+        .run(g, Cmd::new(op::SEND_NAMED).s1(ctx.name("nobody")).s2("x"))
+        .await?;
     check_eq!(r.r, err::NOT_REGISTERED, "send_named to a free name");
     let r = ctx.run(g, Cmd::new(op::SEND_NAMED).s1("").s2("x")).await?;
     check_eq!(r.r, err::BAD_NAME, "send_named to an empty name");
@@ -214,54 +342,115 @@ async fn selective_receive(ctx: &Ctx) -> Outcome {
     let r = ctx.run(g, Cmd::new(op::RECV).a(3).b(30_000)).await?;
     check_eq!(r.data, b"b2".to_vec(), "recv at index 3");
     let r = ctx.run(g, Cmd::new(op::RECEIVE).a(0).b(0).s1("b")).await?;
-    check_eq!((r.r, r.x, r.y, r.data.clone()), (0, 0, me, b"b1".to_vec()), "receive of the first b");
+    check_eq!(
+        (r.r, r.x, r.y, r.data.clone()),
+        (0, 0, me, b"b1".to_vec()),
+        "receive of the first b"
+    );
     let r = ctx.run(g, Cmd::new(op::RECEIVE).a(-1).b(0).s1("b")).await?;
     check_eq!(r.data, b"b2".to_vec(), "receive of the second b");
-    check_eq!(ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r, 2, "mailbox_len after two receives");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r,
+        2,
+        "mailbox_len after two receives"
+    );
     let r = ctx.run(g, Cmd::new(op::RECV).a(0).b(0)).await?;
-    check_eq!((r.r, r.data.clone()), (2, b"a1".to_vec()), "recv at index 0: the a's stayed in order");
+    check_eq!(
+        (r.r, r.data.clone()),
+        (2, b"a1".to_vec()),
+        "recv at index 0: the a's stayed in order"
+    );
     let r = ctx.run(g, Cmd::new(op::RECV).a(1).b(0)).await?;
     check_eq!(r.data, b"a2".to_vec(), "recv at index 1");
     let r = ctx.run(g, Cmd::new(op::RECV).a(2).b(0)).await?;
     check_eq!(r.r, err::TIMEOUT, "recv past the end with timeout 0");
     let r = ctx.run(g, Cmd::new(op::RECEIVE).a(0).b(0)).await?;
-    check_eq!(r.data, b"a1".to_vec(), "receive of any user message takes the oldest");
+    check_eq!(
+        r.data,
+        b"a1".to_vec(),
+        "receive of any user message takes the oldest"
+    );
     check_eq!(ctx.run(g, Cmd::new(op::TAKE).a(0)).await?.r, 0, "take(0)");
-    check_eq!(ctx.run(g, Cmd::new(op::TAKE).a(0)).await?.r, err::NO_MESSAGE, "take(0) of an empty mailbox");
-    check_eq!(ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r, 0, "mailbox_len at the end");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::TAKE).a(0)).await?.r,
+        err::NO_MESSAGE,
+        "take(0) of an empty mailbox"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r,
+        0,
+        "mailbox_len at the end"
+    );
     // A bigger message than any receive buffer starts with.
     let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let mut tagged = b"c".to_vec();
     tagged.extend_from_slice(&big);
     ctx.me.send(g, tagged.clone());
-    let r = ctx.run(g, Cmd::new(op::RECEIVE).a(0).b(30_000).s1("c")).await?;
-    check!(r.data == tagged, "a 200 KB message came back with {} bytes", r.data.len());
+    let r = ctx
+        .run(g, Cmd::new(op::RECEIVE).a(0).b(30_000).s1("c"))
+        .await?;
+    check!(
+        r.data == tagged,
+        "a 200 KB message came back with {} bytes",
+        r.data.len()
+    );
     Ok(())
 }
 
 async fn timeouts(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
     let r = ctx.run(g, Cmd::new(op::RECEIVE).a(-1).b(0).s1("z")).await?;
-    check_eq!(r.r, err::TIMEOUT, "receive with timeout 0 and nothing queued");
+    check_eq!(
+        r.r,
+        err::TIMEOUT,
+        "receive with timeout 0 and nothing queued"
+    );
     let began = Instant::now();
-    let r = ctx.run(g, Cmd::new(op::RECEIVE).a(-1).b(150).s1("z")).await?;
-    check_eq!(r.r, err::TIMEOUT, "receive with a 150 ms timeout and nothing sent");
-    check!(began.elapsed() >= Duration::from_millis(150), "a 150 ms timeout returned after {:?}", began.elapsed());
+    let r = ctx
+        .run(g, Cmd::new(op::RECEIVE).a(-1).b(150).s1("z"))
+        .await?;
+    check_eq!(
+        r.r,
+        err::TIMEOUT,
+        "receive with a 150 ms timeout and nothing sent"
+    );
+    check!(
+        began.elapsed() >= Duration::from_millis(150),
+        "a 150 ms timeout returned after {:?}",
+        began.elapsed()
+    );
     // A finite wait that a message ends.
     ctx.start(g, Cmd::new(op::RECEIVE).a(0).b(60_000).s1("y"));
     ctx.me.send(g, b"n-ignored".to_vec());
     ctx.me.send(g, b"y1".to_vec());
     let r = ctx.reply(g, op::RECEIVE).await?;
-    check_eq!((r.r, r.data.clone()), (0, b"y1".to_vec()), "a finite receive ended by a message");
+    check_eq!(
+        (r.r, r.data.clone()),
+        (0, b"y1".to_vec()),
+        "a finite receive ended by a message"
+    );
     // Forever: no reply while nothing matches.
     ctx.start(g, Cmd::new(op::RECEIVE).a(0).b(-1).s1("z"));
-    let early = ctx.reply_within(g, op::RECEIVE, Duration::from_millis(300)).await?;
-    check!(early.is_none(), "an infinite receive returned {early:?} with nothing matching");
+    let early = ctx
+        .reply_within(g, op::RECEIVE, Duration::from_millis(300))
+        .await?;
+    check!(
+        early.is_none(),
+        "an infinite receive returned {early:?} with nothing matching"
+    );
     ctx.me.send(g, b"z1".to_vec());
     let r = ctx.reply(g, op::RECEIVE).await?;
-    check_eq!((r.r, r.data.clone()), (0, b"z1".to_vec()), "an infinite receive ended by a message");
+    check_eq!(
+        (r.r, r.data.clone()),
+        (0, b"z1".to_vec()),
+        "an infinite receive ended by a message"
+    );
     let r = ctx.run(g, Cmd::new(op::RECV).a(0).b(0)).await?;
-    check_eq!(r.data, b"n-ignored".to_vec(), "the unmatched message stayed queued");
+    check_eq!(
+        r.data,
+        b"n-ignored".to_vec(),
+        "the unmatched message stayed queued"
+    );
     Ok(())
 }
 
@@ -269,51 +458,119 @@ async fn links(ctx: &Ctx) -> Outcome {
     // A link both ways: the child's abnormal exit ends the (not trapping) guest.
     let g = ctx.guest(b"")?;
     let child = ctx.guest(b"")?;
-    check_eq!(ctx.run(g, Cmd::new(op::LINK).pid(child)).await?.r, 0, "link to a live process");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::LINK).pid(child)).await?.r,
+        0,
+        "link to a live process"
+    );
     ctx.start(child, Cmd::new(op::EXIT).a(7).s1("linked"));
-    check_eq!(ctx.ended(g).await?, ExitReason::custom("linked"), "reason of the linked guest");
+    check_eq!(
+        ctx.ended(g).await?,
+        ExitReason::custom("linked"),
+        "reason of the linked guest"
+    );
     // A normal exit does not end a linked process that does not trap exits.
     let g = ctx.guest(b"")?;
     let child = ctx.guest(b"")?;
-    check_eq!(ctx.run(g, Cmd::new(op::LINK).pid(child)).await?.r, 0, "link");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::LINK).pid(child)).await?.r,
+        0,
+        "link"
+    );
     ctx.start(child, Cmd::new(op::EXIT).a(0));
     ctx.ended(child).await?;
-    check_eq!(ctx.run(g, Cmd::new(op::SELF)).await?.r, g.as_u64() as i64, "alive after a linked normal exit");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::SELF)).await?.r,
+        g.as_u64() as i64,
+        "alive after a linked normal exit"
+    );
     // Unlink: the child's exit no longer reaches it.
     let child = ctx.guest(b"")?;
-    check_eq!(ctx.run(g, Cmd::new(op::LINK).pid(child)).await?.r, 0, "link");
-    check_eq!(ctx.run(g, Cmd::new(op::UNLINK).pid(child)).await?.r, 0, "unlink");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::LINK).pid(child)).await?.r,
+        0,
+        "link"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::UNLINK).pid(child)).await?.r,
+        0,
+        "unlink"
+    );
     ctx.start(child, Cmd::new(op::EXIT).a(7).s1("x"));
     ctx.ended(child).await?;
-    check_eq!(ctx.run(g, Cmd::new(op::SELF)).await?.r, g.as_u64() as i64, "alive after an unlinked exit");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::SELF)).await?.r,
+        g.as_u64() as i64,
+        "alive after an unlinked exit"
+    );
     // Trapping: linking a dead pid returns noproc and delivers EXIT noproc.
     let dead = ctx.dead_pid().await?;
-    check_eq!(ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r, 0, "trap_exit");
-    check_eq!(ctx.run(g, Cmd::new(op::LINK).pid(dead)).await?.r, err::NOPROC, "link to a dead pid while trapping");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r,
+        0,
+        "trap_exit"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::LINK).pid(dead)).await?.r,
+        err::NOPROC,
+        "link to a dead pid while trapping"
+    );
     let e = ctx.run(g, Cmd::new(op::RECEIVE).a(1).b(30_000)).await?;
-    check_eq!((e.r, e.y, e.data.clone()), (0, dead.as_u64() as i64, vec![2]), "EXIT noproc from the dead pid");
+    check_eq!(
+        (e.r, e.y, e.data.clone()),
+        (0, dead.as_u64() as i64, vec![2]),
+        "EXIT noproc from the dead pid"
+    );
     // Not trapping: linking a dead pid ends the caller with noproc.
     let g = ctx.guest(b"")?;
     ctx.start(g, Cmd::new(op::LINK).pid(dead));
-    check_eq!(ctx.ended(g).await?, ExitReason::NoProc, "reason after linking a dead pid");
+    check_eq!(
+        ctx.ended(g).await?,
+        ExitReason::NoProc,
+        "reason after linking a dead pid"
+    );
     Ok(())
 }
 
 async fn trap_exit(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
-    check_eq!(ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r, 0, "the first trap_exit(1) returns false");
-    check_eq!(ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r, 1, "the second returns true");
-    let r = ctx.run(g, Cmd::new(op::SPAWN).a(1).s1(ctx.module())).await?;
+    check_eq!(
+        ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r,
+        0,
+        "the first trap_exit(1) returns false"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?.r,
+        1,
+        "the second returns true"
+    );
+    let r = ctx
+        .run(g, Cmd::new(op::SPAWN).a(1).s1(ctx.module()))
+        .await?;
     let child = ctx.adopt(Pid(r.r as u64));
     ctx.start(child, Cmd::new(op::EXIT).a(0));
     let e = ctx.run(g, Cmd::new(op::RECEIVE).a(1).b(30_000)).await?;
-    check_eq!((e.r, e.x, e.y, e.data.clone()), (0, 1, r.r, vec![0]), "EXIT normal from the linked child");
-    let r = ctx.run(g, Cmd::new(op::SPAWN).a(1).s1(ctx.module())).await?;
+    check_eq!(
+        (e.r, e.x, e.y, e.data.clone()),
+        (0, 1, r.r, vec![0]),
+        "EXIT normal from the linked child"
+    );
+    let r = ctx
+        .run(g, Cmd::new(op::SPAWN).a(1).s1(ctx.module()))
+        .await?;
     let child = ctx.adopt(Pid(r.r as u64));
     ctx.start(child, Cmd::new(op::EXIT).a(4));
     let e = ctx.run(g, Cmd::new(op::RECEIVE).a(1).b(30_000)).await?;
-    check_eq!((e.y, e.data.clone()), (r.r, vec![4]), "EXIT shutdown from the linked child");
-    check_eq!(ctx.run(g, Cmd::new(op::TRAP_EXIT).a(0)).await?.r, 1, "trap_exit(0) returns true");
+    check_eq!(
+        (e.y, e.data.clone()),
+        (r.r, vec![4]),
+        "EXIT shutdown from the linked child"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::TRAP_EXIT).a(0)).await?.r,
+        1,
+        "trap_exit(0) returns true"
+    );
     Ok(())
 }
 
@@ -322,31 +579,70 @@ async fn kill(ctx: &Ctx) -> Outcome {
     // kill ends even a process that traps exits.
     let t = ctx.guest(b"")?;
     ctx.run(t, Cmd::new(op::TRAP_EXIT).a(1)).await?;
-    check_eq!(ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(1)).await?.r, 0, "exit_signal kill");
-    check_eq!(ctx.ended(t).await?, ExitReason::Killed, "reason of the killed guest");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(1)).await?.r,
+        0,
+        "exit_signal kill"
+    );
+    check_eq!(
+        ctx.ended(t).await?,
+        ExitReason::Killed,
+        "reason of the killed guest"
+    );
     let dead = ctx.dead_pid().await?;
-    check_eq!(ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(dead).b(7).s1("x")).await?.r, err::NOPROC, "exit_signal to a dead pid");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(dead).b(7).s1("x"))
+            .await?
+            .r,
+        err::NOPROC,
+        "exit_signal to a dead pid"
+    );
     // A custom reason reaches a trapping process as an EXIT message from the sender.
     let t = ctx.guest(b"")?;
     ctx.run(t, Cmd::new(op::TRAP_EXIT).a(1)).await?;
-    check_eq!(ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(7).s1("sig")).await?.r, 0, "exit_signal custom");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(7).s1("sig"))
+            .await?
+            .r,
+        0,
+        "exit_signal custom"
+    );
     let e = ctx.run(t, Cmd::new(op::RECEIVE).a(1).b(30_000)).await?;
-    check_eq!((e.r, e.y, e.data.clone()), (0, g.as_u64() as i64, custom("sig")), "the trapped exit signal");
+    check_eq!(
+        (e.r, e.y, e.data.clone()),
+        (0, g.as_u64() as i64, custom("sig")),
+        "the trapped exit signal"
+    );
     // ... and ends a process that does not trap.
     let t = ctx.guest(b"")?;
-    ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(7).s1("sig")).await?;
-    check_eq!(ctx.ended(t).await?, ExitReason::custom("sig"), "reason after an untrapped exit signal");
+    ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(7).s1("sig"))
+        .await?;
+    check_eq!(
+        ctx.ended(t).await?,
+        ExitReason::custom("sig"),
+        "reason after an untrapped exit signal"
+    );
     // normal is ignored by a process that does not trap exits.
     let t = ctx.guest(b"")?;
     ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(0)).await?;
-    check_eq!(ctx.run(t, Cmd::new(op::SELF)).await?.r, t.as_u64() as i64, "alive after exit_signal normal");
+    check_eq!(
+        ctx.run(t, Cmd::new(op::SELF)).await?.r,
+        t.as_u64() as i64,
+        "alive after exit_signal normal"
+    );
     // A killed process's links see `killed`.
     let watcher = ctx.guest(b"")?;
     ctx.run(watcher, Cmd::new(op::TRAP_EXIT).a(1)).await?;
     ctx.run(watcher, Cmd::new(op::LINK).pid(t)).await?;
     ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(t).b(1)).await?;
-    let e = ctx.run(watcher, Cmd::new(op::RECEIVE).a(1).b(30_000)).await?;
-    check_eq!((e.y, e.data.clone()), (t.as_u64() as i64, vec![1]), "the link of a killed process sees killed");
+    let e = ctx
+        .run(watcher, Cmd::new(op::RECEIVE).a(1).b(30_000))
+        .await?;
+    check_eq!(
+        (e.y, e.data.clone()),
+        (t.as_u64() as i64, vec![1]),
+        "the link of a killed process sees killed"
+    );
     Ok(())
 }
 
@@ -357,17 +653,37 @@ async fn monitors(ctx: &Ctx) -> Outcome {
     check!(m > 0, "monitor returned {m}");
     ctx.start(child, Cmd::new(op::EXIT).a(7).s1("watched"));
     let d = ctx.run(g, Cmd::new(op::RECEIVE).a(2).b(30_000)).await?;
-    check_eq!((d.r, d.x, d.y), (0, 2, child.as_u64() as i64), "the DOWN message");
-    check_eq!(d.data, down_data(m, &ExitReason::custom("watched")), "DOWN's reference and reason");
+    check_eq!(
+        (d.r, d.x, d.y),
+        (0, 2, child.as_u64() as i64),
+        "the DOWN message"
+    );
+    check_eq!(
+        d.data,
+        down_data(m, &ExitReason::custom("watched")),
+        "DOWN's reference and reason"
+    );
     let dead = ctx.dead_pid().await?;
     let m = ctx.run(g, Cmd::new(op::MONITOR).pid(dead)).await?.r;
     let d = ctx.run(g, Cmd::new(op::RECEIVE).a(2).b(30_000)).await?;
-    check_eq!((d.y, d.data.clone()), (dead.as_u64() as i64, down_data(m, &ExitReason::NoProc)), "DOWN noproc for a dead pid");
+    check_eq!(
+        (d.y, d.data.clone()),
+        (dead.as_u64() as i64, down_data(m, &ExitReason::NoProc)),
+        "DOWN noproc for a dead pid"
+    );
     // demonitor: no DOWN afterwards; a second demonitor finds nothing.
     let child = ctx.guest(b"")?;
     let m = ctx.run(g, Cmd::new(op::MONITOR).pid(child)).await?.r;
-    check_eq!(ctx.run(g, Cmd::new(op::DEMONITOR).a(m)).await?.r, 0, "demonitor");
-    check_eq!(ctx.run(g, Cmd::new(op::DEMONITOR).a(m)).await?.r, err::NOT_FOUND, "a second demonitor");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::DEMONITOR).a(m)).await?.r,
+        0,
+        "demonitor"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::DEMONITOR).a(m)).await?.r,
+        err::NOT_FOUND,
+        "a second demonitor"
+    );
     ctx.start(child, Cmd::new(op::EXIT).a(0));
     ctx.ended(child).await?;
     let d = ctx.run(g, Cmd::new(op::RECEIVE).a(2).b(200)).await?;
@@ -379,8 +695,16 @@ async fn monitors(ctx: &Ctx) -> Outcome {
     ctx.ended(child).await?;
     let r = ctx.run(g, Cmd::new(op::RECV).a(0).b(30_000)).await?;
     check_eq!(r.x, 2, "the DOWN is queued");
-    check_eq!(ctx.run(g, Cmd::new(op::DEMONITOR).a(m).b(1)).await?.r, err::NOT_FOUND, "demonitor flush after DOWN");
-    check_eq!(ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r, 0, "the flushed DOWN is gone");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::DEMONITOR).a(m).b(1)).await?.r,
+        err::NOT_FOUND,
+        "demonitor flush after DOWN"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r,
+        0,
+        "the flushed DOWN is gone"
+    );
     Ok(())
 }
 
@@ -388,40 +712,126 @@ async fn names(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
     let other = ctx.guest(b"")?;
     let name = ctx.name("reg");
-    check_eq!(ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1(&name)).await?.r, 0, "register");
-    check_eq!(ctx.run(other, Cmd::new(op::WHEREIS).s1(&name)).await?.r, g.as_u64() as i64, "whereis");
-    check_eq!(ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1(ctx.name("second"))).await?.r, err::ALREADY_REGISTERED, "a second name");
-    check_eq!(ctx.run(other, Cmd::new(op::REGISTER).pid(other).s1(&name)).await?.r, err::NAME_TAKEN, "a taken name");
-    check_eq!(ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1("")).await?.r, err::BAD_NAME, "an empty name");
-    check_eq!(ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1("x".repeat(256))).await?.r, err::BAD_NAME, "a 256-byte name");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1(&name)).await?.r,
+        0,
+        "register"
+    );
+    check_eq!(
+        ctx.run(other, Cmd::new(op::WHEREIS).s1(&name)).await?.r,
+        g.as_u64() as i64,
+        "whereis"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1(ctx.name("second")))
+            .await?
+            .r,
+        err::ALREADY_REGISTERED,
+        "a second name"
+    );
+    check_eq!(
+        ctx.run(other, Cmd::new(op::REGISTER).pid(other).s1(&name))
+            .await?
+            .r,
+        err::NAME_TAKEN,
+        "a taken name"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1("")).await?.r,
+        err::BAD_NAME,
+        "an empty name"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::REGISTER).pid(g).s1("x".repeat(256)))
+            .await?
+            .r,
+        err::BAD_NAME,
+        "a 256-byte name"
+    );
     let dead = ctx.dead_pid().await?;
-    check_eq!(ctx.run(g, Cmd::new(op::REGISTER).pid(dead).s1(ctx.name("dead"))).await?.r, err::NOPROC, "registering a dead pid");
-    check_eq!(ctx.run(g, Cmd::new(op::UNREGISTER).s1(&name)).await?.r, 0, "unregister");
-    check_eq!(ctx.run(g, Cmd::new(op::WHEREIS).s1(&name)).await?.r, 0, "whereis of a free name");
-    check_eq!(ctx.run(g, Cmd::new(op::UNREGISTER).s1(&name)).await?.r, err::NOT_REGISTERED, "unregister of a free name");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::REGISTER).pid(dead).s1(ctx.name("dead")))
+            .await?
+            .r,
+        err::NOPROC,
+        "registering a dead pid"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::UNREGISTER).s1(&name)).await?.r,
+        0,
+        "unregister"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::WHEREIS).s1(&name)).await?.r,
+        0,
+        "whereis of a free name"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::UNREGISTER).s1(&name)).await?.r,
+        err::NOT_REGISTERED,
+        "unregister of a free name"
+    );
     // Another process can be registered; its name goes when it ends.
-    check_eq!(ctx.run(g, Cmd::new(op::REGISTER).pid(other).s1(&name)).await?.r, 0, "registering another process");
-    check_eq!(ctx.node.whereis(&name), Some(other), "the host's view of the name");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::REGISTER).pid(other).s1(&name))
+            .await?
+            .r,
+        0,
+        "registering another process"
+    );
+    check_eq!(
+        ctx.node.whereis(&name),
+        Some(other),
+        "the host's view of the name"
+    );
     ctx.start(other, Cmd::new(op::EXIT).a(0));
     ctx.ended(other).await?;
-    check_eq!(ctx.run(g, Cmd::new(op::WHEREIS).s1(&name)).await?.r, 0, "whereis after the owner ended");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::WHEREIS).s1(&name)).await?.r,
+        0,
+        "whereis after the owner ended"
+    );
     Ok(())
 }
 
 async fn timers(ctx: &Ctx) -> Outcome {
     let g = ctx.guest(b"")?;
     let me = ctx.me.pid();
-    let t = ctx.run(g, Cmd::new(op::SEND_AFTER).pid(me).b(30).s1("tick")).await?.r;
+    let t = ctx
+        .run(g, Cmd::new(op::SEND_AFTER).pid(me).b(30).s1("tick"))
+        .await?
+        .r;
     check!(t > 0, "send_after returned {t}");
-    check_eq!(ctx.user_from(g).await?, b"tick".to_vec(), "the timer's message, from the guest");
-    let t = ctx.run(g, Cmd::new(op::SEND_AFTER).pid(me).b(600_000).s1("late")).await?.r;
+    check_eq!(
+        ctx.user_from(g).await?,
+        b"tick".to_vec(),
+        "the timer's message, from the guest"
+    );
+    let t = ctx
+        .run(g, Cmd::new(op::SEND_AFTER).pid(me).b(600_000).s1("late"))
+        .await?
+        .r;
     let left = ctx.run(g, Cmd::new(op::CANCEL_TIMER).a(t)).await?.r;
-    check!(left > 0 && left <= 600_000, "cancel_timer returned {left} ms left");
-    check_eq!(ctx.run(g, Cmd::new(op::CANCEL_TIMER).a(t)).await?.r, err::NOT_FOUND, "a second cancel");
+    check!(
+        left > 0 && left <= 600_000,
+        "cancel_timer returned {left} ms left"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::CANCEL_TIMER).a(t)).await?.r,
+        err::NOT_FOUND,
+        "a second cancel"
+    );
     // A timer to itself: a user message whose sender is the guest.
-    ctx.run(g, Cmd::new(op::SEND_AFTER).pid(g).b(10).s1("self-tick")).await?;
-    let r = ctx.run(g, Cmd::new(op::RECEIVE).a(0).b(30_000).s1("self-tick")).await?;
-    check_eq!((r.r, r.y), (0, g.as_u64() as i64), "a timer message to itself");
+    ctx.run(g, Cmd::new(op::SEND_AFTER).pid(g).b(10).s1("self-tick"))
+        .await?;
+    let r = ctx
+        .run(g, Cmd::new(op::RECEIVE).a(0).b(30_000).s1("self-tick"))
+        .await?;
+    check_eq!(
+        (r.r, r.y),
+        (0, g.as_u64() as i64),
+        "a timer message to itself"
+    );
     let a = ctx.run(g, Cmd::new(op::MAKE_REF)).await?.r;
     let b = ctx.run(g, Cmd::new(op::MAKE_REF)).await?.r;
     check!(a > 0 && b > 0 && a != b, "make_ref gave {a} and {b}");
@@ -446,43 +856,98 @@ async fn exit(ctx: &Ctx) -> Outcome {
 
 async fn call_cast(ctx: &Ctx) -> Outcome {
     let server = ctx.server(&ctx.server_module())?;
-    check_eq!(ctx.call(server, json!("get")).await?, json!(0), "call get after init");
+    check_eq!(
+        ctx.call(server, json!("get")).await?,
+        json!(0),
+        "call get after init"
+    );
     ctx.cast(server, json!(5));
     ctx.cast(server, json!(7));
     ctx.me.send(server, b"plain info".to_vec());
-    check_eq!(ctx.call(server, json!("get")).await?, json!(12), "call get after two casts");
-    check_eq!(ctx.call(server, json!("infos")).await?, json!(1), "call infos");
-    check_eq!(ctx.call(server, json!("version")).await?, json!(1), "call version");
+    check_eq!(
+        ctx.call(server, json!("get")).await?,
+        json!(12),
+        "call get after two casts"
+    );
+    check_eq!(
+        ctx.call(server, json!("infos")).await?,
+        json!(1),
+        "call infos"
+    );
+    check_eq!(
+        ctx.call(server, json!("version")).await?,
+        json!(1),
+        "call version"
+    );
     // The SDK as a client: call and cast from a guest.
     let g = ctx.guest(b"")?;
-    let r = ctx.run(g, Cmd::new(op::CALL).pid(server).b(30_000).s1("\"get\"")).await?;
+    let r = ctx
+        .run(g, Cmd::new(op::CALL).pid(server).b(30_000).s1("\"get\""))
+        .await?;
     check_eq!(r.r, 0, "the guest's call");
-    check_eq!(serde_json::from_slice::<Value>(&r.data).ok(), Some(json!(12)), "the guest's call reply");
-    check_eq!(ctx.run(g, Cmd::new(op::CAST).pid(server).s1("3")).await?.r, 0, "the guest's cast");
-    check_eq!(ctx.call(server, json!("get")).await?, json!(15), "get after the guest's cast");
+    check_eq!(
+        serde_json::from_slice::<Value>(&r.data).ok(),
+        Some(json!(12)),
+        "the guest's call reply"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::CAST).pid(server).s1("3")).await?.r,
+        0,
+        "the guest's cast"
+    );
+    check_eq!(
+        ctx.call(server, json!("get")).await?,
+        json!(15),
+        "get after the guest's cast"
+    );
     let dead = ctx.dead_pid().await?;
-    let r = ctx.run(g, Cmd::new(op::CALL).pid(dead).b(30_000).s1("\"get\"")).await?;
-    check_eq!((r.r, r.data.clone()), (err::NOPROC, vec![2]), "a call to a dead server");
-    let r = ctx.run(g, Cmd::new(op::CALL).pid(ctx.me.pid()).b(100).s1("\"get\"")).await?;
-    check_eq!(r.r, err::TIMEOUT, "a call nobody answers, with a 100 ms timeout");
+    let r = ctx
+        .run(g, Cmd::new(op::CALL).pid(dead).b(30_000).s1("\"get\""))
+        .await?;
+    check_eq!(
+        (r.r, r.data.clone()),
+        (err::NOPROC, vec![2]),
+        "a call to a dead server"
+    );
+    let r = ctx
+        .run(g, Cmd::new(op::CALL).pid(ctx.me.pid()).b(100).s1("\"get\""))
+        .await?;
+    check_eq!(
+        r.r,
+        err::TIMEOUT,
+        "a call nobody answers, with a 100 ms timeout"
+    );
     check_eq!(ctx.process_alive(server), true, "the server is alive");
     Ok(())
 }
 
 async fn upgrade(ctx: &Ctx) -> Outcome {
-    let (Some(v1), Some(v2)) = (ctx.lang.file(&ctx.server_module()), ctx.lang.file(&format!("{}_v2", ctx.server_module()))) else {
+    let (Some(v1), Some(v2)) = (
+        ctx.lang.file(&ctx.server_module()),
+        ctx.lang.file(&format!("{}_v2", ctx.server_module())),
+    ) else {
         return Err("the server modules are not built".into());
     };
-    let ext = v1.extension().and_then(|e| e.to_str()).unwrap_or("wasm").to_string();
+    let ext = v1
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("wasm")
+        .to_string();
     let name = ctx.name("upgrade");
     let file = ctx.dir.join(format!("{name}.{ext}"));
     std::fs::copy(&v1, &file).map_err(|e| format!("copy {}: {e}", v1.display()))?;
-    ctx.node.load_module_file(&file).map_err(|e| format!("loading v1: {e}"))?;
+    ctx.node
+        .load_module_file(&file)
+        .map_err(|e| format!("loading v1: {e}"))?;
     let server = ctx.server(&name)?;
     ctx.cast(server, json!(40));
     ctx.cast(server, json!(2));
     ctx.me.send(server, b"info".to_vec());
-    check_eq!(ctx.call(server, json!("get")).await?, json!(42), "get on v1");
+    check_eq!(
+        ctx.call(server, json!("get")).await?,
+        json!(42),
+        "get on v1"
+    );
     std::fs::copy(&v2, &file).map_err(|e| format!("copy {}: {e}", v2.display()))?;
     let record = ctx
         .node
@@ -490,12 +955,31 @@ async fn upgrade(ctx: &Ctx) -> Outcome {
         .await
         .map_err(|e| format!("loading v2: {e}"))?
         .ok_or("v2 has the same bytes as v1")?;
-    check!(record.upgraded == 1 && record.failed == 0, "the swap: {record:?}");
-    check_eq!(ctx.call(server, json!("version")).await?, json!(2), "version after the swap");
-    check_eq!(ctx.call(server, json!("get")).await?, json!(42), "count kept across the swap");
-    check_eq!(ctx.call(server, json!("infos")).await?, json!(1), "infos kept across the swap");
+    check!(
+        record.upgraded == 1 && record.failed == 0,
+        "the swap: {record:?}"
+    );
+    check_eq!(
+        ctx.call(server, json!("version")).await?,
+        json!(2),
+        "version after the swap"
+    );
+    check_eq!(
+        ctx.call(server, json!("get")).await?,
+        json!(42),
+        "count kept across the swap"
+    );
+    check_eq!(
+        ctx.call(server, json!("infos")).await?,
+        json!(1),
+        "infos kept across the swap"
+    );
     ctx.cast(server, json!(1));
-    check_eq!(ctx.call(server, json!("get")).await?, json!(43), "a cast on v2");
+    check_eq!(
+        ctx.call(server, json!("get")).await?,
+        json!(43),
+        "a cast on v2"
+    );
     Ok(())
 }
 
@@ -507,7 +991,11 @@ async fn bad_pointer(ctx: &Ctx) -> Outcome {
         ExitReason::Trap(t) if t.contains("outside memory") => {}
         other => return Err(format!("reason after a bad pointer: {other}")),
     }
-    check_eq!(ctx.run(bystander, Cmd::new(op::SELF)).await?.r, bystander.as_u64() as i64, "a bystander still answers");
+    check_eq!(
+        ctx.run(bystander, Cmd::new(op::SELF)).await?.r,
+        bystander.as_u64() as i64,
+        "a bystander still answers"
+    );
     Ok(())
 }
 
@@ -524,11 +1012,17 @@ async fn output(ctx: &Ctx) -> Outcome {
     let mut events = ctx.node.subscribe();
     let g = ctx.guest(b"")?;
     let text = format!("hello from {}", ctx.lang.name);
-    check_eq!(ctx.run(g, Cmd::new(op::PRINT).s1(&text)).await?.r, 0, "print");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::PRINT).s1(&text)).await?.r,
+        0,
+        "print"
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(NodeEvent::Output { pid, line, .. })) if pid == g && line.text == text => return Ok(()),
+            Ok(Ok(NodeEvent::Output { pid, line, .. })) if pid == g && line.text == text => {
+                return Ok(());
+            }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(format!("event stream: {e}")),
             Err(_) => return Err(format!("no output line {text:?} from {g}")),

@@ -34,14 +34,62 @@ pub struct Lang {
 
 /// Every language of the suite, in table order.
 pub const LANGS: &[Lang] = &[
-    Lang { id: "rust", name: "Rust", component: false, memory_mib: None, install: "rustup target add wasm32-wasip1" },
-    Lang { id: "wat", name: "WAT", component: false, memory_mib: None, install: "(none: the host reads .wat)" },
-    Lang { id: "c", name: "C", component: false, memory_mib: None, install: "./scripts/toolchains.sh c" },
-    Lang { id: "zig", name: "Zig", component: false, memory_mib: None, install: "./scripts/toolchains.sh zig" },
-    Lang { id: "as", name: "AssemblyScript", component: false, memory_mib: None, install: "./scripts/toolchains.sh assemblyscript" },
-    Lang { id: "go", name: "Go", component: false, memory_mib: None, install: "./scripts/toolchains.sh go" },
-    Lang { id: "js", name: "JavaScript", component: true, memory_mib: None, install: "./scripts/toolchains.sh js" },
-    Lang { id: "py", name: "Python", component: true, memory_mib: Some(64), install: "./scripts/toolchains.sh python" },
+    Lang {
+        id: "rust",
+        name: "Rust",
+        component: false,
+        memory_mib: None,
+        install: "rustup target add wasm32-wasip1",
+    },
+    Lang {
+        id: "wat",
+        name: "WAT",
+        component: false,
+        memory_mib: None,
+        install: "(none: the host reads .wat)",
+    },
+    Lang {
+        id: "c",
+        name: "C",
+        component: false,
+        memory_mib: None,
+        install: "./scripts/toolchains.sh c",
+    },
+    Lang {
+        id: "zig",
+        name: "Zig",
+        component: false,
+        memory_mib: None,
+        install: "./scripts/toolchains.sh zig",
+    },
+    Lang {
+        id: "as",
+        name: "AssemblyScript",
+        component: false,
+        memory_mib: None,
+        install: "./scripts/toolchains.sh assemblyscript",
+    },
+    Lang {
+        id: "go",
+        name: "Go",
+        component: false,
+        memory_mib: None,
+        install: "./scripts/toolchains.sh go",
+    },
+    Lang {
+        id: "js",
+        name: "JavaScript",
+        component: true,
+        memory_mib: None,
+        install: "./scripts/toolchains.sh js",
+    },
+    Lang {
+        id: "py",
+        name: "Python",
+        component: true,
+        memory_mib: Some(64),
+        install: "./scripts/toolchains.sh python",
+    },
 ];
 
 impl Lang {
@@ -53,7 +101,12 @@ impl Lang {
             PathBuf::from(env!("HATCHERY_ROOT")).join("modules/conformance/wat"),
         ];
         dirs.iter()
-            .flat_map(|d| [d.join(format!("{module}.wasm")), d.join(format!("{module}.wat"))])
+            .flat_map(|d| {
+                [
+                    d.join(format!("{module}.wasm")),
+                    d.join(format!("{module}.wat")),
+                ]
+            })
             .find(|p| p.is_file())
     }
 
@@ -91,7 +144,9 @@ impl Ctx {
 
     /// A name unique to this language and feature.
     pub fn name(&self, what: &str) -> String {
-        let n = self.names.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = self
+            .names
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         format!("{}_{}_{what}{n}", self.lang.id, self.feature)
     }
 
@@ -127,7 +182,12 @@ impl Ctx {
         driver::reply(&self.me, guest, op).await
     }
 
-    pub async fn reply_within(&self, guest: Pid, op: u8, wait: Duration) -> Result<Option<Reply>, String> {
+    pub async fn reply_within(
+        &self,
+        guest: Pid,
+        op: u8,
+        wait: Duration,
+    ) -> Result<Option<Reply>, String> {
         driver::reply_within(&self.me, guest, op, wait).await
     }
 
@@ -139,8 +199,10 @@ impl Ctx {
     pub async fn user_from(&self, pid: Pid) -> Result<Vec<u8>, String> {
         self.me
             .recv_match(Some(driver::REPLY_WAIT), |m| {
-                (m.kind == hatchery::MessageKind::User && m.sender == pid && m.data.first() != Some(&0xC1))
-                    .then(|| m.data.to_vec())
+                (m.kind == hatchery::MessageKind::User
+                    && m.sender == pid
+                    && m.data.first() != Some(&0xC1))
+                .then(|| m.data.to_vec())
             })
             .await
             .map_err(|e| format!("{e:?}"))?
@@ -176,12 +238,14 @@ impl Ctx {
     /// A gen_server call from the harness (the protocol of ABI.md, "Calls and casts").
     pub async fn call(&self, server: Pid, req: Value) -> Result<Value, String> {
         let r = self.node.make_ref();
-        self.me.send_json(server, &json!({"$call": {"ref": r, "req": req}}));
+        self.me
+            .send_json(server, &json!({"$call": {"ref": r, "req": req}}));
         let reply = self
             .me
             .recv_match(Some(driver::REPLY_WAIT), |m| {
                 let v: Value = serde_json::from_slice(&m.data).ok()?;
-                (m.sender == server && v["$reply"]["ref"] == json!(r)).then(|| v["$reply"]["value"].clone())
+                (m.sender == server && v["$reply"]["ref"] == json!(r))
+                    .then(|| v["$reply"]["value"].clone())
             })
             .await
             .map_err(|e| format!("{e:?}"))?;
@@ -232,21 +296,38 @@ fn config(lang: &Lang) -> NodeConfig {
 
 /// Runs every feature for one language; one cell per feature.
 async fn run_lang(lang: &'static Lang) -> Vec<Cell> {
-    let modules = [format!("conf_{}", lang.id), format!("conf_{}_server", lang.id)];
+    let modules = [
+        format!("conf_{}", lang.id),
+        format!("conf_{}_server", lang.id),
+    ];
     let missing: Vec<&String> = modules.iter().filter(|m| lang.file(m).is_none()).collect();
     if !missing.is_empty() {
-        let why = format!("{} not built; install the toolchain: {}", missing[0], lang.install);
-        return features::FEATURES.iter().map(|_| Cell::NotBuilt(why.clone())).collect();
+        let why = format!(
+            "{} not built; install the toolchain: {}",
+            missing[0], lang.install
+        );
+        return features::FEATURES
+            .iter()
+            .map(|_| Cell::NotBuilt(why.clone()))
+            .collect();
     }
     let node = match Node::new(config(lang)) {
         Ok(n) => n,
-        Err(e) => return features::FEATURES.iter().map(|_| Cell::Fail(format!("node: {e:#}"))).collect(),
+        Err(e) => {
+            return features::FEATURES
+                .iter()
+                .map(|_| Cell::Fail(format!("node: {e:#}")))
+                .collect();
+        }
     };
     for m in &modules {
         let path = lang.file(m).expect("checked above");
         if let Err(e) = node.load_module_file(&path) {
             let why = format!("loading {}: {e}", path.display());
-            return features::FEATURES.iter().map(|_| Cell::Fail(why.clone())).collect();
+            return features::FEATURES
+                .iter()
+                .map(|_| Cell::Fail(why.clone()))
+                .collect();
         }
     }
     let dir = hatchery_tests::temp_dir(&format!("conformance-{}", lang.id));
@@ -261,8 +342,16 @@ async fn run_lang(lang: &'static Lang) -> Vec<Cell> {
                 Ok(me) => me,
                 Err(e) => return Cell::Fail(format!("harness process: {e}")),
             };
-            let ctx = Ctx { node, lang, me, dir, feature, names: Default::default() };
-            match tokio::time::timeout(Duration::from_secs(120), features::run(&ctx, feature)).await {
+            let ctx = Ctx {
+                node,
+                lang,
+                me,
+                dir,
+                feature,
+                names: Default::default(),
+            };
+            match tokio::time::timeout(Duration::from_secs(120), features::run(&ctx, feature)).await
+            {
                 Ok(Ok(())) => Cell::Pass,
                 Ok(Err(e)) => Cell::Fail(e),
                 Err(_) => Cell::Fail("did not finish within 120 s".into()),
@@ -281,7 +370,10 @@ async fn futures_join_all<F: std::future::Future<Output = Cell> + Send + 'static
     let handles: Vec<_> = futs.map(tokio::spawn).collect();
     let mut out = Vec::with_capacity(handles.len());
     for h in handles {
-        out.push(h.await.unwrap_or_else(|e| Cell::Fail(format!("the check panicked: {e}"))));
+        out.push(
+            h.await
+                .unwrap_or_else(|e| Cell::Fail(format!("the check panicked: {e}"))),
+        );
     }
     out
 }
@@ -302,7 +394,9 @@ fn render(rows: &[(&Lang, Vec<Cell>)]) -> String {
             out.push_str(&format!(" {} |", cell.mark()));
             match cell {
                 Cell::Pass => {}
-                Cell::Fail(why) | Cell::NotApplicable(why) => notes.push(format!("- {} `{f}`: {} ({why})", lang.name, cell.mark())),
+                Cell::Fail(why) | Cell::NotApplicable(why) => {
+                    notes.push(format!("- {} `{f}`: {} ({why})", lang.name, cell.mark()))
+                }
                 Cell::NotBuilt(why) => {
                     let note = format!("- {}: {why}", lang.name);
                     if !notes.contains(&note) {
@@ -340,7 +434,9 @@ async fn every_language_passes_the_same_suite() {
     let out = PathBuf::from(env!("HATCHERY_ROOT")).join("target/conformance.md");
     let _ = std::fs::write(&out, &table);
     let failed = rows.iter().any(|(_, cells)| {
-        cells.iter().any(|c| matches!(c, Cell::Fail(_)) || (strict && matches!(c, Cell::NotBuilt(_))))
+        cells
+            .iter()
+            .any(|c| matches!(c, Cell::Fail(_)) || (strict && matches!(c, Cell::NotBuilt(_))))
     });
     assert!(!failed, "conformance failures:\n{table}");
 }

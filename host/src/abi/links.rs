@@ -2,47 +2,27 @@
 
 use wasmtime::{Caller, Linker};
 
+use super::calls::{self, as_i32};
 use super::{MODULE, err, memory};
-use crate::exit::{ExitReason, kind};
+use crate::exit::ExitReason;
 use crate::pid::Pid;
-use crate::runtime::state::{GuestExit, ProcessState};
+use crate::runtime::state::ProcessState;
 
 const DEMONITOR_FLUSH: i32 = 1;
-
-/// Ends the guest call at once when a signal has asked this process to stop (for example
-/// `link` to a dead pid without trap_exit, or an exit signal sent to itself).
-fn stop_if_asked(caller: &Caller<'_, ProcessState>) -> wasmtime::Result<()> {
-    match caller.data().proc.signals.lock().stop_reason.clone() {
-        Some(reason) => Err(wasmtime::Error::new(GuestExit(reason))),
-        None => Ok(()),
-    }
-}
-
-/// The ABI result of an operation that fails only when its target is not alive.
-fn code(result: Result<(), crate::process::signals::NoProc>) -> i32 {
-    match result {
-        Ok(()) => 0,
-        Err(_) => err::NOPROC,
-    }
-}
 
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         MODULE,
         "link",
         |caller: Caller<'_, ProcessState>, pid: i64| -> wasmtime::Result<i32> {
-            let state = caller.data();
-            let code = code(state.node.link(&state.proc, Pid(pid as u64)));
-            stop_if_asked(&caller)?;
-            Ok(code)
+            Ok(as_i32(calls::link(caller.data(), Pid(pid as u64))?))
         },
     )?;
     linker.func_wrap(
         MODULE,
         "unlink",
         |caller: Caller<'_, ProcessState>, pid: i64| -> i32 {
-            let state = caller.data();
-            state.node.unlink(&state.proc, Pid(pid as u64));
+            calls::unlink(caller.data(), Pid(pid as u64));
             0
         },
     )?;
@@ -50,7 +30,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "trap_exit",
         |caller: Caller<'_, ProcessState>, flag: i32| -> i32 {
-            i32::from(caller.data().proc.set_trap_exit(flag != 0))
+            i32::from(calls::trap_exit(caller.data(), flag != 0))
         },
     )?;
     linker.func_wrap(
@@ -58,15 +38,12 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         "exit",
         |mut caller: Caller<'_, ProcessState>, kind: i32, ptr: i32, len: i32| -> wasmtime::Result<()> {
             let detail = memory::read(&mut caller, "exit", ptr, len)?;
-            let reason = match ExitReason::from_parts(kind, &detail) {
-                Some(r @ (ExitReason::Normal | ExitReason::Shutdown | ExitReason::Custom(_))) => r,
-                _ => {
-                    return Err(wasmtime::Error::msg(format!(
-                        "hatchery_v1.exit: reason kind {kind} is not allowed (use normal, shutdown or custom)"
-                    )));
-                }
-            };
-            Err(wasmtime::Error::new(GuestExit(reason)))
+            Err(match ExitReason::from_parts(kind, &detail) {
+                Some(reason) => calls::exit(reason),
+                None => wasmtime::Error::msg(format!(
+                    "hatchery_v1.exit: reason kind {kind} is not allowed (use normal, shutdown or custom)"
+                )),
+            })
         },
     )?;
     linker.func_wrap(
@@ -82,24 +59,18 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             let Some(reason) = ExitReason::from_parts(kind, &detail) else {
                 return Ok(err::BAD_ARG);
             };
-            let kill = kind == i32::from(kind::KILLED);
-            let state = caller.data();
-            let code = code(state.node.exit_signal(
-                state.proc.pid(),
+            Ok(as_i32(calls::exit_signal(
+                caller.data(),
                 Pid(pid as u64),
                 &reason,
-                kill,
-            ));
-            stop_if_asked(&caller)?;
-            Ok(code)
+            )?))
         },
     )?;
     linker.func_wrap(
         MODULE,
         "monitor",
         |caller: Caller<'_, ProcessState>, pid: i64| -> i64 {
-            let state = caller.data();
-            state.node.monitor(&state.proc, Pid(pid as u64)) as i64
+            calls::monitor(caller.data(), Pid(pid as u64)) as i64
         },
     )?;
     linker.func_wrap(
@@ -109,15 +80,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             if flags & !DEMONITOR_FLUSH != 0 {
                 return err::BAD_ARG;
             }
-            let state = caller.data();
-            if state
-                .node
-                .demonitor(&state.proc, r as u64, flags & DEMONITOR_FLUSH != 0)
-            {
-                0
-            } else {
-                err::NOT_FOUND
-            }
+            as_i32(calls::demonitor(
+                caller.data(),
+                r as u64,
+                flags & DEMONITOR_FLUSH != 0,
+            ))
         },
     )?;
     Ok(())

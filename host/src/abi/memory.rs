@@ -88,19 +88,16 @@ pub(super) fn checked_range(
     range(func, ptr, len, size)
 }
 
-/// A UTF-8 name from the guest, or `None` when it is not a valid name (ABI `ERR_BAD_NAME`).
-pub(super) fn read_name(
+/// The bytes of a name from the guest: at most one byte more than a name may have, so a
+/// long name is refused (`ERR_BAD_NAME`) without being copied. The whole range is still
+/// checked: a bad pointer is a fault whatever its length.
+pub(super) fn read_name_bytes(
     caller: &mut Caller<'_, ProcessState>,
     func: &str,
     ptr: i32,
     len: i32,
-) -> wasmtime::Result<Option<String>> {
-    if len as u32 as usize > crate::registry::MAX_NAME_BYTES {
-        // Still check the range: a bad pointer is a fault whatever its length.
-        with_bytes(caller, func, ptr, len, |_, _| ())?;
-        return Ok(None);
-    }
+) -> wasmtime::Result<Vec<u8>> {
     with_bytes(caller, func, ptr, len, |b, _| {
-        crate::registry::valid_name(b).map(str::to_owned)
+        b[..b.len().min(crate::registry::MAX_NAME_BYTES + 1)].to_vec()
     })
 }

@@ -1,15 +1,13 @@
 //! Sending, and the mailbox scan of selective receive.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use wasmtime::{Caller, Linker};
 
+use super::calls::{self, as_i32};
 use super::{MODULE, err, memory};
-use crate::message::Message;
 use crate::pid::Pid;
 use crate::runtime::state::ProcessState;
-use crate::trace::child;
 
 /// Size of the metadata block `recv` writes.
 const INFO_BYTES: usize = 16;
@@ -23,14 +21,12 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          ptr: i32,
          len: i32|
          -> wasmtime::Result<i32> {
-            if len as u32 as usize > caller.data().node.config().max_message_bytes {
+            // Refuse an oversized message before touching memory: its range may not exist.
+            if calls::too_big(caller.data(), len as u32 as usize) {
                 return Ok(err::TOO_BIG);
             }
             memory::with_bytes(&mut caller, "send", ptr, len, |bytes, state| {
-                state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
-                let msg = Message::user(state.proc.pid(), bytes).traced(child(state.trace));
-                state.node.deliver(Pid(pid as u64), msg);
-                0
+                as_i32(calls::send(state, Pid(pid as u64), bytes))
             })
         },
     )?;
@@ -43,31 +39,13 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          ptr: i32,
          len: i32|
          -> wasmtime::Result<i32> {
-            let Some(name) = memory::read_name(&mut caller, "send_named", name_ptr, name_len)?
-            else {
-                return Ok(err::BAD_NAME);
-            };
-            if len as u32 as usize > caller.data().node.config().max_message_bytes {
+            let name = memory::read_name_bytes(&mut caller, "send_named", name_ptr, name_len)?;
+            if calls::name(&name).is_ok() && calls::too_big(caller.data(), len as u32 as usize) {
                 return Ok(err::TOO_BIG);
             }
-            memory::with_bytes(
-                &mut caller,
-                "send_named",
-                ptr,
-                len,
-                |bytes, state| match state.node.send_named_traced(
-                    state.proc.pid(),
-                    &name,
-                    bytes,
-                    child(state.trace),
-                ) {
-                    Ok(()) => {
-                        state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
-                        0
-                    }
-                    Err(_) => err::NOT_REGISTERED,
-                },
-            )
+            memory::with_bytes(&mut caller, "send_named", ptr, len, |bytes, state| {
+                as_i32(calls::send_named(state, &name, bytes))
+            })
         },
     )?;
     linker.func_wrap_async(
@@ -80,18 +58,9 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                     return Ok(err::BAD_ARG);
                 };
                 let proc = caller.data().proc.clone();
-                if proc.mailbox.len() <= index {
-                    let timeout = match timeout_ms {
-                        t if t < 0 => None,
-                        0 => return Ok(err::TIMEOUT),
-                        t => Some(Duration::from_millis(t as u64)),
-                    };
-                    proc.set_waiting(true);
-                    let arrived = proc.mailbox.wait_for(index, timeout).await;
-                    proc.set_waiting(false);
-                    if !arrived {
-                        return Ok(err::TIMEOUT);
-                    }
+                let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+                if let Err(code) = calls::wait_for(&proc, index, timeout).await {
+                    return Ok(code);
                 }
                 memory::with_memory_mut(&mut caller, "recv", |mem, _| {
                     let copied = proc.mailbox.peek(index, |m| -> wasmtime::Result<i32> {
@@ -115,20 +84,9 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "take",
         |mut caller: Caller<'_, ProcessState>, index: i32| -> i32 {
-            match usize::try_from(index)
-                .ok()
-                .and_then(|i| caller.data().proc.mailbox.take(i))
-            {
-                Some(m) => {
-                    // What a main-style process sends next is a consequence of this one.
-                    // Inside a behaviour's callback the message being handled stays the
-                    // cause (a nested receive, such as a call's reply, does not replace it).
-                    if caller.data().current.is_none() {
-                        caller.data_mut().trace = m.trace;
-                    }
-                    0
-                }
-                None => err::NO_MESSAGE,
+            match usize::try_from(index) {
+                Ok(i) => as_i32(calls::take(caller.data_mut(), i)),
+                Err(_) => err::NO_MESSAGE,
             }
         },
     )?;
@@ -151,7 +109,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "mailbox_len",
         |caller: Caller<'_, ProcessState>| -> i32 {
-            i32::try_from(caller.data().proc.mailbox.len()).unwrap_or(i32::MAX)
+            i32::try_from(calls::mailbox_len(caller.data())).unwrap_or(i32::MAX)
         },
     )?;
     Ok(())

@@ -2,9 +2,9 @@
 
 use wasmtime::{Caller, Linker};
 
-use super::{MODULE, err, memory};
+use super::calls::{self, as_i32};
+use super::{MODULE, memory};
 use crate::pid::Pid;
-use crate::registry::RegisterError;
 use crate::runtime::state::ProcessState;
 
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
@@ -16,43 +16,31 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          len: i32,
          pid: i64|
          -> wasmtime::Result<i32> {
-            let Some(name) = memory::read_name(&mut caller, "register", ptr, len)? else {
-                return Ok(err::BAD_NAME);
-            };
-            Ok(match caller.data().node.register(&name, Pid(pid as u64)) {
-                Ok(()) => 0,
-                Err(RegisterError::NameTaken) => err::NAME_TAKEN,
-                Err(RegisterError::AlreadyRegistered) => err::ALREADY_REGISTERED,
-                Err(RegisterError::NoProc) => err::NOPROC,
-                Err(RegisterError::BadName) => err::BAD_NAME,
-            })
+            let name = memory::read_name_bytes(&mut caller, "register", ptr, len)?;
+            Ok(as_i32(calls::register(
+                caller.data(),
+                &name,
+                Pid(pid as u64),
+            )))
         },
     )?;
     linker.func_wrap(
         MODULE,
         "unregister",
         |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| -> wasmtime::Result<i32> {
-            let Some(name) = memory::read_name(&mut caller, "unregister", ptr, len)? else {
-                return Ok(err::BAD_NAME);
-            };
-            Ok(match caller.data().node.unregister(&name) {
-                Ok(()) => 0,
-                Err(_) => err::NOT_REGISTERED,
-            })
+            let name = memory::read_name_bytes(&mut caller, "unregister", ptr, len)?;
+            Ok(as_i32(calls::unregister(caller.data(), &name)))
         },
     )?;
     linker.func_wrap(
         MODULE,
         "whereis",
         |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| -> wasmtime::Result<i64> {
-            let Some(name) = memory::read_name(&mut caller, "whereis", ptr, len)? else {
-                return Ok(i64::from(err::BAD_NAME));
-            };
-            Ok(caller
-                .data()
-                .node
-                .whereis(&name)
-                .map_or(0, |p| p.as_u64() as i64))
+            let name = memory::read_name_bytes(&mut caller, "whereis", ptr, len)?;
+            Ok(match calls::whereis(caller.data(), &name) {
+                Ok(pid) => pid.map_or(0, |p| p.as_u64() as i64),
+                Err(code) => i64::from(code),
+            })
         },
     )?;
     Ok(())

@@ -2,8 +2,7 @@
 
 use wasmtime::{Caller, Linker};
 
-use super::{MODULE, err, memory};
-use crate::node::{SpawnError, SpawnOpts};
+use super::{MODULE, calls, err, memory};
 use crate::runtime::state::ProcessState;
 
 const SPAWN_LINK: i32 = 1;
@@ -14,7 +13,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "hibernate",
         |mut caller: Caller<'_, ProcessState>| -> i32 {
-            caller.data_mut().hibernate = true;
+            calls::hibernate(caller.data_mut());
             0
         },
     )?;
@@ -66,9 +65,10 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          flags: i32,
          ref_out: i32|
          -> wasmtime::Result<i64> {
-            let Some(name) = memory::read_name(&mut caller, "spawn", name_ptr, name_len)? else {
+            let name = memory::read_name_bytes(&mut caller, "spawn", name_ptr, name_len)?;
+            if calls::name(&name).is_err() {
                 return Ok(i64::from(err::BAD_NAME));
-            };
+            }
             let args = memory::read(&mut caller, "spawn", args_ptr, args_len)?;
             if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
                 return Ok(i64::from(err::BAD_ARG));
@@ -78,22 +78,15 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 // Check the output slot before spawning, so a bad pointer spawns nothing.
                 memory::with_bytes(&mut caller, "spawn", ref_out, 8, |_, _| ())?;
             }
-            let state = caller.data();
-            let opts = SpawnOpts {
-                parent: Some(state.proc.pid()),
-                link: flags & SPAWN_LINK != 0,
-                monitor,
-                wasi: None,
-            };
-            match state.node.spawn(&name, args, opts) {
+            let link = flags & SPAWN_LINK != 0;
+            match calls::spawn(caller.data(), &name, args, link, monitor) {
                 Ok(spawned) => {
                     if let Some(r) = spawned.monitor {
                         memory::write(&mut caller, "spawn", ref_out, &r.to_le_bytes())?;
                     }
                     Ok(spawned.pid.as_u64() as i64)
                 }
-                Err(SpawnError::Limit(_)) => Ok(i64::from(err::LIMIT)),
-                Err(SpawnError::NoParent(_)) => Ok(i64::from(err::NOPROC)),
+                Err(code) => Ok(i64::from(code)),
             }
         },
     )?;

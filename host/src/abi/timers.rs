@@ -1,15 +1,10 @@
 //! Timers.
 
-use std::time::Duration;
-
 use wasmtime::{Caller, Linker};
 
-use super::{MODULE, err, memory};
+use super::{MODULE, calls, err, memory};
 use crate::pid::Pid;
 use crate::runtime::state::ProcessState;
-
-/// The longest timer, as in Erlang: 2^32 - 1 ms (about 49.7 days).
-const MAX_DELAY_MS: i64 = u32::MAX as i64;
 
 pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(
@@ -21,29 +16,30 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          ptr: i32,
          len: i32|
          -> wasmtime::Result<i64> {
-            if !(0..=MAX_DELAY_MS).contains(&delay_ms) {
+            let Ok(delay) = u64::try_from(delay_ms) else {
+                return Ok(i64::from(err::BAD_ARG));
+            };
+            if delay > calls::MAX_DELAY_MS {
                 return Ok(i64::from(err::BAD_ARG));
             }
-            if len as u32 as usize > caller.data().node.config().max_message_bytes {
+            if calls::too_big(caller.data(), len as u32 as usize) {
                 return Ok(i64::from(err::TOO_BIG));
             }
             let data = memory::read(&mut caller, "send_after", ptr, len)?;
-            let state = caller.data();
-            let r = state.node.send_after(
-                state.proc.pid(),
-                Pid(pid as u64),
-                Duration::from_millis(delay_ms as u64),
-                data,
-            );
-            Ok(r as i64)
+            Ok(
+                match calls::send_after(caller.data(), Pid(pid as u64), delay, data) {
+                    Ok(r) => r as i64,
+                    Err(code) => i64::from(code),
+                },
+            )
         },
     )?;
     linker.func_wrap(
         MODULE,
         "cancel_timer",
         |caller: Caller<'_, ProcessState>, r: i64| -> i64 {
-            match caller.data().node.cancel_timer(r as u64) {
-                Some(left) => i64::try_from(left.as_millis()).unwrap_or(i64::MAX),
+            match calls::cancel_timer(caller.data(), r as u64) {
+                Some(left) => i64::try_from(left).unwrap_or(i64::MAX),
                 None => i64::from(err::NOT_FOUND),
             }
         },

@@ -1,16 +1,31 @@
 //! Running one Wasm process: instantiate, call the entry, turn the outcome into a reason.
+//! A process is a core module (the `hatchery_v1` ABI) or a component (the
+//! `hatchery:process` world); both run the same loop, and differ only in how an export is
+//! called (`guest.rs`).
 
 use std::sync::Arc;
 
 use std::time::Instant;
 
-use wasmtime::{Instance, Store, Trap, TypedFunc, WasmBacktrace};
+use wasmtime::{Store, Trap, WasmBacktrace};
 
-use super::modules::{CHANGE_EXPORT, HANDLE_EXPORT, LoadedModule, SAVE_EXPORT};
+use super::guest::{self, Running};
+use super::modules::LoadedModule;
 use super::state::{GuestExit, ProcessState};
+use crate::config::WasiGrants;
 use crate::exit::ExitReason;
 use crate::node::Node;
 use crate::process::Process;
+
+/// What a process starts with besides its module.
+pub(crate) struct Launch {
+    /// Its argument bytes.
+    pub args: Vec<u8>,
+    /// What WASI grants it.
+    pub grants: Option<Arc<WasiGrants>>,
+    /// Its memory cap, in bytes.
+    pub max_memory: usize,
+}
 
 enum Outcome {
     Stopped(ExitReason),
@@ -22,10 +37,9 @@ pub(crate) async fn run(
     node: &Node,
     proc: &Arc<Process>,
     module: Arc<LoadedModule>,
-    args: Vec<u8>,
-    grants: Option<Arc<crate::config::WasiGrants>>,
+    launch: Launch,
 ) -> ExitReason {
-    let mut store = match new_store(node, proc, &module, args, grants) {
+    let mut store = match new_store(node, proc, &module, &launch) {
         Ok(s) => s,
         Err(e) => return ExitReason::Undef(e),
     };
@@ -43,62 +57,48 @@ pub(crate) async fn run(
     }
 }
 
-fn new_store(
+/// A store for `module`'s engine, with the limiter and the preemption deadline.
+pub(super) fn new_store(
     node: &Node,
     proc: &Arc<Process>,
     module: &LoadedModule,
-    args: Vec<u8>,
-    grants: Option<Arc<crate::config::WasiGrants>>,
+    launch: &Launch,
 ) -> Result<Store<ProcessState>, String> {
-    let state = ProcessState::new(node.clone(), proc.clone(), args, module.uses_wasi, grants)?;
-    let mut store = Store::new(&node.inner.runtime.engine, state);
+    let state = ProcessState::new(
+        node.clone(),
+        proc.clone(),
+        launch.args.clone(),
+        module.wasi,
+        launch.grants.clone(),
+        launch.max_memory,
+    )?;
+    let mut store = Store::new(node.inner.runtime.engine_for(module), state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);
     store.epoch_deadline_async_yield_and_update(1);
     Ok(store)
 }
 
-async fn instantiate(
-    store: &mut Store<ProcessState>,
-    module: &LoadedModule,
-) -> wasmtime::Result<Instance> {
-    let instance = match module.pre.instantiate_async(&mut *store).await {
-        Ok(i) => i,
-        Err(e) => {
-            let hint = crate::sys::map_count_hint(&e);
-            return Err(wasmtime::Error::new(GuestExit(ExitReason::Undef(format!(
-                "instantiating module `{}`: {e:#}{hint}",
-                module.name
-            )))));
-        }
-    };
-    store.data_mut().memory = instance.get_memory(&mut *store, "memory");
-    let stats = &store.data().node.inner.stats;
-    stats
-        .instantiated
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if module.has_initialize {
-        let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;
-        init.call_async(&mut *store, ()).await?;
+/// What a store was started with, to start the next one (an upgrade, a wake-up) alike.
+fn launch_of(store: &Store<ProcessState>) -> Launch {
+    let d = store.data();
+    Launch {
+        args: d.args.clone(),
+        grants: d.grants(),
+        max_memory: d.max_memory(),
     }
-    Ok(instance)
 }
 
 async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wasmtime::Result<()> {
-    let instance = instantiate(store, &module).await?;
-    let entry = instance.get_typed_func::<(), ()>(&mut *store, module.entry.export())?;
-    entry.call_async(&mut *store, ()).await?;
+    let instance = guest::instantiate(store, &module).await?;
+    guest::entry(store, &instance, &module).await?;
     if !module.is_behaviour {
         return Ok(());
     }
     // A behaviour: the entry was its init; now the host runs the receive loop and hands
     // each message, oldest first, to the callback. Between messages no guest code runs,
     // and that is where an upgrade to a new module version happens.
-    let mut current = Running {
-        handle: instance.get_typed_func::<(i32, i64, i32), ()>(&mut *store, HANDLE_EXPORT)?,
-        instance,
-        module,
-    };
+    let mut current = Running::new(store, instance, module)?;
     let proc = store.data().proc.clone();
     let hibernate_after = store.data().node.config().hibernate_after;
     // After a failed attempt to save the state, no idle hibernation until a message has
@@ -156,13 +156,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         let Some(msg) = proc.mailbox.take(0) else {
             continue;
         };
-        let size = i32::try_from(msg.data.len()).unwrap_or(i32::MAX);
-        let args = (msg.kind as i32, msg.sender.as_u64() as i64, size);
-        store.data_mut().trace = msg.trace;
-        store.data_mut().current = Some(msg);
-        current.handle.call_async(&mut *store, args).await?;
-        store.data_mut().current = None;
-        store.data_mut().trace = None;
+        current.handle(store, msg).await?;
         save_failed = false;
     }
 }
@@ -207,8 +201,9 @@ async fn hibernate(
             d.node.clone(),
             proc.clone(),
             d.args.clone(),
-            false,
+            super::state::WasiKind::None,
             d.grants(),
+            d.max_memory(),
         )
         .map_err(|e| wasmtime::Error::new(GuestExit(ExitReason::Undef(e))))?;
         Store::new(&d.node.inner.runtime.engine, state)
@@ -289,29 +284,15 @@ fn proc_node(store: &Store<ProcessState>) -> Node {
     store.data().node.clone()
 }
 
-/// The instance a behaviour process runs and its callback.
-struct Running {
-    instance: Instance,
-    handle: TypedFunc<(i32, i64, i32), ()>,
-    module: Arc<LoadedModule>,
-}
-
-/// Asks the running instance for its state (`hatchery_state_save`), at a message boundary.
+/// Asks the running instance for its state, at a message boundary.
 async fn save_state(store: &mut Store<ProcessState>, old: &Running) -> Result<Vec<u8>, String> {
-    let name = &old.module.name;
-    let from = old.module.version;
-    let save = old
-        .instance
-        .get_typed_func::<(), i64>(&mut *store, SAVE_EXPORT)
-        .map_err(|_| format!("{name} v{from} does not export {SAVE_EXPORT}"))?;
-    let packed = save
-        .call_async(&mut *store, ())
+    let (name, from) = (&old.module.name, old.module.version);
+    old.save(store)
         .await
-        .map_err(|e| format!("{name} v{from} {SAVE_EXPORT} failed: {}", brief(&e)))?;
-    read_packed(store, packed).map_err(|e| format!("{name} v{from} {SAVE_EXPORT} returned {e}"))
+        .map_err(|e| format!("{name} v{from} {e}"))
 }
 
-/// Starts `target` in a new store and hands it `state` through `hatchery_code_change`
+/// Starts `target` in a new store and hands it `state` through its code-change callback
 /// (told the version `from` that saved it). On any failure the new store is dropped and
 /// the caller's store is untouched.
 async fn take_state(
@@ -322,59 +303,25 @@ async fn take_state(
 ) -> Result<(Store<ProcessState>, Running), String> {
     let name = &target.name;
     let (from, to) = (from.version, target.version);
-    let (node, proc, args, grants) = {
+    let (node, proc) = {
         let d = store.data();
-        (d.node.clone(), d.proc.clone(), d.args.clone(), d.grants())
+        (d.node.clone(), d.proc.clone())
     };
-    let mut next = new_store(&node, &proc, target, args, grants)?;
-    let instance = instantiate(&mut next, target)
+    let mut next = new_store(&node, &proc, target, &launch_of(store))?;
+    let instance = guest::instantiate(&mut next, target)
         .await
         .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
-    let change = instance
-        .get_typed_func::<(i32, i32), i64>(&mut next, CHANGE_EXPORT)
-        .map_err(|_| format!("{name} v{to} does not export {CHANGE_EXPORT}"))?;
-    let handle = instance
-        .get_typed_func::<(i32, i64, i32), ()>(&mut next, HANDLE_EXPORT)
-        .map_err(|_| format!("{name} v{to} does not export {HANDLE_EXPORT}"))?;
-    // It takes the state (read with message_read), or refuses it.
-    let size = i32::try_from(state.len()).unwrap_or(i32::MAX);
-    next.data_mut().current = Some(crate::message::Message::user(proc.pid(), state));
-    let verdict = change
-        .call_async(&mut next, (i32::try_from(from).unwrap_or(i32::MAX), size))
+    let running = Running::new(&mut next, instance, target.clone())
+        .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
+    running
+        .code_change(&mut next, from, state)
         .await
-        .map_err(|e| format!("{name} v{to} {CHANGE_EXPORT} failed: {}", brief(&e)))?;
-    next.data_mut().current = None;
-    if verdict != 0 {
-        // At most 1 KiB of the reason: it is kept in swap records.
-        let capped = (verdict as u64 & !0xffff_ffff) | (verdict as u64 & 0xffff_ffff).min(1024);
-        let why = read_packed(&mut next, capped as i64)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_else(|e| format!("(an unreadable reason: {e})"));
-        return Err(format!("{name} v{to} refused the state of v{from}: {why}"));
-    }
-    Ok((
-        next,
-        Running {
-            instance,
-            handle,
-            module: target.clone(),
-        },
-    ))
-}
-
-/// Reads `(ptr << 32) | len` bytes out of the guest's memory.
-fn read_packed(store: &mut Store<ProcessState>, packed: i64) -> Result<Vec<u8>, String> {
-    let packed = packed as u64;
-    let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-    let memory = store.data().memory.ok_or("no memory")?;
-    let data = memory.data(&*store);
-    data.get(ptr..ptr.saturating_add(len))
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| format!("the range {ptr}+{len} outside its memory"))
+        .map_err(|e| format!("{name} v{to} {e}"))?;
+    Ok((next, running))
 }
 
 /// A one-line description of a failed guest call.
-fn brief(e: &wasmtime::Error) -> String {
+pub(super) fn brief(e: &wasmtime::Error) -> String {
     if let Some(GuestExit(reason)) = e.downcast_ref::<GuestExit>() {
         return format!("it tried to exit ({reason})");
     }

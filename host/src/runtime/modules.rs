@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use wasmtime::{Engine, ExternType, InstancePre, Linker, Module};
+use wasmtime::{ExternType, InstancePre, Module};
 
-use super::state::ProcessState;
+use super::Runtime;
+use super::state::{ProcessState, WasiKind};
 
 /// The callback a behaviour-style module exports: `(kind: i32, sender: i64, size: i32) -> ()`.
 pub const HANDLE_EXPORT: &str = "hatchery_handle";
@@ -17,6 +18,18 @@ pub const SAVE_EXPORT: &str = "hatchery_state_save";
 /// accepts the state (read with `message_read`), anything else refuses it and points to
 /// the reason, packed like the state.
 pub const CHANGE_EXPORT: &str = "hatchery_code_change";
+
+/// What sets core modules and components apart, found when compiling.
+struct Shape {
+    entry: Entry,
+    has_initialize: bool,
+    kind: ModuleKind,
+    wasi: WasiKind,
+    is_behaviour: bool,
+    can_save: bool,
+    can_change: bool,
+    pre: Pre,
+}
 
 /// Why a version was loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -50,6 +63,10 @@ pub enum Entry {
     Main,
     /// A WASI command's `_start`.
     Start,
+    /// A component's `run` (world `process`).
+    Run,
+    /// A component's `init` (world `behaviour`).
+    Init,
 }
 
 impl Entry {
@@ -58,8 +75,26 @@ impl Entry {
         match self {
             Entry::Main => "hatchery_main",
             Entry::Start => "_start",
+            Entry::Run => crate::component::exports::RUN,
+            Entry::Init => crate::component::exports::INIT,
         }
     }
+}
+
+/// What a module file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModuleKind {
+    /// A core module importing `hatchery_v1`.
+    Core,
+    /// A component of the `hatchery:process` world.
+    Component,
+}
+
+/// A compiled module, pre-linked against the node's imports.
+pub(crate) enum Pre {
+    Core(InstancePre<ProcessState>),
+    Component(wasmtime::component::InstancePre<ProcessState>),
 }
 
 /// A module ready to spawn: compiled, checked and pre-linked.
@@ -78,8 +113,10 @@ pub struct LoadedModule {
     pub entry: Entry,
     /// Whether it exports `_initialize` (a WASI reactor).
     pub has_initialize: bool,
-    /// Whether it imports WASI (so its processes get a WASI context).
-    pub uses_wasi: bool,
+    /// A core module or a component.
+    pub kind: ModuleKind,
+    /// Which WASI it imports (so its processes get a context for it).
+    pub(crate) wasi: WasiKind,
     /// Whether it exports `hatchery_handle`: a behaviour-style module, whose processes
     /// live on after the entry returns and get each message through that callback.
     pub is_behaviour: bool,
@@ -91,7 +128,7 @@ pub struct LoadedModule {
     pub version: u32,
     /// Why it was loaded.
     pub cause: LoadCause,
-    pub(crate) pre: InstancePre<ProcessState>,
+    pub(crate) pre: Pre,
 }
 
 /// Why a module could not be loaded. Each message names the file and says what is wrong.
@@ -211,13 +248,9 @@ fn fnv1a(bytes: &[u8]) -> String {
 }
 
 impl LoadedModule {
-    pub(crate) fn compile(
-        engine: &Engine,
-        linker: &Linker<ProcessState>,
-        path: &Path,
-    ) -> Result<Self, LoadError> {
+    pub(crate) fn compile(rt: &Runtime, path: &Path) -> Result<Self, LoadError> {
         let bytes = read(path)?;
-        Self::compile_bytes(engine, linker, path, &bytes)
+        Self::compile_bytes(rt, path, &bytes)
     }
 
     /// The hash `compile` would give these bytes.
@@ -225,26 +258,30 @@ impl LoadedModule {
         fnv1a(bytes)
     }
 
+    /// Whether its processes are components.
+    pub fn is_component(&self) -> bool {
+        self.kind == ModuleKind::Component
+    }
+
     pub(crate) fn compile_bytes(
-        engine: &Engine,
-        linker: &Linker<ProcessState>,
+        rt: &Runtime,
         path: &Path,
         bytes: &[u8],
     ) -> Result<Self, LoadError> {
-        let module = Module::new(engine, bytes).map_err(|e| LoadError::Invalid {
+        if super::components::is_component(bytes) {
+            return Self::compile_component(rt, path, bytes);
+        }
+        let invalid = |e: wasmtime::Error| LoadError::Invalid {
             path: path.to_path_buf(),
             reason: format!("{e:#}"),
-        })?;
+        };
+        let module = Module::new(&rt.engine, bytes).map_err(invalid)?;
         Self::check(path, &module)?;
         // Build the copy-on-write memory image now, on the compiling thread, rather than in
         // the first instantiation (a swap's first upgrade would pay for it).
-        module
-            .initialize_copy_on_write_image()
-            .map_err(|e| LoadError::Invalid {
-                path: path.to_path_buf(),
-                reason: format!("{e:#}"),
-            })?;
-        let pre = linker
+        module.initialize_copy_on_write_image().map_err(invalid)?;
+        let pre = rt
+            .linker
             .instantiate_pre(&module)
             .map_err(|e| LoadError::Link {
                 path: path.to_path_buf(),
@@ -260,24 +297,87 @@ impl LoadedModule {
         } else {
             Entry::Start
         };
-        Ok(LoadedModule {
+        let uses_wasi = module
+            .imports()
+            .any(|i| i.module() == "wasi_snapshot_preview1");
+        Ok(Self::new(
+            path,
+            bytes,
+            Shape {
+                entry,
+                has_initialize: exports("_initialize"),
+                kind: ModuleKind::Core,
+                wasi: if uses_wasi {
+                    WasiKind::P1
+                } else {
+                    WasiKind::None
+                },
+                is_behaviour: exports(HANDLE_EXPORT),
+                can_save: exports(SAVE_EXPORT),
+                can_change: exports(CHANGE_EXPORT),
+                pre: Pre::Core(pre),
+            },
+        ))
+    }
+
+    fn compile_component(rt: &Runtime, path: &Path, bytes: &[u8]) -> Result<Self, LoadError> {
+        let engine = &rt.components.engine;
+        let component =
+            wasmtime::component::Component::new(engine, bytes).map_err(|e| LoadError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("{e:#}"),
+            })?;
+        let world = super::components::world(path, engine, &component)?;
+        let pre = super::components::link(path, &rt.components.linker, &component)?;
+        Ok(Self::new(
+            path,
+            bytes,
+            Shape {
+                entry: if world.behaviour {
+                    Entry::Init
+                } else {
+                    Entry::Run
+                },
+                has_initialize: false,
+                kind: ModuleKind::Component,
+                wasi: WasiKind::P2,
+                is_behaviour: world.behaviour,
+                can_save: world.upgradable,
+                can_change: world.upgradable,
+                pre: Pre::Component(pre),
+            },
+        ))
+    }
+
+    /// A module of these bytes from `path` with this shape, not yet installed.
+    fn new(path: &Path, bytes: &[u8], shape: Shape) -> Self {
+        let Shape {
+            entry,
+            has_initialize,
+            kind,
+            wasi,
+            is_behaviour,
+            can_save,
+            can_change,
+            pre,
+        } = shape;
+        LoadedModule {
             name: Arc::from(module_name(path)),
             path: path.to_path_buf(),
             hash: fnv1a(bytes),
             size: bytes.len() as u64,
             loaded_at: SystemTime::now(),
             entry,
-            has_initialize: exports("_initialize"),
-            uses_wasi: module
-                .imports()
-                .any(|i| i.module() == "wasi_snapshot_preview1"),
-            is_behaviour: exports(HANDLE_EXPORT),
-            can_save: exports(SAVE_EXPORT),
-            can_change: exports(CHANGE_EXPORT),
+            has_initialize,
+            kind,
+            wasi,
+            is_behaviour,
+            can_save,
+            can_change,
             version: 0,
             cause: LoadCause::Initial,
             pre,
-        })
+        }
     }
 
     fn check(path: &Path, module: &Module) -> Result<(), LoadError> {

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use wasmtime::component::ResourceTable;
 use wasmtime::{Memory, ResourceLimiter};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::output::ProcessOutput;
 use crate::config::WasiGrants;
@@ -27,8 +28,22 @@ pub(crate) struct ProcessState {
     /// Set by the ABI's `hibernate`: hibernate once the current callback returns.
     pub hibernate: bool,
     pub limits: Limits,
-    wasi: Option<WasiP1Ctx>,
+    /// The WASI preview 1 context of a core module that imports WASI.
+    wasi_p1: Option<Box<WasiP1Ctx>>,
+    /// The WASI 0.2 context of a component.
+    wasi_p2: Option<(Box<WasiCtx>, ResourceTable)>,
     grants: Option<Arc<WasiGrants>>,
+}
+
+/// Which WASI a module imports, so its processes get a context for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WasiKind {
+    /// No WASI imports (a core module using only `hatchery_v1`).
+    None,
+    /// WASI preview 1 (`wasi_snapshot_preview1`), for core modules.
+    P1,
+    /// WASI 0.2 interfaces, for components.
+    P2,
 }
 
 /// The memory cap, and whether the guest hit it.
@@ -88,13 +103,14 @@ impl ProcessState {
         node: Node,
         proc: Arc<Process>,
         args: Vec<u8>,
-        uses_wasi: bool,
+        wasi: WasiKind,
         grants: Option<Arc<WasiGrants>>,
+        max_memory: usize,
     ) -> Result<Self, String> {
         let cfg = node.config();
         let limits = Limits {
             proc: proc.clone(),
-            max_memory: cfg.max_memory_bytes,
+            max_memory,
             max_table: cfg.max_table_elements,
             hit_memory_cap: false,
         };
@@ -107,18 +123,31 @@ impl ProcessState {
             trace: None,
             hibernate: false,
             limits,
-            wasi: None,
+            wasi_p1: None,
+            wasi_p2: None,
             grants,
         };
-        if uses_wasi {
-            state.wasi = Some(state.build_wasi()?);
+        match wasi {
+            WasiKind::None => {}
+            WasiKind::P1 => state.wasi_p1 = Some(Box::new(state.wasi_builder()?.build_p1())),
+            WasiKind::P2 => {
+                state.wasi_p2 = Some((
+                    Box::new(state.wasi_builder()?.build()),
+                    ResourceTable::new(),
+                ));
+            }
         }
         Ok(state)
     }
 
+    /// The memory cap of this process, in bytes.
+    pub fn max_memory(&self) -> usize {
+        self.limits.max_memory
+    }
+
     /// A WASI context with the captured stdout and stderr, clocks and randomness, and only
     /// the environment and folders this process was granted (none by default).
-    fn build_wasi(&self) -> Result<WasiP1Ctx, String> {
+    fn wasi_builder(&self) -> Result<WasiCtxBuilder, String> {
         let mut b = WasiCtxBuilder::new();
         b.stdout(ProcessOutput::new(
             self.node.clone(),
@@ -144,7 +173,7 @@ impl ProcessState {
                     .map_err(|e| format!("granting {} as {}: {e:#}", d.host.display(), d.guest))?;
             }
         }
-        Ok(b.build_p1())
+        Ok(b)
     }
 
     /// The folders and environment this process was granted.
@@ -152,17 +181,39 @@ impl ProcessState {
         self.grants.clone()
     }
 
-    /// The WASI context; built on first use for a module that did not declare WASI imports
-    /// (which cannot happen through the linker, but costs nothing to handle).
+    /// The WASI preview 1 context of a core module.
     pub fn wasi(&mut self) -> &mut WasiP1Ctx {
-        let wasi = match self.wasi.take() {
-            Some(w) => w,
-            // Only reachable for a module that did not declare WASI imports; grants were
-            // checked when the process started, so fall back to a context without them.
-            None => self
-                .build_wasi()
-                .unwrap_or_else(|_| WasiCtxBuilder::new().build_p1()),
-        };
-        self.wasi.insert(wasi)
+        // Built here only for a module that did not declare WASI imports (which the linker
+        // cannot call); grants were checked when the process started.
+        if self.wasi_p1.is_none() {
+            self.wasi_p1 = Some(Box::new(self.fallback_builder().build_p1()));
+        }
+        self.wasi_p1
+            .get_or_insert_with(|| Box::new(WasiCtxBuilder::new().build_p1()))
+    }
+
+    /// A builder with the grants if they can be opened, else without them.
+    fn fallback_builder(&self) -> WasiCtxBuilder {
+        self.wasi_builder()
+            .unwrap_or_else(|_| WasiCtxBuilder::new())
+    }
+}
+
+impl WasiView for ProcessState {
+    /// The WASI 0.2 context of a component.
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        if self.wasi_p2.is_none() {
+            self.wasi_p2 = Some((
+                Box::new(self.fallback_builder().build()),
+                ResourceTable::new(),
+            ));
+        }
+        let (ctx, table) = self.wasi_p2.get_or_insert_with(|| {
+            (
+                Box::new(WasiCtxBuilder::new().build()),
+                ResourceTable::new(),
+            )
+        });
+        WasiCtxView { ctx, table }
     }
 }

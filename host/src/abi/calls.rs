@@ -1,0 +1,289 @@
+//! What a process asks of the node, on plain values: one function per ABI call. Both
+//! bindings call these, the core import module `hatchery_v1` (the sibling files, which
+//! read and write guest memory) and the component world `hatchery:process` (in
+//! `crate::component`, which gets its values lifted by the canonical ABI), so the two
+//! cannot drift apart.
+//!
+//! A refusal is `Err(code)` with an ABI error code (ABI.md §2, [`super::err`]). A fault
+//! that ends the calling process is a `wasmtime::Error` carrying [`GuestExit`].
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::err;
+use crate::exit::{ExitReason, kind};
+use crate::message::Message;
+use crate::node::{SpawnError, SpawnOpts};
+use crate::pid::Pid;
+use crate::registry::RegisterError;
+use crate::runtime::modules::LoadError;
+use crate::runtime::state::{GuestExit, ProcessState};
+use crate::supervisor::{ChildError, ChildInfo, ChildSpec};
+use crate::trace::child;
+
+/// An ABI result: the value, or an error code.
+pub(crate) type Coded<T> = Result<T, i32>;
+
+/// The longest timer, as in Erlang: 2^32 - 1 ms (about 49.7 days).
+pub(crate) const MAX_DELAY_MS: u64 = u32::MAX as u64;
+
+/// A name the ABI accepts, or `ERR_BAD_NAME`.
+pub(crate) fn name(bytes: &[u8]) -> Coded<&str> {
+    crate::registry::valid_name(bytes).ok_or(err::BAD_NAME)
+}
+
+/// Ends the guest call at once when a signal has asked this process to stop (for example
+/// `link` to a dead pid without trap_exit, or an exit signal sent to itself).
+pub(crate) fn stop_if_asked(state: &ProcessState) -> wasmtime::Result<()> {
+    match state.proc.signals.lock().stop_reason.clone() {
+        Some(reason) => Err(wasmtime::Error::new(GuestExit(reason))),
+        None => Ok(()),
+    }
+}
+
+/// Whether a message of `len` bytes is over the node's cap.
+pub(crate) fn too_big(state: &ProcessState, len: usize) -> bool {
+    len > state.node.config().max_message_bytes
+}
+
+pub(crate) fn send(state: &ProcessState, to: Pid, bytes: &[u8]) -> Coded<()> {
+    if too_big(state, bytes.len()) {
+        return Err(err::TOO_BIG);
+    }
+    state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
+    let msg = Message::user(state.proc.pid(), bytes).traced(child(state.trace));
+    state.node.deliver(to, msg);
+    Ok(())
+}
+
+pub(crate) fn send_named(state: &ProcessState, to: &[u8], bytes: &[u8]) -> Coded<()> {
+    let to = name(to)?;
+    if too_big(state, bytes.len()) {
+        return Err(err::TOO_BIG);
+    }
+    state
+        .node
+        .send_named_traced(state.proc.pid(), to, bytes, child(state.trace))
+        .map_err(|_| err::NOT_REGISTERED)?;
+    state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Waits until the mailbox holds a message at `index`: `timeout` `None` waits forever,
+/// zero not at all. `ERR_TIMEOUT` when the time ran out.
+///
+/// # Cancel safety
+///
+/// Cancel safe: nothing is taken from the mailbox.
+pub(crate) async fn wait_for(
+    proc: &crate::process::Process,
+    index: usize,
+    timeout: Option<Duration>,
+) -> Coded<()> {
+    if proc.mailbox.len() > index {
+        return Ok(());
+    }
+    if timeout == Some(Duration::ZERO) {
+        return Err(err::TIMEOUT);
+    }
+    proc.set_waiting(true);
+    let arrived = proc.mailbox.wait_for(index, timeout).await;
+    proc.set_waiting(false);
+    if arrived { Ok(()) } else { Err(err::TIMEOUT) }
+}
+
+pub(crate) fn take(state: &mut ProcessState, index: usize) -> Coded<()> {
+    let m = state.proc.mailbox.take(index).ok_or(err::NO_MESSAGE)?;
+    // What a main-style process sends next is a consequence of this one. Inside a
+    // behaviour's callback the message being handled stays the cause (a nested receive,
+    // such as a call's reply, does not replace it).
+    if state.current.is_none() {
+        state.trace = m.trace;
+    }
+    Ok(())
+}
+
+pub(crate) fn mailbox_len(state: &ProcessState) -> usize {
+    state.proc.mailbox.len()
+}
+
+/// Spawns `module` as a child of the caller. The caller checked any output slot first.
+pub(crate) fn spawn(
+    state: &ProcessState,
+    module: &[u8],
+    args: Vec<u8>,
+    link: bool,
+    monitor: bool,
+) -> Coded<crate::node::Spawned> {
+    let module = name(module)?;
+    let opts = SpawnOpts {
+        parent: Some(state.proc.pid()),
+        link,
+        monitor,
+        ..SpawnOpts::default()
+    };
+    state.node.spawn(module, args, opts).map_err(|e| match e {
+        SpawnError::Limit(_) => err::LIMIT,
+        SpawnError::NoParent(_) => err::NOPROC,
+    })
+}
+
+pub(crate) fn link(state: &ProcessState, pid: Pid) -> wasmtime::Result<Coded<()>> {
+    let r = state.node.link(&state.proc, pid).map_err(|_| err::NOPROC);
+    stop_if_asked(state)?;
+    Ok(r)
+}
+
+pub(crate) fn unlink(state: &ProcessState, pid: Pid) {
+    state.node.unlink(&state.proc, pid);
+}
+
+pub(crate) fn trap_exit(state: &ProcessState, flag: bool) -> bool {
+    state.proc.set_trap_exit(flag)
+}
+
+/// Ends the caller with `reason`: always an error, the one that ends the guest call.
+pub(crate) fn exit(reason: ExitReason) -> wasmtime::Error {
+    match reason {
+        r @ (ExitReason::Normal | ExitReason::Shutdown | ExitReason::Custom(_)) => {
+            wasmtime::Error::new(GuestExit(r))
+        }
+        other => wasmtime::Error::msg(format!(
+            "hatchery_v1.exit: reason kind {} is not allowed (use normal, shutdown or custom)",
+            other.kind()
+        )),
+    }
+}
+
+pub(crate) fn exit_signal(
+    state: &ProcessState,
+    to: Pid,
+    reason: &ExitReason,
+) -> wasmtime::Result<Coded<()>> {
+    let kill = reason.kind() == kind::KILLED;
+    let r = state
+        .node
+        .exit_signal(state.proc.pid(), to, reason, kill)
+        .map_err(|_| err::NOPROC);
+    stop_if_asked(state)?;
+    Ok(r)
+}
+
+pub(crate) fn monitor(state: &ProcessState, pid: Pid) -> u64 {
+    state.node.monitor(&state.proc, pid)
+}
+
+pub(crate) fn demonitor(state: &ProcessState, reference: u64, flush: bool) -> Coded<()> {
+    if state.node.demonitor(&state.proc, reference, flush) {
+        Ok(())
+    } else {
+        Err(err::NOT_FOUND)
+    }
+}
+
+pub(crate) fn register(state: &ProcessState, n: &[u8], pid: Pid) -> Coded<()> {
+    state.node.register(name(n)?, pid).map_err(|e| match e {
+        RegisterError::NameTaken => err::NAME_TAKEN,
+        RegisterError::AlreadyRegistered => err::ALREADY_REGISTERED,
+        RegisterError::NoProc => err::NOPROC,
+        RegisterError::BadName => err::BAD_NAME,
+    })
+}
+
+pub(crate) fn unregister(state: &ProcessState, n: &[u8]) -> Coded<()> {
+    state
+        .node
+        .unregister(name(n)?)
+        .map_err(|_| err::NOT_REGISTERED)
+}
+
+pub(crate) fn whereis(state: &ProcessState, n: &[u8]) -> Coded<Option<Pid>> {
+    Ok(state.node.whereis(name(n)?))
+}
+
+pub(crate) fn send_after(
+    state: &ProcessState,
+    to: Pid,
+    delay_ms: u64,
+    bytes: Vec<u8>,
+) -> Coded<u64> {
+    if delay_ms > MAX_DELAY_MS {
+        return Err(err::BAD_ARG);
+    }
+    if too_big(state, bytes.len()) {
+        return Err(err::TOO_BIG);
+    }
+    Ok(state
+        .node
+        .send_after(state.proc.pid(), to, Duration::from_millis(delay_ms), bytes))
+}
+
+pub(crate) fn cancel_timer(state: &ProcessState, reference: u64) -> Option<u64> {
+    state
+        .node
+        .cancel_timer(reference)
+        .map(|left| u64::try_from(left.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn child_code(e: &ChildError) -> i32 {
+    match e {
+        ChildError::NoSupervisor => err::NOPROC,
+        ChildError::Id(_, "already exists") => err::NAME_TAKEN,
+        ChildError::Id(..) => err::NOT_FOUND,
+        ChildError::Start(_) => err::LIMIT,
+    }
+}
+
+pub(crate) async fn sup_start_child(
+    node: crate::Node,
+    sup: Pid,
+    spec: &[u8],
+) -> Coded<Option<Pid>> {
+    let spec = ChildSpec::from_json(spec).map_err(|_| err::BAD_ARG)?;
+    node.start_child(sup, spec)
+        .await
+        .map_err(|e| child_code(&e))
+}
+
+pub(crate) async fn sup_terminate_child(node: crate::Node, sup: Pid, id: &[u8]) -> Coded<()> {
+    let id = String::from_utf8_lossy(id).into_owned();
+    node.terminate_child(sup, &id)
+        .await
+        .map_err(|e| child_code(&e))
+}
+
+pub(crate) fn sup_which_children(state: &ProcessState, sup: Pid) -> Coded<Vec<u8>> {
+    let children = state.node.which_children(sup).ok_or(err::NOPROC)?;
+    Ok(ChildInfo::to_json(&children))
+}
+
+pub(crate) fn module_version(state: &ProcessState, n: &[u8]) -> Coded<u32> {
+    let n = name(n)?;
+    state
+        .node
+        .inner
+        .runtime
+        .module(n)
+        .map(|m| m.version)
+        .ok_or(err::NOT_FOUND)
+}
+
+pub(crate) fn module_rollback(state: &ProcessState, n: &[u8]) -> Coded<u32> {
+    let n = name(n)?;
+    state.node.rollback_in_background(n).map_err(|e| match e {
+        LoadError::NoPrevious(_) => err::NO_VERSION,
+        _ => err::NOT_FOUND,
+    })
+}
+
+pub(crate) fn hibernate(state: &mut ProcessState) {
+    state.hibernate = true;
+}
+
+/// An `i32` code or count for the core ABI.
+pub(crate) fn as_i32(r: Coded<()>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
+}
