@@ -286,6 +286,8 @@ impl Cell {
 fn config(lang: &Lang) -> NodeConfig {
     let mut c = NodeConfig {
         max_processes: 2_000,
+        // Go, Python and JavaScript guests take seconds to compile; once is enough.
+        compile_cache: Some(PathBuf::from(env!("HATCHERY_ROOT")).join("target/compile-cache")),
         ..NodeConfig::default()
     };
     if let Some(m) = lang.memory_mib {
