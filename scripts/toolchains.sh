@@ -15,7 +15,7 @@
 # componentize-qjs (scripts/toolchains/package.json and its lock file).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-tools="${HATCHERY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/hatchery/tools}"
+tools="${HATCHERY_TOOLS:-$HOME/.cache/hatchery/tools}"
 bin="$tools/bin"
 
 if [ "${1:-}" = "--env" ]; then

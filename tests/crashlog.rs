@@ -73,6 +73,7 @@ async fn supervisor_actions_are_reported_beside_the_crash() {
                 module: "kv".into(),
                 args: Vec::new(),
                 wasi: None,
+                max_memory: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(1)),

@@ -612,6 +612,7 @@ async fn the_tree_and_the_crash_log() {
             module: module.into(),
             args: args.to_vec(),
             wasi: None,
+            max_memory: None,
         },
         restart: Restart::Permanent,
         shutdown: Shutdown::BrutalKill,

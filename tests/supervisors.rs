@@ -22,6 +22,7 @@ fn worker(id: &str, module: &str, args: serde_json::Value, restart: Restart) -> 
             module: module.into(),
             args,
             wasi: None,
+            max_memory: None,
         },
         restart,
         shutdown: Shutdown::Timeout(Duration::from_secs(5)),
@@ -400,6 +401,7 @@ async fn a_child_that_unlinked_itself_is_still_stopped() {
             args: serde_json::to_vec(&json!({"report_to": me.pid().as_u64(), "steps": [{"trap_exit": true}, {"unlink": sup.as_u64()}]}))
                 .expect("json"),
             wasi: None,
+            max_memory: None,
         },
         restart: Restart::Permanent,
         shutdown: Shutdown::Timeout(Duration::from_millis(200)),

@@ -74,6 +74,7 @@ fn counter_under_a_supervisor() -> hatchery::supervisor::SupervisorSpec {
                 module: "counter".into(),
                 args: br#"{"name": "c"}"#.to_vec(),
                 wasi: None,
+                max_memory: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(5)),

@@ -34,6 +34,7 @@ async fn a_process_gets_no_filesystem_or_environment_unless_granted() {
                 module: "probe".into(),
                 args: serde_json::to_vec(&json!({"report_to": me.pid().as_u64()})).expect("json"),
                 wasi: Some(Arc::new(grants)),
+                max_memory: None,
             },
             restart: Restart::Temporary,
             shutdown: Shutdown::BrutalKill,

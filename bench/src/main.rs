@@ -325,6 +325,7 @@ async fn crash_to_answer(
                 module: "kv".into(),
                 args: Vec::new(),
                 wasi: None,
+                max_memory: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,

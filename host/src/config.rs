@@ -93,6 +93,9 @@ pub struct NodeConfig {
     /// Where compiled modules are kept, so that loading the same bytes again (a restart,
     /// another node, a test) skips compiling; `None`: not kept.
     pub compile_cache: Option<std::path::PathBuf>,
+    /// The largest memory cap a single spawn may ask for (a supervisor's child with its
+    /// own cap), when above the node's and the modules' caps.
+    pub memory_reservation: Option<usize>,
 }
 
 impl NodeConfig {
@@ -110,6 +113,7 @@ impl NodeConfig {
             .values()
             .copied()
             .chain([self.max_memory_bytes])
+            .chain(self.memory_reservation)
             .max()
             .unwrap_or(self.max_memory_bytes)
     }
@@ -133,6 +137,7 @@ impl Default for NodeConfig {
             hibernate_after: None,
             module_memory: Default::default(),
             compile_cache: None,
+            memory_reservation: None,
         }
     }
 }

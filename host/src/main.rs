@@ -1,6 +1,7 @@
 //! The `hatchery` command line.
 
 mod client;
+mod new;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Load(client::LoadArgs),
     /// Make the previous version of a module current again on a running node.
     Rollback(client::RollbackArgs),
+    /// Create a project for a new module in one of the guest languages.
+    New(new::NewArgs),
 }
 
 #[derive(Args)]
@@ -229,6 +232,7 @@ fn main() -> ExitCode {
         Command::Ps(args) => client::ps(&args),
         Command::Load(args) => client::load(&args),
         Command::Rollback(args) => client::rollback(&args),
+        Command::New(args) => new::new(&args),
     };
     match result {
         Ok(code) => code,
@@ -317,24 +321,26 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(manifest)
         .with_context(|| format!("reading {}", manifest.display()))?;
     // First pass: where the modules are; second pass: the whole check, modules included.
-    let folder = manifest::parse(manifest, &text, &|_| true)?.modules;
-    let names: std::collections::HashSet<String> =
-        hatchery::runtime::modules::module_files(&folder)
-            .with_context(|| format!("the modules folder named by {}", manifest.display()))?
-            .iter()
-            .map(|p| module_name(p))
-            .collect();
-    let app = manifest::parse(manifest, &text, &|m| names.contains(m))?;
-    let node = Node::new(app.limits.apply(args.limits.config()))?;
-    let (loaded, errors) = node.load_module_dir(&app.modules);
-    if let Some(e) = errors.first() {
-        bail!("{e}");
+    let folders = manifest::parse(manifest, &text, &|_| true)?.modules;
+    let mut names = std::collections::HashSet::new();
+    for folder in &folders {
+        let files = hatchery::runtime::modules::module_files(folder)
+            .with_context(|| format!("a modules folder named by {}", manifest.display()))?;
+        names.extend(files.iter().map(|p| module_name(p)));
     }
-    eprintln!(
-        "hatchery: loaded {} modules from {}",
-        loaded.len(),
-        app.modules.display()
-    );
+    let app = manifest::parse(manifest, &text, &|m| names.contains(m))?;
+    let node = Node::new(app.config(args.limits.config()))?;
+    for folder in &app.modules {
+        let (loaded, errors) = node.load_module_dir(folder);
+        if let Some(e) = errors.first() {
+            bail!("{e}");
+        }
+        eprintln!(
+            "hatchery: loaded {} modules from {}",
+            loaded.len(),
+            folder.display()
+        );
+    }
     let events = node.subscribe();
     let _watcher = watch(&node, args, &app.modules)?;
     let _http = inspector(&node, args).await?;
@@ -386,23 +392,22 @@ async fn inspector(
     Ok(Some(server))
 }
 
-/// Watches the modules folder unless told not to.
+/// Watches the modules folders unless told not to.
 fn watch(
     node: &Node,
     args: &RunArgs,
-    folder: &Path,
+    folders: &[PathBuf],
 ) -> anyhow::Result<Option<hatchery::watch::Watcher>> {
     if args.no_watch {
         return Ok(None);
     }
-    let w = node.watch(
-        &[folder.to_path_buf()],
-        Duration::from_millis(args.debounce_ms.max(10)),
-    )?;
-    eprintln!(
-        "hatchery: watching {} for new module versions",
-        folder.display()
-    );
+    let w = node.watch(folders, Duration::from_millis(args.debounce_ms.max(10)))?;
+    for folder in folders {
+        eprintln!(
+            "hatchery: watching {} for new module versions",
+            folder.display()
+        );
+    }
     Ok(Some(w))
 }
 
@@ -428,7 +433,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         folder_of(&args.path)
     };
-    let _watcher = watch(&node, &args, &folder)?;
+    let _watcher = watch(&node, &args, &[folder])?;
     let _http = inspector(&node, &args).await?;
     let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
     eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");

@@ -5,13 +5,17 @@
 //! ```toml
 //! [application]
 //! name = "kv_app"
-//! modules = "../../modules/target/wasm32-wasip1/release"   # relative to this file
+//! modules = "../../modules/target/wasm32-wasip1/release"   # relative to this file; or a
+//!                                                           # list of folders
 //! root = "main"                                             # the top supervisor
 //!
 //! [limits]                 # optional; the node's defaults otherwise
 //! max_memory_mib = 16
 //! hibernate_after_ms = 5000  # hibernate idle servers that have upgrade callbacks
 //! upgrade_policy = "keep"  # or "restart": servers without upgrade callbacks on a new version
+//!
+//! [modules.py_worker]      # optional, per module
+//! max_memory_mib = 64      # its processes' memory cap (Python needs more than 16)
 //!
 //! [supervisor.main]
 //! strategy = "one_for_one" # or one_for_all, rest_for_one
@@ -26,6 +30,7 @@
 //! shutdown = 500           # ms, or "brutal_kill", "infinity"
 //! # What WASI grants this child (nothing by default); folders are relative to this file.
 //! wasi = { env = { LANG = "C" }, dirs = [{ host = "data", guest = "/data", writable = false }] }
+//! max_memory_mib = 32      # this child's memory cap, over its module's
 //!
 //! [[supervisor.main.child]]
 //! id = "workers"
@@ -61,8 +66,12 @@ pub struct ManifestError {
 pub struct Application {
     /// The application's name.
     pub name: String,
-    /// The folder of its modules.
-    pub modules: PathBuf,
+    /// The folders of its modules.
+    pub modules: Vec<PathBuf>,
+    /// Memory caps by module name, from `[modules.<name>]`, in bytes.
+    pub module_memory: BTreeMap<String, usize>,
+    /// The largest memory cap a child of the tree asks for, in bytes.
+    pub largest_child_memory: Option<usize>,
     /// Node limits from `[limits]`, applied over `NodeConfig`'s defaults.
     pub limits: Limits,
     /// The root supervisor.
@@ -121,12 +130,27 @@ impl Limits {
     }
 }
 
+impl Application {
+    /// `config` with the manifest's limits and memory caps applied.
+    pub fn config(&self, config: NodeConfig) -> NodeConfig {
+        let mut config = self.limits.apply(config);
+        config.module_memory.extend(self.module_memory.clone());
+        config.memory_reservation = config.memory_reservation.max(self.largest_child_memory);
+        config
+    }
+}
+
+/// The largest memory cap a manifest may set, in MiB: a 32-bit Wasm memory is at most 4 GiB.
+const MAX_MEMORY_MIB: usize = 4096;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     application: RawApp,
     #[serde(default)]
     limits: Option<Spanned<Limits>>,
+    #[serde(default)]
+    modules: BTreeMap<String, Spanned<RawModule>>,
     #[serde(default)]
     supervisor: BTreeMap<String, Spanned<RawSupervisor>>,
 }
@@ -136,8 +160,23 @@ struct Raw {
 struct RawApp {
     name: String,
     #[serde(default)]
-    modules: Option<Spanned<String>>,
+    modules: Option<Spanned<Folders>>,
     root: Spanned<String>,
+}
+
+/// One modules folder, or several.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Folders {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModule {
+    #[serde(default)]
+    max_memory_mib: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +215,8 @@ struct RawChild {
     shutdown: Option<Spanned<toml::Value>>,
     #[serde(default)]
     wasi: Option<Spanned<RawWasi>>,
+    #[serde(default)]
+    max_memory_mib: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -221,6 +262,23 @@ impl Ctx<'_> {
             key: key.into(),
             message: message.into(),
         }
+    }
+
+    /// A memory cap in MiB, as bytes.
+    fn memory_mib(
+        &self,
+        mib: &usize,
+        span: std::ops::Range<usize>,
+        key: &str,
+    ) -> Result<usize, ManifestError> {
+        if *mib == 0 || *mib > MAX_MEMORY_MIB {
+            return Err(self.err(
+                span,
+                key,
+                format!("expected 1 to {MAX_MEMORY_MIB} (a 32-bit Wasm memory is at most 4 GiB)"),
+            ));
+        }
+        Ok(mib << 20)
     }
 
     /// A child's WASI grants; granted folders must exist (relative to the manifest).
@@ -318,10 +376,19 @@ impl Ctx<'_> {
                         None => None,
                         Some(w) => Some(std::sync::Arc::new(self.grants(w, &ckey)?)),
                     };
+                    let max_memory = match &c.max_memory_mib {
+                        None => None,
+                        Some(mib) => Some(self.memory_mib(
+                            mib.get_ref(),
+                            mib.span(),
+                            &format!("{ckey}.max_memory_mib"),
+                        )?),
+                    };
                     ChildStart::Worker {
                         module: m.get_ref().clone(),
                         args,
                         wasi,
+                        max_memory,
                     }
                 }
                 (None, Some(s)) => {
@@ -471,7 +538,7 @@ pub fn parse(
         }
         if l.get_ref()
             .max_memory_mib
-            .is_some_and(|m| m == 0 || m > 4096)
+            .is_some_and(|m| m == 0 || m > MAX_MEMORY_MIB)
         {
             return Err(bad(
                 "max_memory_mib",
@@ -480,14 +547,34 @@ pub fn parse(
         }
     }
     let spec = ctx.supervisor(root, &mut Vec::new())?;
-    let modules = raw
-        .application
-        .modules
-        .as_ref()
-        .map_or_else(|| "modules".into(), |m| m.get_ref().clone());
+    let modules = match raw.application.modules.as_ref().map(Spanned::get_ref) {
+        None => vec!["modules".to_string()],
+        Some(Folders::One(f)) => vec![f.clone()],
+        Some(Folders::Many(fs)) => fs.clone(),
+    };
+    if modules.is_empty() {
+        let span = raw.application.modules.as_ref().map_or(0..0, Spanned::span);
+        return Err(ctx.err(span, "application.modules", "name at least one folder"));
+    }
+    let mut module_memory = BTreeMap::new();
+    for (name, m) in &raw.modules {
+        if !has_module(name) {
+            return Err(ctx.err(
+                m.span(),
+                format!("modules.{name}"),
+                format!("unknown module `{name}`"),
+            ));
+        }
+        if let Some(mib) = &m.get_ref().max_memory_mib {
+            let bytes = ctx.memory_mib(mib, m.span(), &format!("modules.{name}.max_memory_mib"))?;
+            module_memory.insert(name.clone(), bytes);
+        }
+    }
     Ok(Application {
         name: raw.application.name.clone(),
-        modules: base.join(modules),
+        modules: modules.iter().map(|m| base.join(m)).collect(),
+        module_memory,
+        largest_child_memory: largest_child_memory(&spec),
         limits: raw
             .limits
             .as_ref()
@@ -495,4 +582,15 @@ pub fn parse(
             .unwrap_or_default(),
         root: spec,
     })
+}
+
+/// The largest `max_memory_mib` of any worker in the tree, in bytes.
+fn largest_child_memory(spec: &SupervisorSpec) -> Option<usize> {
+    spec.children
+        .iter()
+        .filter_map(|c| match &c.start {
+            ChildStart::Worker { max_memory, .. } => *max_memory,
+            ChildStart::Supervisor(s) => largest_child_memory(s),
+        })
+        .max()
 }

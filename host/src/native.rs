@@ -62,10 +62,11 @@ impl NativeProcess {
         link: bool,
         monitor: bool,
     ) -> Result<Spawned, SpawnError> {
-        self.spawn_with(module, args, link, monitor, None)
+        self.spawn_with(module, args, link, monitor, None, None)
     }
 
-    /// Spawns a linked child with WASI grants (what supervisors do for their workers).
+    /// Spawns a linked child with WASI grants and, optionally, its own memory cap in bytes
+    /// (what supervisors do for their workers).
     ///
     /// # Errors
     ///
@@ -75,8 +76,9 @@ impl NativeProcess {
         module: &str,
         args: Vec<u8>,
         wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
+        max_memory: Option<usize>,
     ) -> Result<Spawned, SpawnError> {
-        self.spawn_with(module, args, true, false, wasi)
+        self.spawn_with(module, args, true, false, wasi, max_memory)
     }
 
     fn spawn_with(
@@ -86,13 +88,14 @@ impl NativeProcess {
         link: bool,
         monitor: bool,
         wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
+        max_memory: Option<usize>,
     ) -> Result<Spawned, SpawnError> {
         let opts = SpawnOpts {
             parent: Some(self.pid()),
             link,
             monitor,
             wasi,
-            max_memory: None,
+            max_memory,
         };
         self.node.spawn(module, args, opts)
     }

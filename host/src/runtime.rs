@@ -41,9 +41,19 @@ pub(crate) struct Runtime {
     /// that returning their instance slot is not part of the process's pause.
     retired: std::sync::mpsc::Sender<wasmtime::Store<ProcessState>>,
     ticker_stop: Arc<AtomicBool>,
+    /// The node's memory caps, to refuse modules that cannot start under them.
+    caps: NodeConfig,
 }
 
 impl Runtime {
+    /// The most memory a process of `module` may get: its module's cap (see
+    /// [`NodeConfig::memory_for`]), or a larger one a supervisor's child may have.
+    pub fn memory_for(&self, module: &str) -> usize {
+        self.caps
+            .memory_for(module)
+            .max(self.caps.memory_reservation.unwrap_or(0))
+    }
+
     pub fn new(cfg: &NodeConfig) -> anyhow::Result<Self> {
         let engine = Engine::new(&engine_config(cfg)).map_err(|e| {
             let hint = crate::sys::map_count_hint(&e);
@@ -80,6 +90,7 @@ impl Runtime {
             code: CodeServer::default(),
             retired,
             ticker_stop,
+            caps: cfg.clone(),
         })
     }
 

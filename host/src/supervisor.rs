@@ -62,6 +62,8 @@ pub enum ChildStart {
         args: Vec<u8>,
         /// What WASI grants it (none by default).
         wasi: Option<Arc<crate::config::WasiGrants>>,
+        /// Its memory cap in bytes, instead of its module's.
+        max_memory: Option<usize>,
     },
     /// A nested supervisor.
     Supervisor(SupervisorSpec),
@@ -508,9 +510,14 @@ impl Running {
 
     fn start(&mut self, i: usize) -> Result<(), ExitReason> {
         let pid = match &self.children[i].spec.start {
-            ChildStart::Worker { module, args, wasi } => self
+            ChildStart::Worker {
+                module,
+                args,
+                wasi,
+                max_memory,
+            } => self
                 .me
-                .spawn_granted(module, args.clone(), wasi.clone())
+                .spawn_granted(module, args.clone(), wasi.clone(), *max_memory)
                 .map(|s| s.pid)
                 .map_err(|e| ExitReason::custom(e.to_string()))?,
             ChildStart::Supervisor(spec) => self
@@ -638,6 +645,7 @@ impl ChildSpec {
                 module: c.module,
                 args,
                 wasi: None,
+                max_memory: None,
             },
             restart,
             shutdown,

@@ -879,6 +879,32 @@ async fn call_cast(ctx: &Ctx) -> Outcome {
         json!(1),
         "call version"
     );
+    // Key order and white space do not matter (ABI.md, "Calls and casts"), and an object
+    // without `$call` or `$cast` is an info message.
+    ctx.me.send(server, b" { \"$cast\" : 0 } ".to_vec());
+    ctx.me
+        .send(server, b"{\"req\": \"get\", \"ref\": 4242}".to_vec());
+    let spaced = b"{ \"$call\" : { \"req\" : \"get\" ,\n \"ref\" : 77 } }";
+    ctx.me.send(server, spaced.to_vec());
+    let reply = ctx
+        .me
+        .recv_match(Some(crate::driver::REPLY_WAIT), |m| {
+            let v: Value = serde_json::from_slice(&m.data).ok()?;
+            (m.sender == server && v["$reply"]["ref"] == json!(77))
+                .then(|| v["$reply"]["value"].clone())
+        })
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    check_eq!(
+        reply,
+        Some(json!(12)),
+        "a call with its keys in another order and spaced out"
+    );
+    check_eq!(
+        ctx.call(server, json!("infos")).await?,
+        json!(2),
+        "infos after an object without $call"
+    );
     // The SDK as a client: call and cast from a guest.
     let g = ctx.guest(b"")?;
     let r = ctx

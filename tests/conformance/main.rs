@@ -4,7 +4,7 @@
 //! into a node of its own, runs every feature of `features.rs` against them, and prints a
 //! language × feature table (also written to `target/conformance.md`). A language whose
 //! toolchain is missing here is shown as not built, with the command that installs it;
-//! with `HATCHERY_CONFORMANCE_STRICT=1` (as `scripts/test.sh` sets) that is a failure.
+//! with `HATCHERY_STRICT_LANGUAGES=1` (as `scripts/test.sh` sets) that is a failure.
 //! `HATCHERY_CONFORMANCE_LANGS=c,zig` runs only those languages.
 
 mod driver;
@@ -422,7 +422,7 @@ async fn every_language_passes_the_same_suite() {
     let only: Option<Vec<String>> = std::env::var("HATCHERY_CONFORMANCE_LANGS")
         .ok()
         .map(|s| s.split(',').map(|l| l.trim().to_string()).collect());
-    let strict = std::env::var("HATCHERY_CONFORMANCE_STRICT").is_ok_and(|v| v == "1");
+    let strict = std::env::var("HATCHERY_STRICT_LANGUAGES").is_ok_and(|v| v == "1");
     let langs: Vec<&'static Lang> = LANGS
         .iter()
         .filter(|l| only.as_ref().is_none_or(|o| o.iter().any(|x| x == l.id)))

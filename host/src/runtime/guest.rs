@@ -24,8 +24,16 @@ pub(super) async fn instantiate(
     store: &mut Store<ProcessState>,
     module: &LoadedModule,
 ) -> wasmtime::Result<Instantiated> {
-    let failed = |e: wasmtime::Error| {
-        let hint = crate::sys::map_count_hint(&e);
+    let failed = |e: wasmtime::Error, over_cap: bool| {
+        let mut hint = crate::sys::map_count_hint(&e);
+        if over_cap {
+            hint.push_str(&format!(
+                "; its memory at start is over the process's memory cap: raise it with \
+                 `[modules.{0}] max_memory_mib = ...` in hatchery.toml or --max-memory-mib \
+                 (Python components need about 48)",
+                module.name
+            ));
+        }
         wasmtime::Error::new(GuestExit(ExitReason::Undef(format!(
             "instantiating module `{}`: {e:#}{hint}",
             module.name
@@ -33,13 +41,17 @@ pub(super) async fn instantiate(
     };
     let instance = match &module.pre {
         Pre::Core(pre) => {
-            let instance = pre.instantiate_async(&mut *store).await.map_err(failed)?;
+            let instance = match pre.instantiate_async(&mut *store).await {
+                Ok(i) => i,
+                Err(e) => return Err(failed(e, store.data().limits.hit_memory_cap)),
+            };
             store.data_mut().memory = instance.get_memory(&mut *store, "memory");
             Instantiated::Core(instance)
         }
-        Pre::Component(pre) => {
-            Instantiated::Component(pre.instantiate_async(&mut *store).await.map_err(failed)?)
-        }
+        Pre::Component(pre) => match pre.instantiate_async(&mut *store).await {
+            Ok(i) => Instantiated::Component(i),
+            Err(e) => return Err(failed(e, store.data().limits.hit_memory_cap)),
+        },
     };
     store
         .data()

@@ -160,7 +160,7 @@ pub enum LoadError {
     },
     /// An import the host does not provide.
     #[error(
-        "{path} imports `{module}.{name}`, which this host does not provide (see guest-sdk/ABI.md)"
+        "{path} imports `{module}.{name}`, which this host does not provide (only `hatchery_v1` and `wasi_snapshot_preview1`, see guest-sdk/ABI.md){hint}"
     )]
     UnknownImport {
         /// The path.
@@ -169,6 +169,24 @@ pub enum LoadError {
         module: String,
         /// The import name.
         name: String,
+        /// What to change, when the import is a known toolchain's default.
+        hint: String,
+    },
+    /// The module's initial memory is over the cap its processes get.
+    #[error(
+        "{path} needs {needed_mib} MiB of memory at start (its initial memory), over the {cap_mib} MiB cap of `{name}`'s processes. {advice}"
+    )]
+    MemoryOverCap {
+        /// The path.
+        path: PathBuf,
+        /// The module name.
+        name: String,
+        /// The initial memory, in MiB (rounded up).
+        needed_mib: u64,
+        /// The cap, in MiB.
+        cap_mib: u64,
+        /// What to change.
+        advice: String,
     },
     /// Linking failed for another reason (for example an import with the wrong type).
     #[error("{path} cannot be linked: {reason}")]
@@ -275,8 +293,16 @@ impl LoadedModule {
             path: path.to_path_buf(),
             reason: format!("{e:#}"),
         };
-        let module = Module::new(&rt.engine, bytes).map_err(invalid)?;
+        let cap = rt.memory_for(&module_name(path));
+        let module = Module::new(&rt.engine, bytes).map_err(|e| {
+            // The instance pool refuses a memory over its slot size while compiling.
+            match pool_refused_memory(&e) {
+                Some(initial) => Self::over_cap(path, initial, cap),
+                None => invalid(e),
+            }
+        })?;
         Self::check(path, &module)?;
+        Self::check_memory(path, &module, cap)?;
         // Build the copy-on-write memory image now, on the compiling thread, rather than in
         // the first instantiation (a swap's first upgrade would pay for it).
         module.initialize_copy_on_write_image().map_err(invalid)?;
@@ -380,6 +406,41 @@ impl LoadedModule {
         }
     }
 
+    /// Refuses a module whose initial memory is over the cap of its processes, with
+    /// the usual causes and the fix, instead of failing every spawn.
+    fn check_memory(path: &Path, module: &Module, cap: usize) -> Result<(), LoadError> {
+        let initial: u64 = module
+            .imports()
+            .map(|i| i.ty())
+            .chain(module.exports().map(|e| e.ty()))
+            .filter_map(|t| t.memory().map(|m| m.minimum()))
+            .max()
+            .unwrap_or(0)
+            .saturating_mul(64 << 10);
+        if initial <= cap as u64 {
+            return Ok(());
+        }
+        Err(Self::over_cap(path, initial, cap))
+    }
+
+    /// The error for a module whose initial memory (`initial` bytes) is over `cap`.
+    fn over_cap(path: &Path, initial: u64, cap: usize) -> LoadError {
+        let name = module_name(path);
+        let needed_mib = initial.div_ceil(1 << 20);
+        LoadError::MemoryOverCap {
+            path: path.to_path_buf(),
+            name: name.clone(),
+            needed_mib,
+            cap_mib: (cap as u64) >> 20,
+            advice: format!(
+                "Usual causes: a Zig `wasm32-wasi` executable's default 16 MiB stack (build with \
+                 `--stack 262144`), Go before 1.24 (use Go 1.24 or newer). Or raise the cap: \
+                 `[modules.{name}] max_memory_mib = {}` in hatchery.toml, or `--max-memory-mib`.",
+                needed_mib + 1
+            ),
+        }
+    }
+
     fn check(path: &Path, module: &Module) -> Result<(), LoadError> {
         let missing = |what: &str| LoadError::MissingExport {
             path: path.to_path_buf(),
@@ -458,9 +519,48 @@ impl LoadedModule {
                     path: path.to_path_buf(),
                     module: import.module().to_string(),
                     name: import.name().to_string(),
+                    hint: import_hint(import.module(), import.name()),
                 });
             }
         }
         Ok(())
+    }
+}
+
+/// The initial memory in bytes, when compiling failed because the instance pool's slots
+/// are smaller ("memory has a minimum byte size of N which exceeds the limit ...").
+fn pool_refused_memory(e: &wasmtime::Error) -> Option<u64> {
+    let text = format!("{e:#}");
+    let (_, rest) = text.split_once("minimum byte size of ")?;
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// What to change for an import that a known toolchain adds by default.
+fn import_hint(module: &str, name: &str) -> String {
+    match (module, name) {
+        ("env", "abort") => ". It is AssemblyScript's default abort handler: build with \
+             `--use abort=<your handler>` (guest-sdk/assemblyscript/README.md shows one)"
+            .into(),
+        ("env", "trace" | "seed") => format!(
+            ". It is AssemblyScript's `{name}`: avoid `{}` or give it with `--use {name}=...`",
+            if name == "seed" {
+                "Math.random"
+            } else {
+                "trace()"
+            }
+        ),
+        ("env", _) => ". An `env` import is usually a C function declared but not defined: link \
+             it in, or build with the guest SDK (guest-sdk/<language>/README.md)"
+            .into(),
+        ("wasi_unstable", _) => ". `wasi_unstable` is the WASI snapshot before preview 1: \
+             rebuild with a newer toolchain"
+            .into(),
+        (m, _) if m.starts_with("wasi:") || m.contains('/') => ". It looks like a component \
+             import: build a component (guest-sdk/wit) or a core module for wasm32-wasip1"
+            .into(),
+        _ => String::new(),
     }
 }

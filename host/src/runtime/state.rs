@@ -49,26 +49,32 @@ pub(crate) enum WasiKind {
 /// The memory cap, and whether the guest hit it.
 pub(crate) struct Limits {
     pub proc: Arc<Process>,
+    /// The cap on all the process's linear memories together (a component may have
+    /// several: QuickJS components have three).
     pub max_memory: usize,
     pub max_table: usize,
     pub hit_memory_cap: bool,
+    /// The bytes of all its memories now.
+    total: usize,
 }
 
 impl ResourceLimiter for Limits {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.max_memory {
+        let total = self.total.saturating_sub(current).saturating_add(desired);
+        if total > self.max_memory {
             self.hit_memory_cap = true;
             return Ok(false);
         }
+        self.total = total;
         self.proc
             .counters
             .memory
-            .store(desired as u64, std::sync::atomic::Ordering::Relaxed);
+            .store(total as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(true)
     }
 
@@ -113,6 +119,7 @@ impl ProcessState {
             max_memory,
             max_table: cfg.max_table_elements,
             hit_memory_cap: false,
+            total: 0,
         };
         let mut state = ProcessState {
             node,
