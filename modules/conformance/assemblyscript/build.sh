@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# sdk: guest-sdk/assemblyscript
+# Builds the AssemblyScript guests of the conformance suite (PROTOCOL.md) and the two
+# benchmark guests into OUTDIR:  build.sh OUTDIR
+set -euo pipefail
+if [ $# -ne 1 ]; then
+  echo "usage: build.sh OUTDIR" >&2
+  exit 2
+fi
+PATH="$PATH:${HATCHERY_TOOLS:-$HOME/.cache/hatchery/tools}/bin"
+if ! command -v asc >/dev/null 2>&1; then
+  echo "AssemblyScript toolchain missing: run ./scripts/toolchains.sh assemblyscript" >&2
+  exit 3
+fi
+mkdir -p "$1"
+out="$(cd "$1" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+# asc names the abort handler by its path from here, without the .ts. --debug only adds
+# the name section (about 6 KB), so that a trap's backtrace names the functions.
+sdk=../../../guest-sdk/assemblyscript/hatchery
+flags=(--runtime incremental -O3 --debug --exportStart _initialize
+  --use "abort=$sdk/abort/hatcheryAbort")
+# One asc per guest (each takes seconds), as many at once as there are CPUs; xargs fails
+# if any of them does.
+printf '%s\n' conf_as conf_as_server conf_as_server_v2 bench_as_noop bench_as_pong |
+  xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} asc {}.ts -o "$out/{}.wasm" "${flags[@]}"

@@ -1,0 +1,10 @@
+// `conf_as_server`: version 1 of the protocol's counter server.
+
+import { serve } from "../../../guest-sdk/assemblyscript/hatchery";
+import { Counter } from "./counter";
+
+serve(new Counter(1));
+
+export {
+  hatchery_main, hatchery_handle, hatchery_state_save, hatchery_code_change,
+} from "../../../guest-sdk/assemblyscript/hatchery/server";

@@ -1,0 +1,10 @@
+// `poly_counter`: version 1 of the polyglot app's counter (counter.ts).
+
+import { serve } from "../../../guest-sdk/assemblyscript/hatchery";
+import { Counter } from "./counter";
+
+serve(new Counter(1));
+
+export {
+  hatchery_main, hatchery_handle, hatchery_state_save, hatchery_code_change,
+} from "../../../guest-sdk/assemblyscript/hatchery/server";

@@ -1,0 +1,10 @@
+// `poly_counter_v2`: version 2 of the polyglot app's counter (counter.ts).
+
+import { serve } from "../../../guest-sdk/assemblyscript/hatchery";
+import { Counter } from "./counter";
+
+serve(new Counter(2));
+
+export {
+  hatchery_main, hatchery_handle, hatchery_state_save, hatchery_code_change,
+} from "../../../guest-sdk/assemblyscript/hatchery/server";
