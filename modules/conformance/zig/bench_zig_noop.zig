@@ -1,0 +1,2 @@
+//! `bench_zig_noop`: returns from its entry at once (the cost of a process's life).
+export fn hatchery_main() void {}
