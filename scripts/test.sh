@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# Sets up this machine and runs every check: formatting, lints, the guest SDK's unit
-# tests, and the host's unit, integration and browser tests (which build the guest modules).
+# Sets up this machine and runs every check: formatting, lints, the guest SDKs' unit tests,
+# the guest modules in every language, and the host's unit, integration, conformance and
+# browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --browser
+# Every guest language's toolchain, at pinned versions (cached in ~/.cache/hatchery/tools).
+./scripts/toolchains.sh
+eval "$(./scripts/toolchains.sh --env)"
 
 echo "test: formatting"
 cargo fmt --all --check
 (cd guest-sdk && cargo fmt --check)
 (cd modules && cargo fmt --all --check)
+test -z "$(gofmt -l guest-sdk/go modules/conformance/go modules/polyglot/go)" ||
+  { gofmt -l guest-sdk/go modules/conformance/go modules/polyglot/go; echo "test: gofmt wants these files changed" >&2; exit 1; }
 
 echo "test: lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+(cd guest-sdk/go && GOOS=wasip1 GOARCH=wasm go vet ./...)
 
 echo "test: guest SDK unit tests"
 cargo test --quiet --manifest-path guest-sdk/Cargo.toml
+(cd guest-sdk/go && go test ./...)
+(cd guest-sdk/c && cc -std=c11 -g -fsanitize=address,undefined -Wno-attributes -Ihatchery \
+  tests/sdk_test.c hatchery/hx_json.c hatchery/hx_buf.c hatchery/hx_reason.c \
+  -o ../../target/c_sdk_test && ../../target/c_sdk_test)
+guest-sdk/assemblyscript/test/test.sh
+
+echo "test: guest modules in C, Zig, AssemblyScript, Go, JavaScript and Python"
+./scripts/guests.sh --strict
 
 echo "test: host unit and integration tests"
+# Every language must be built and pass (no "not built" cells in the conformance table).
+export HATCHERY_STRICT_LANGUAGES=1
 # The CLI tests run the `hatchery` binary, which a test build alone does not produce.
 cargo build --workspace --bins --quiet
 if cargo nextest --version >/dev/null 2>&1; then

@@ -322,27 +322,44 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("reading {}", manifest.display()))?;
     // First pass: where the modules are; second pass: the whole check, modules included.
     let folders = manifest::parse(manifest, &text, &|_| true)?.modules;
-    let mut names = std::collections::HashSet::new();
+    let mut files = std::collections::BTreeMap::new();
     for folder in &folders {
-        let files = hatchery::runtime::modules::module_files(folder)
+        let found = hatchery::runtime::modules::module_files(folder)
             .with_context(|| format!("a modules folder named by {}", manifest.display()))?;
-        names.extend(files.iter().map(|p| module_name(p)));
-    }
-    let app = manifest::parse(manifest, &text, &|m| names.contains(m))?;
-    let node = Node::new(app.config(args.limits.config()))?;
-    for folder in &app.modules {
-        let (loaded, errors) = node.load_module_dir(folder);
-        if let Some(e) = errors.first() {
-            bail!("{e}");
+        for f in found {
+            // The first folder that has a module wins.
+            files.entry(module_name(&f)).or_insert(f);
         }
-        eprintln!(
-            "hatchery: loaded {} modules from {}",
-            loaded.len(),
-            folder.display()
-        );
     }
+    let app = manifest::parse(manifest, &text, &|m| files.contains_key(m))?;
+    let node = Node::new(app.config(args.limits.config()))?;
+    // Only what the application uses: its workers' modules and what `load` names.
+    let used: Vec<PathBuf> = app
+        .uses
+        .iter()
+        .filter_map(|m| files.get(m).cloned())
+        .collect();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = used
+            .iter()
+            .map(|f| s.spawn(|| node.load_module_file(f)))
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    for r in results {
+        match r {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => bail!("{e}"),
+            Err(_) => bail!("loading a module panicked"),
+        }
+    }
+    eprintln!(
+        "hatchery: loaded {} modules: {}",
+        used.len(),
+        app.uses.join(", ")
+    );
     let events = node.subscribe();
-    let _watcher = watch(&node, args, &app.modules)?;
+    let _watcher = watch(&node, args, &used)?;
     let _http = inspector(&node, args).await?;
     // The application is the root supervisor's parent, so it can stop the tree in order.
     let parent = node.spawn_native("application")?;
@@ -392,7 +409,7 @@ async fn inspector(
     Ok(Some(server))
 }
 
-/// Watches the modules folders unless told not to.
+/// Watches module files or folders unless told not to.
 fn watch(
     node: &Node,
     args: &RunArgs,
@@ -402,12 +419,11 @@ fn watch(
         return Ok(None);
     }
     let w = node.watch(folders, Duration::from_millis(args.debounce_ms.max(10)))?;
-    for folder in folders {
-        eprintln!(
-            "hatchery: watching {} for new module versions",
-            folder.display()
-        );
-    }
+    let shown: Vec<String> = folders.iter().map(|f| f.display().to_string()).collect();
+    eprintln!(
+        "hatchery: watching {} for new module versions",
+        shown.join(", ")
+    );
     Ok(Some(w))
 }
 

@@ -8,6 +8,8 @@
 //! modules = "../../modules/target/wasm32-wasip1/release"   # relative to this file; or a
 //!                                                           # list of folders
 //! root = "main"                                             # the top supervisor
+//! load = ["kv_client"]     # modules the workers spawn; with the workers' modules, the only
+//!                          # ones the node loads
 //!
 //! [limits]                 # optional; the node's defaults otherwise
 //! max_memory_mib = 16
@@ -72,6 +74,9 @@ pub struct Application {
     pub module_memory: BTreeMap<String, usize>,
     /// The largest memory cap a child of the tree asks for, in bytes.
     pub largest_child_memory: Option<usize>,
+    /// The modules the application uses: those of its workers and those `load` names
+    /// (what the workers spawn), sorted.
+    pub uses: Vec<String>,
     /// Node limits from `[limits]`, applied over `NodeConfig`'s defaults.
     pub limits: Limits,
     /// The root supervisor.
@@ -162,6 +167,8 @@ struct RawApp {
     #[serde(default)]
     modules: Option<Spanned<Folders>>,
     root: Spanned<String>,
+    #[serde(default)]
+    load: Vec<Spanned<String>>,
 }
 
 /// One modules folder, or several.
@@ -556,6 +563,24 @@ pub fn parse(
         let span = raw.application.modules.as_ref().map_or(0..0, Spanned::span);
         return Err(ctx.err(span, "application.modules", "name at least one folder"));
     }
+    for m in &raw.application.load {
+        if !has_module(m.get_ref()) {
+            return Err(ctx.err(
+                m.span(),
+                "application.load",
+                format!("unknown module `{}`", m.get_ref()),
+            ));
+        }
+    }
+    let mut uses: Vec<String> = raw
+        .application
+        .load
+        .iter()
+        .map(|m| m.get_ref().clone())
+        .collect();
+    workers(&spec, &mut uses);
+    uses.sort();
+    uses.dedup();
     let mut module_memory = BTreeMap::new();
     for (name, m) in &raw.modules {
         if !has_module(name) {
@@ -575,6 +600,7 @@ pub fn parse(
         modules: modules.iter().map(|m| base.join(m)).collect(),
         module_memory,
         largest_child_memory: largest_child_memory(&spec),
+        uses,
         limits: raw
             .limits
             .as_ref()
@@ -593,4 +619,14 @@ fn largest_child_memory(spec: &SupervisorSpec) -> Option<usize> {
             ChildStart::Supervisor(s) => largest_child_memory(s),
         })
         .max()
+}
+
+/// The modules of every worker in the tree.
+fn workers(spec: &SupervisorSpec, out: &mut Vec<String>) {
+    for c in &spec.children {
+        match &c.start {
+            ChildStart::Worker { module, .. } => out.push(module.clone()),
+            ChildStart::Supervisor(s) => workers(s, out),
+        }
+    }
 }
