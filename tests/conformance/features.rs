@@ -884,6 +884,7 @@ async fn call_cast(ctx: &Ctx) -> Outcome {
     ctx.me.send(server, b" { \"$cast\" : 0 } ".to_vec());
     ctx.me
         .send(server, b"{\"req\": \"get\", \"ref\": 4242}".to_vec());
+    ctx.me.send(server, Vec::new());
     let spaced = b"{ \"$call\" : { \"req\" : \"get\" ,\n \"ref\" : 77 } }";
     ctx.me.send(server, spaced.to_vec());
     let reply = ctx
@@ -902,8 +903,8 @@ async fn call_cast(ctx: &Ctx) -> Outcome {
     );
     check_eq!(
         ctx.call(server, json!("infos")).await?,
-        json!(2),
-        "infos after an object without $call"
+        json!(3),
+        "infos after an object without $call and an empty message"
     );
     // The SDK as a client: call and cast from a guest.
     let g = ctx.guest(b"")?;
