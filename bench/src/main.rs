@@ -14,6 +14,7 @@ use clap::Parser;
 use hatchery::{NativeProcess, Node, NodeConfig};
 use serde_json::{Value, json};
 
+mod languages;
 mod swap;
 
 #[derive(Parser)]
@@ -46,6 +47,18 @@ struct Args {
     /// Internal: measure the idle memory of N processes of MODULE in this (fresh) process.
     #[arg(long, num_args = 2, value_names = ["MODULE", "N"], hide = true)]
     idle_child: Option<Vec<String>>,
+    /// Where the guests in other languages are (scripts/guests.sh builds them).
+    #[arg(long, default_value = "modules/target/guests")]
+    guests: PathBuf,
+    /// Only the per-language rows.
+    #[arg(long)]
+    languages_only: bool,
+    /// Leave out the per-language rows.
+    #[arg(long)]
+    no_languages: bool,
+    /// Internal: the idle memory of N processes of the module FILE with a cap of MIB.
+    #[arg(long, num_args = 3, value_names = ["FILE", "MIB", "N"], hide = true)]
+    idle_file: Option<Vec<String>>,
 }
 
 struct Sizes {
@@ -87,24 +100,47 @@ fn main() -> anyhow::Result<()> {
     if let Some(child) = &args.idle_child {
         return idle_child(&args.modules, &child[0], child[1].parse()?);
     }
+    if let Some(f) = &args.idle_file {
+        return languages::idle_file(Path::new(&f[0]), f[1].parse()?, f[2].parse()?);
+    }
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.workers {
         rt.worker_threads(n);
     }
     let rt = rt.enable_all().build()?;
-    let mut ours = if args.swap_only {
+    let mut ours = if args.swap_only || args.languages_only {
         BTreeMap::new()
     } else {
         rt.block_on(run_ours(&args.modules, &sizes, reps, args.million))?
     };
-    ours.extend(rt.block_on(swap::run(&args.modules, &sizes, reps))?);
+    if !args.languages_only {
+        ours.extend(rt.block_on(swap::run(&args.modules, &sizes, reps))?);
+    }
+    let langs = if args.swap_only || args.no_languages {
+        BTreeMap::new()
+    } else {
+        rt.block_on(languages::run(
+            &args.modules,
+            &args.guests,
+            reps.min(3),
+            args.quick,
+        ))?
+    };
     drop(rt);
     let erlang = if args.no_erlang {
         BTreeMap::new()
     } else {
         run_erlang(args.quick, args.swap_only)?
     };
-    let table = render(&ours, &erlang, &sizes, reps);
+    let mut table = if args.languages_only {
+        String::new()
+    } else {
+        render(&ours, &erlang, &sizes, reps)
+    };
+    if !langs.is_empty() {
+        table.push_str("\n### Guest languages\n\n");
+        table.push_str(&languages::render(&langs, &erlang));
+    }
     println!("{table}");
     if let Some(path) = args.write {
         std::fs::write(&path, table).with_context(|| format!("writing {}", path.display()))?;

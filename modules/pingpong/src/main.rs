@@ -8,6 +8,10 @@
 //!
 //! Pong role, args `{"pong": true}`: echoes every user message to its sender until it gets
 //! the JSON string `"stop"`.
+//!
+//! With `"partner": "<module>"` the ping spawns that module (empty arguments) as its pong
+//! instead, and stops it with the raw bytes `stop`: the benchmark pongs of every guest
+//! language (`bench_<lang>_pong`) work that way.
 
 use std::time::Instant;
 
@@ -32,6 +36,7 @@ struct Args {
     #[serde(default = "default_size")]
     size: usize,
     report_to: Option<Pid>,
+    partner: Option<String>,
 }
 
 /// The stop message: the JSON string `"stop"`.
@@ -44,13 +49,30 @@ fn main() {
     });
     match args {
         Some(Args { pong: true, .. }) => pong(),
-        Some(args) => ping(args.rounds, args.size, args.report_to),
-        None => ping(default_rounds(), default_size(), None),
+        Some(args) => ping(
+            args.rounds,
+            args.size,
+            args.report_to,
+            args.partner.as_deref(),
+        ),
+        None => ping(default_rounds(), default_size(), None, None),
     }
 }
 
-fn ping(rounds: u64, size: usize, report_to: Option<Pid>) {
-    let pong = spawn_link("pingpong", &json!({"pong": true})).unwrap_or_else(|err| {
+fn ping(rounds: u64, size: usize, report_to: Option<Pid>, partner: Option<&str>) {
+    let spawned = match partner {
+        Some(module) => hatchery_sdk::spawn_bytes(
+            module,
+            &[],
+            hatchery_sdk::SpawnOpts {
+                link: true,
+                monitor: false,
+            },
+        )
+        .map(|(pid, _)| pid),
+        None => spawn_link("pingpong", &json!({"pong": true})),
+    };
+    let pong = spawned.unwrap_or_else(|err| {
         eprintln!("pingpong: cannot spawn the pong: {err}");
         exit(ExitReason::custom(err.name()))
     });
@@ -75,7 +97,7 @@ fn ping(rounds: u64, size: usize, report_to: Option<Pid>) {
     if let Some(to) = report_to {
         let _ = to.send(&json!({"done": rounds, "ns": ns as u64}));
     }
-    let _ = pong.send_bytes(STOP);
+    let _ = pong.send_bytes(if partner.is_some() { b"stop" } else { STOP });
 }
 
 fn pong() {

@@ -75,7 +75,14 @@ fn run(from: Pid, cmd: &Command) {
                 n = sys::recv(a as i32, 0, &mut buf, &mut info);
             }
             let data = if n >= 0 { buf.as_slice() } else { &[] };
-            reply(from, op, i64::from(n), i64::from(info.kind), info.sender, data);
+            reply(
+                from,
+                op,
+                i64::from(n),
+                i64::from(info.kind),
+                info.sender,
+                data,
+            );
         }
         8 => done(i64::from(sys::take(a as i32))),
         9 => done(hatchery_sdk::mailbox_len() as i64),
@@ -91,7 +98,10 @@ fn run(from: Pid, cmd: &Command) {
             done(code(hatchery_sdk::exit_signal(Pid(a as u64), reason)))
         }
         15 => done(hatchery_sdk::monitor(Pid(a as u64)).0 as i64),
-        16 => done(code(hatchery_sdk::demonitor(MonitorRef(a as u64), b & 1 != 0))),
+        16 => done(code(hatchery_sdk::demonitor(
+            MonitorRef(a as u64),
+            b & 1 != 0,
+        ))),
         17 => done(code(hatchery_sdk::register(text(s1), Pid(a as u64)))),
         18 => done(code(hatchery_sdk::unregister(text(s1)))),
         19 => done(hatchery_sdk::whereis(text(s1)).map_or(0, |p| p.0 as i64)),
@@ -99,8 +109,10 @@ fn run(from: Pid, cmd: &Command) {
             Ok(t) => done(t.0 as i64),
             Err(e) => done(code::<()>(Err(e))),
         },
-        21 => done(hatchery_sdk::cancel_timer(TimerRef(a as u64))
-            .map_or(i64::from(sys::ERR_NOT_FOUND), |left| left as i64)),
+        21 => done(
+            hatchery_sdk::cancel_timer(TimerRef(a as u64))
+                .map_or(i64::from(sys::ERR_NOT_FOUND), |left| left as i64),
+        ),
         22 => done(hatchery_sdk::make_ref() as i64),
         23 => done(hatchery_sdk::now_ms()),
         24 => receive(from, op, a, b, s1),
