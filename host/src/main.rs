@@ -178,10 +178,26 @@ struct LimitArgs {
     /// message: its state is kept, its instance dropped until the next message.
     #[arg(long, value_name = "MS")]
     hibernate_after_ms: Option<u64>,
+    /// Where compiled modules are kept, so that a module loaded again skips compiling
+    /// [default: ~/.cache/hatchery/compiled].
+    #[arg(long, value_name = "DIR")]
+    compile_cache: Option<PathBuf>,
+    /// Compile every module afresh (no compile cache).
+    #[arg(long)]
+    no_compile_cache: bool,
 }
 
 impl LimitArgs {
     const DEFAULT_MAX_PROCESSES: u32 = 100_000;
+
+    fn compile_cache_dir(&self) -> Option<PathBuf> {
+        if self.no_compile_cache {
+            return None;
+        }
+        self.compile_cache.clone().or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/hatchery/compiled"))
+        })
+    }
 
     /// The given cap, or the default lowered to what the mapping limit allows (with the
     /// exact fix printed), so that a fresh machine still starts.
@@ -218,6 +234,7 @@ impl LimitArgs {
             hibernate_after: self
                 .hibernate_after_ms
                 .map(|ms| Duration::from_millis(ms.max(1))),
+            compile_cache: self.compile_cache_dir(),
             ..NodeConfig::default()
         }
     }
