@@ -63,6 +63,7 @@ export function mount(root, _params, scope) {
       h('div', { class: 'module-head' },
         h('h2', {}, m.name),
         h('span', { class: 'tag' }, m.kind),
+        m.format === 'component' ? h('span', { class: 'tag', title: 'a WebAssembly component of the hatchery:process world' }, 'component') : null,
         m.upgradable ? h('span', { class: 'tag tag-ok' }, 'upgradable') : h('span', { class: 'tag' }, 'not upgradable'),
         h('span', { class: 'mono muted small path', title: m.path }, m.path),
         h('span', { class: 'spacer' }),

@@ -114,6 +114,9 @@ pub struct ModuleInfo {
     pub name: String,
     /// `behaviour` or `main`.
     pub kind: &'static str,
+    /// `core` (a module importing `hatchery_v1`) or `component` (the `hatchery:process`
+    /// world).
+    pub format: super::modules::ModuleKind,
     /// Whether its current version has both upgrade callbacks.
     pub upgradable: bool,
     /// The current version.
@@ -276,6 +279,7 @@ impl CodeServer {
                 } else {
                     "main"
                 },
+                format: s.current.kind,
                 upgradable: s.current.can_save && s.current.can_change,
                 current: s.current.version,
                 old: s.old.as_ref().map(|m| m.version),
