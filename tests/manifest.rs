@@ -195,3 +195,41 @@ fn out_of_range_values_are_refused() {
     ));
     assert_eq!(e.key, "limits.upgrade_policy", "{e}");
 }
+
+#[test]
+fn memory_caps_per_module_and_child_folder_lists_and_what_is_loaded() {
+    let text = "[application]\nname = \"x\"\nroot = \"main\"\nmodules = [\"a\", \"b\"]\nload = [\"idle\"]\n\
+        [modules.kv]\nmax_memory_mib = 48\n\
+        [supervisor.main]\nstrategy = \"one_for_one\"\n\
+        [[supervisor.main.child]]\nid = \"k\"\nmodule = \"kv\"\nmax_memory_mib = 96\n";
+    let app = check(text).expect("the manifest is accepted");
+    assert_eq!(
+        app.modules,
+        [Path::new("apps/x/a"), Path::new("apps/x/b")],
+        "folders relative to the manifest"
+    );
+    assert_eq!(app.uses, ["idle", "kv"], "the workers' modules and `load`");
+    assert_eq!(app.module_memory.get("kv"), Some(&(48 << 20)));
+    assert_eq!(app.largest_child_memory, Some(96 << 20));
+    let config = app.config(hatchery::NodeConfig::default());
+    assert_eq!(config.memory_for("kv"), 48 << 20);
+    assert_eq!(config.memory_for("idle"), 16 << 20);
+    assert_eq!(
+        config.largest_memory(),
+        96 << 20,
+        "a child's cap sizes the slots"
+    );
+    match &app.root.children[0].start {
+        ChildStart::Worker { max_memory, .. } => assert_eq!(*max_memory, Some(96 << 20)),
+        ChildStart::Supervisor(_) => panic!("a worker"),
+    }
+    // Errors name the key.
+    let e = err(&text.replace("[modules.kv]", "[modules.nope]"));
+    assert_eq!(e.key, "modules.nope", "{e}");
+    let e = err(&text.replace("max_memory_mib = 96", "max_memory_mib = 0"));
+    assert_eq!(e.key, "supervisor.main.child[0].max_memory_mib", "{e}");
+    let e = err(&text.replace("load = [\"idle\"]", "load = [\"ghost\"]"));
+    assert_eq!(e.key, "application.load", "{e}");
+    let e = err(&text.replace("modules = [\"a\", \"b\"]", "modules = []"));
+    assert_eq!(e.key, "application.modules", "{e}");
+}
