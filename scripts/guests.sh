@@ -8,8 +8,9 @@
 #
 # Every folder under modules/ with a `build.sh` is one build: `build.sh OUTDIR` writes its
 # .wasm files to OUTDIR and exits with status 3 (after saying what to install) when its
-# toolchain is missing. A build runs again only when its folder, the SDK it names on a
-# `# sdk: <dir>` line of its build.sh, or the toolchain pins change.
+# toolchain is missing. A build runs again only when its folder, the folders it names on
+# `# sdk: <dir>` lines of its build.sh (its SDK, and the WIT world for components), or the
+# toolchain pins change.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 strict=0
@@ -21,10 +22,12 @@ eval "$("$root/scripts/toolchains.sh" --env)"
 
 # A hash of the files a build depends on.
 fingerprint() {
-  local dir="$1" sdk
-  sdk=$(sed -n 's/^# sdk: *//p' "$dir/build.sh" | head -1)
+  local dir="$1" sdks=() sdk
+  while IFS= read -r sdk; do
+    sdks+=("$root/$sdk")
+  done < <(sed -n 's/^# sdk: *//p' "$dir/build.sh")
   {
-    find "$dir" "${sdk:+$root/$sdk}" -type f \
+    find "$dir" "${sdks[@]}" -type f \
       -not -path '*/node_modules/*' -not -path '*/target/*' -not -path '*/__pycache__/*' \
       -print0 2>/dev/null | sort -z | xargs -0 sha256sum
     cat "$root/scripts/toolchains/requirements.txt" "$root/scripts/toolchains/package-lock.json"

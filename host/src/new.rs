@@ -124,7 +124,9 @@ pub fn new(args: &NewArgs) -> anyhow::Result<ExitCode> {
         "  build: cd {shown} && ./build.sh      (writes {}.wasm)",
         args.name
     );
-    println!("  run:   hatchery run {shown}/{}.wasm", args.name);
+    // Python's runtime takes about 12 MiB of the default 16 MiB cap.
+    let cap = if lang == "python" { "--max-memory-mib 64 " } else { "" };
+    println!("  run:   hatchery run {cap}{shown}/{}.wasm", args.name);
     println!("  see {shown}/README.md");
     Ok(ExitCode::SUCCESS)
 }

@@ -183,6 +183,9 @@ fn wasm_ctx<T>(r: wasmtime::Result<T>, what: &str) -> anyhow::Result<T> {
     r.map_err(|e| anyhow::anyhow!("{what}: {e:#}"))
 }
 
+/// The native stack of a component process, at least (Wasm frames get half of it).
+const COMPONENT_STACK: usize = 2 << 20;
+
 /// The component side of the runtime: its engine and its linker (the `hatchery:process`
 /// host interface and WASI 0.2).
 pub(crate) struct ComponentRuntime {
@@ -196,6 +199,11 @@ impl ComponentRuntime {
         // On demand: each instance maps its own memories and stack. The reservation is
         // the cap, so growing never moves a memory.
         c.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+        // Interpreters recurse in C (CPython's JSON parser overflowed a 128 KiB Wasm stack
+        // at about 250 levels); stacks are mapped per process and only touched pages count.
+        let stack = cfg.stack_bytes.max(COMPONENT_STACK);
+        c.async_stack_size(stack);
+        c.max_wasm_stack(stack / 2);
         let engine = wasm_ctx(Engine::new(&c), "creating the component engine")?;
         let mut linker = wasmtime::component::Linker::new(&engine);
         wasm_ctx(
