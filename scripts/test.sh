@@ -27,6 +27,7 @@ cargo test --quiet --manifest-path guest-sdk/Cargo.toml
   tests/sdk_test.c hatchery/hx_json.c hatchery/hx_buf.c hatchery/hx_reason.c \
   -o ../../target/c_sdk_test && ../../target/c_sdk_test)
 guest-sdk/assemblyscript/test/test.sh
+(cd guest-sdk/python && python3 -m unittest discover -s tests)
 
 echo "test: guest modules in C, Zig, AssemblyScript, Go, JavaScript and Python"
 ./scripts/guests.sh --strict
