@@ -38,6 +38,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("module_version", "(param i32 i32) (result i32)"),
     ("module_rollback", "(param i32 i32) (result i32)"),
     ("hibernate", "(result i32)"),
+    ("write", "(param i32 i32 i32) (result i32)"),
 ];
 
 fn contract_module() -> String {

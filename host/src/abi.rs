@@ -52,6 +52,7 @@ pub const FUNCTIONS: &[&str] = &[
     "module_version",
     "module_rollback",
     "hibernate",
+    "write",
 ];
 
 /// Error codes (ABI.md §2).

@@ -5,7 +5,7 @@
 //! Each function of the world's `host` interface calls the same code as its `hatchery_v1`
 //! twin (`crate::abi::calls`); only the way values cross differs (lifted by the canonical
 //! ABI here, read from guest memory there). A component exports `run` (world `process`),
-//! or `init` and `handle` (world `behaviour`), plus `state-save` and `code-change`
+//! or `start` and `handle` (world `behaviour`), plus `state-save` and `code-change`
 //! (world `upgradable-behaviour`).
 
 mod host;
@@ -35,7 +35,7 @@ pub(crate) mod exports {
     /// `process`: the whole life of a main-style process.
     pub const RUN: &str = "run";
     /// `behaviour`: the init.
-    pub const INIT: &str = "init";
+    pub const START: &str = "start";
     /// `behaviour`: one message.
     pub const HANDLE: &str = "handle";
     /// `upgradable-behaviour`: the state, from the old version.

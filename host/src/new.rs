@@ -125,7 +125,11 @@ pub fn new(args: &NewArgs) -> anyhow::Result<ExitCode> {
         args.name
     );
     // Python's runtime takes about 12 MiB of the default 16 MiB cap.
-    let cap = if lang == "python" { "--max-memory-mib 64 " } else { "" };
+    let cap = if lang == "python" {
+        "--max-memory-mib 64 "
+    } else {
+        ""
+    };
     println!("  run:   hatchery run {cap}{shown}/{}.wasm", args.name);
     println!("  see {shown}/README.md");
     Ok(ExitCode::SUCCESS)

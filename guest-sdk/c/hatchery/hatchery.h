@@ -206,6 +206,15 @@ int32_t hatchery_sup_which_children(int64_t sup, void *buf, int32_t buf_len);
 
 /* Hibernate after the current callback (a behaviour with both upgrade exports); 0. */
 HATCHERY_IMPORT("hibernate") int32_t hatchery_hibernate(void);
+
+/* ---- Output ------------------------------------------------------------------------------ */
+
+#define HATCHERY_STDOUT 1
+#define HATCHERY_STDERR 2
+
+/* Writes bytes to the process's captured stdout (1) or stderr (2), the same lines as WASI's
+ * fd_write; for guests without WASI. 0 or HATCHERY_ERR_BAD_ARG. */
+HATCHERY_IMPORT("write") int32_t hatchery_write(int32_t stream, const void *ptr, int32_t len);
 /* The current version of a module, HATCHERY_ERR_NOT_FOUND or HATCHERY_ERR_BAD_NAME. */
 HATCHERY_IMPORT("module_version") int32_t hatchery_module_version(const char *name, int32_t name_len);
 /* Makes the previous version current again: the version now current, HATCHERY_ERR_NOT_FOUND

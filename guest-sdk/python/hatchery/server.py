@@ -132,8 +132,9 @@ _server: Server | None = None
 
 def server_world(cls: type[Server]) -> type:
     """The ``WitWorld`` class for a :class:`Server` subclass: its methods are the exports
-    of the worlds ``behaviour`` and ``upgradable-behaviour`` (``init``, ``handle``,
-    ``state-save``, ``code-change``). Name it ``WitWorld`` in the app's module::
+    of the worlds ``behaviour`` and ``upgradable-behaviour`` (``start``, which runs the
+    server's ``init``, ``handle``, ``state-save``, ``code-change``). Name it ``WitWorld`` in
+    the app's module::
 
         WitWorld = hatchery.server_world(Counter)
     """
@@ -143,7 +144,7 @@ def server_world(cls: type[Server]) -> type:
     class WitWorld:
         __doc__ = f"The component exports of the server {cls.__qualname__}."
 
-        def init(self) -> None:
+        def start(self) -> None:
             _start(cls)
 
         def handle(self, message) -> None:

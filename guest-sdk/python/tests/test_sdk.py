@@ -202,7 +202,7 @@ class Servers(unittest.TestCase):
     def setUp(self):
         node.reset()
         self.world = hatchery.server_world(Counter)()
-        self.world.init()
+        self.world.start()
 
     def handle(self, message):
         self.world.handle(message)
@@ -251,7 +251,7 @@ class Servers(unittest.TestCase):
                 return {1, 2}  # a set is not JSON
 
         world = hatchery.server_world(Odd)()
-        world.init()
+        world.start()
         with contextlib.redirect_stderr(io.StringIO()) as err:
             world.handle(user(5, b'{"$call": {"ref": 1, "req": null}}'))
         self.assertEqual(node.sent, [])

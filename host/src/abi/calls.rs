@@ -276,6 +276,15 @@ pub(crate) fn module_rollback(state: &ProcessState, n: &[u8]) -> Coded<u32> {
     })
 }
 
+/// Writes to the process's captured standard output or error (the same lines as WASI's).
+pub(crate) fn write(state: &ProcessState, stream: crate::process::Stream, bytes: &[u8]) {
+    let lines = state.proc.output.lock().write(stream, bytes);
+    let module: std::sync::Arc<str> = std::sync::Arc::from(state.proc.module());
+    for line in lines {
+        state.node.emit_output(state.proc.pid(), &module, line);
+    }
+}
+
 pub(crate) fn hibernate(state: &mut ProcessState) {
     state.hibernate = true;
 }

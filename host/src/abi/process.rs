@@ -17,6 +17,21 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             0
         },
     )?;
+    linker.func_wrap(
+        MODULE,
+        "write",
+        |mut caller: Caller<'_, ProcessState>, stream: i32, ptr: i32, len: i32| {
+            let stream = match stream {
+                1 => crate::process::Stream::Stdout,
+                2 => crate::process::Stream::Stderr,
+                _ => return Ok(err::BAD_ARG),
+            };
+            memory::with_bytes(&mut caller, "write", ptr, len, |bytes, state| {
+                calls::write(state, stream, bytes);
+                0
+            })
+        },
+    )?;
     linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| -> i64 {
         caller.data().proc.pid().as_u64() as i64
     })?;

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use super::bindings::hatchery::process::host::{Host, Message, Pid as WitPid, Reason, Spawned};
+use super::bindings::hatchery::process::host::{
+    Host, Message, Output, Pid as WitPid, Reason, Spawned,
+};
 use super::{ErrorCode, error_code, to_wit};
 use crate::abi::calls::{self, Coded};
 use crate::pid::Pid;
@@ -174,6 +176,15 @@ impl Host for ProcessState {
 
     async fn hibernate(&mut self) -> R<()> {
         calls::hibernate(self);
+        Ok(())
+    }
+
+    async fn write(&mut self, to: Output, data: Vec<u8>) -> R<()> {
+        let stream = match to {
+            Output::Stdout => crate::process::Stream::Stdout,
+            Output::Stderr => crate::process::Stream::Stderr,
+        };
+        calls::write(self, stream, &data);
         Ok(())
     }
 }

@@ -23,7 +23,7 @@ const PROVIDED: &str = "hatchery:process/host, and WASI 0.2's wasi:cli, wasi:clo
 
 /// Which world a component implements.
 pub(crate) struct World {
-    /// `init` + `handle` (a behaviour) rather than `run`.
+    /// `start` + `handle` (a behaviour) rather than `run`.
     pub behaviour: bool,
     /// `state-save` and `code-change` too.
     pub upgradable: bool,
@@ -52,7 +52,7 @@ pub(crate) fn world(
     };
     let plain = |f: &ComponentFunc| f.params().len() == 0 && f.results().len() == 0;
     let has = |name: &str| func(component, engine, name);
-    let (run, init, handle) = (has(exports::RUN), has(exports::INIT), has(exports::HANDLE));
+    let (run, start, handle) = (has(exports::RUN), has(exports::START), has(exports::HANDLE));
     let (save, change) = (has(exports::STATE_SAVE), has(exports::CODE_CHANGE));
     if let Some(f) = &run {
         if !plain(f) {
@@ -65,7 +65,7 @@ pub(crate) fn world(
             upgradable: false,
         });
     }
-    let (Some(init), Some(handle)) = (init, handle) else {
+    let (Some(start), Some(handle)) = (start, handle) else {
         let found: Vec<String> = component
             .component_type()
             .exports(engine)
@@ -74,7 +74,7 @@ pub(crate) fn world(
         return Err(link(format!(
             "this component implements another world (it exports {}); a Hatchery component \
              implements a world of guest-sdk/wit/process.wit: `process` (export run), \
-             `behaviour` (init, handle) or `upgradable-behaviour` (also state-save, code-change). \
+             `behaviour` (start, handle) or `upgradable-behaviour` (also state-save, code-change). \
              Build it against that folder, for example `componentize-py -d guest-sdk/wit -w process ...`",
             if found.is_empty() {
                 "nothing".to_string()
@@ -83,9 +83,9 @@ pub(crate) fn world(
             }
         )));
     };
-    if !plain(&init) {
+    if !plain(&start) {
         return Err(link(
-            "the export `init` must be `func()` (world `behaviour`)".into(),
+            "the export `start` must be `func()` (world `behaviour`)".into(),
         ));
     }
     let takes_message = handle.results().len() == 0
@@ -148,8 +148,8 @@ pub(crate) fn link(
                 path: path.to_path_buf(),
                 reason: format!(
                     "it imports `{name}`, which this node does not provide to components (it \
-                     provides {PROVIDED}); rebuild it without that import (for JavaScript: \
-                     no http or fetch features)"
+                     provides {PROVIDED}); rebuild it without that import (for JavaScript, \
+                     with guest-sdk/js/hatchery/componentize.sh)"
                 ),
             },
             None => LoadError::Link {

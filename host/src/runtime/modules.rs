@@ -65,7 +65,7 @@ pub enum Entry {
     Start,
     /// A component's `run` (world `process`).
     Run,
-    /// A component's `init` (world `behaviour`).
+    /// A component's `start` (world `behaviour`): its init.
     Init,
 }
 
@@ -76,7 +76,7 @@ impl Entry {
             Entry::Main => "hatchery_main",
             Entry::Start => "_start",
             Entry::Run => crate::component::exports::RUN,
-            Entry::Init => crate::component::exports::INIT,
+            Entry::Init => crate::component::exports::START,
         }
     }
 }
