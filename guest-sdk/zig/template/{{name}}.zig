@@ -1,7 +1,7 @@
 //! {{name}}: a Hatchery behaviour (a gen_server) written in Zig with the SDK in hatchery/.
 //!
 //! At init it registers itself as `{{name}}` and prints a greeting. Then:
-//! - cast a name (`{"$cast": "world"}`): it prints a hello to it and counts it;
+//! - cast `{"greet": "Ada"}`: it prints a hello to Ada and counts it;
 //! - call `"count"`: how many it has greeted; `"hello"`: a greeting as a string.
 //! Its count survives a hot swap: rebuild while `hatchery run` watches the file, and the
 //! running process switches to the new code at its next message, state and all.
@@ -29,13 +29,19 @@ const Greeter = struct {
     }
 
     pub fn handleCast(self: *Greeter, message: Value) void {
-        switch (message) {
-            .string => |who| {
+        const who = switch (message) {
+            .object => |o| o.get("greet"),
+            else => null,
+        };
+        if (who) |w| switch (w) {
+            .string => |s| {
                 self.greeted += 1;
-                hatchery.print(name ++ ": hello, {s}! ({d} greeted)\n", .{ who, self.greeted });
+                hatchery.print(name ++ ": Hello, {s}! (greeting #{d})\n", .{ s, self.greeted });
+                return;
             },
-            else => hatchery.print(name ++ ": cast me a name to greet, like \"world\"\n", .{}),
-        }
+            else => {},
+        };
+        hatchery.print(name ++ ": cast me {{\"greet\": \"Ada\"}} to greet someone\n", .{});
     }
 
     pub fn handleInfo(_: *Greeter, message: hatchery.Message) void {
@@ -73,7 +79,7 @@ export fn hatchery_main() void {
         hatchery.eprint(name ++ ": cannot register as " ++ name ++ ": {s}\n", .{@errorName(err)});
         hatchery.exit(.{ .custom = "name taken" });
     };
-    const example = "'{\"$cast\": \"world\"}'";
+    const example = "'{\"$cast\": {\"greet\": \"Ada\"}}'";
     hatchery.print(name ++ ": hello! I am {f}; greet someone: hatchery send " ++ name ++ " {s}\n", .{ hatchery.self(), example });
     server.serve(.{});
 }
