@@ -383,34 +383,57 @@ async fn futures_join_all<F: std::future::Future<Output = Cell> + Send + 'static
 }
 
 /// The table as Markdown, with the reasons under it.
+/// The table as Markdown, one row per feature and one column per language, with what
+/// each feature checks and the reasons for every cell that is not a pass under it.
 fn render(rows: &[(&Lang, Vec<Cell>)]) -> String {
-    let mut out = String::from("| language |");
-    for (f, _) in features::FEATURES {
-        out.push_str(&format!(" {f} |"));
+    let mut out = String::from("| feature |");
+    for (lang, _) in rows {
+        out.push_str(&format!(" {} |", lang.name));
     }
-    out.push_str("\n|---|");
-    out.push_str(&"---|".repeat(features::FEATURES.len()));
+    out.push_str(" what is checked |\n|---|");
+    out.push_str(&"---|".repeat(rows.len() + 1));
     out.push('\n');
-    let mut notes = Vec::new();
+    for (i, (feature, what)) in features::FEATURES.iter().enumerate() {
+        out.push_str(&format!("| {feature} |"));
+        for (_, cells) in rows {
+            let mark = cells.get(i).map_or("–", Cell::mark);
+            out.push_str(&format!(" {mark} |"));
+        }
+        out.push_str(&format!(" {what} |\n"));
+    }
+    // One note per language and reason, naming the features it applies to.
+    let mut notes: Vec<(String, String, Vec<&str>)> = Vec::new();
     for (lang, cells) in rows {
-        out.push_str(&format!("| {} |", lang.name));
         for (cell, (f, _)) in cells.iter().zip(features::FEATURES) {
-            out.push_str(&format!(" {} |", cell.mark()));
-            match cell {
-                Cell::Pass => {}
-                Cell::Fail(why) | Cell::NotApplicable(why) => {
-                    notes.push(format!("- {} `{f}`: {} ({why})", lang.name, cell.mark()))
+            let why = match cell {
+                Cell::Pass => continue,
+                Cell::Fail(why) | Cell::NotApplicable(why) | Cell::NotBuilt(why) => {
+                    format!("{} ({why})", cell.mark())
                 }
-                Cell::NotBuilt(why) => {
-                    let note = format!("- {}: {why}", lang.name);
-                    if !notes.contains(&note) {
-                        notes.push(note);
-                    }
-                }
+            };
+            match notes
+                .iter_mut()
+                .find(|(l, w, _)| l == lang.name && *w == why)
+            {
+                Some((_, _, fs)) => fs.push(f),
+                None => notes.push((lang.name.to_string(), why, vec![f])),
             }
         }
-        out.push('\n');
     }
+    let notes: Vec<String> = notes
+        .into_iter()
+        .map(|(lang, why, fs)| {
+            let which = if fs.len() == features::FEATURES.len() {
+                "every feature".to_string()
+            } else {
+                fs.iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("- {lang}, {which}: {why}")
+        })
+        .collect();
     if !notes.is_empty() {
         out.push('\n');
         out.push_str(&notes.join("\n"));
