@@ -30,7 +30,8 @@ fingerprint() {
     find "$dir" "${sdks[@]}" -type f \
       -not -path '*/node_modules/*' -not -path '*/target/*' -not -path '*/__pycache__/*' \
       -print0 2>/dev/null | sort -z | xargs -0 sha256sum
-    cat "$root/scripts/toolchains/requirements.txt" "$root/scripts/toolchains/package-lock.json"
+    cat "$root/scripts/toolchains/requirements.txt" "$root/scripts/toolchains/package-lock.json" \
+      "$root/modules/guest-build.sh"
   } | sha256sum | cut -c1-16
 }
 

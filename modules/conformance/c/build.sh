@@ -7,13 +7,7 @@
 #
 # Exits with status 3 when clang or wasm-ld is missing (scripts/guests.sh skips it then).
 set -euo pipefail
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OUTDIR" >&2
-  exit 2
-fi
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-mkdir -p "$1"
-out="$(cd "$1" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../../guest-build.sh" clang C "$@"
 # shellcheck source=../../../guest-sdk/c/cc.sh
 source "$here/../../../guest-sdk/c/cc.sh"
 hx_find_toolchain || exit 3

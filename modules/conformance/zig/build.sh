@@ -8,13 +8,7 @@
 # Exits with status 3 when zig is missing (scripts/guests.sh skips it then). ReleaseSmall,
 # for the reason given in guest-sdk/zig/hatchery/zig.sh.
 set -euo pipefail
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OUTDIR" >&2
-  exit 2
-fi
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-mkdir -p "$1"
-out="$(cd "$1" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../../guest-build.sh" zig Zig "$@"
 # shellcheck source=../../../guest-sdk/zig/hatchery/zig.sh
 source "$here/../../../guest-sdk/zig/hatchery/zig.sh"
 hatchery_zig_find || exit 3

@@ -4,18 +4,7 @@
 # and its second build poly_counter_v2 (a hot-swap test loads it as a new version) into
 # OUTDIR:  build.sh OUTDIR
 set -euo pipefail
-if [ $# -ne 1 ]; then
-  echo "usage: build.sh OUTDIR" >&2
-  exit 2
-fi
-PATH="$PATH:${HATCHERY_TOOLS:-$HOME/.cache/hatchery/tools}/bin"
-if ! command -v asc >/dev/null 2>&1; then
-  echo "AssemblyScript toolchain missing: run ./scripts/toolchains.sh assemblyscript" >&2
-  exit 3
-fi
-mkdir -p "$1"
-out="$(cd "$1" && pwd)"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../../guest-build.sh" asc AssemblyScript "$@"
 cd "$here"
 # asc names the abort handler by its path from here, without the .ts. --debug only adds
 # the name section (about 6 KB), so that a trap's backtrace names the functions.

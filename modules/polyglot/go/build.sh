@@ -6,20 +6,7 @@
 #
 # Exits with status 3 when Go (>= 1.24) is not installed.
 set -euo pipefail
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OUTDIR" >&2
-  exit 2
-fi
-out="$(mkdir -p "$1" && cd "$1" && pwd)"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-tools="${HATCHERY_TOOLS:-$HOME/.cache/hatchery/tools}"
-if ! command -v go >/dev/null 2>&1; then
-  PATH="$tools/bin:$PATH"
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "Go toolchain missing: run ./scripts/toolchains.sh go" >&2
-  exit 3
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../../guest-build.sh" go Go "$@"
 # Never the network, never ~/go or ~/.config/go.
 export GOCACHE="${GOCACHE:-$tools/go-cache}" GOPATH="${GOPATH:-$tools/gopath}"
 export GOTOOLCHAIN=local GOTELEMETRY=off GOPROXY=off GOFLAGS="${GOFLAGS:--mod=mod}"

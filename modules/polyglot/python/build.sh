@@ -8,21 +8,7 @@
 #
 # Exits with status 3 when componentize-py is not installed.
 set -euo pipefail
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OUTDIR" >&2
-  exit 2
-fi
-out="$(mkdir -p "$1" && cd "$1" && pwd)"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../../.." && pwd)"
-tools="${HATCHERY_TOOLS:-$HOME/.cache/hatchery/tools}"
-if ! command -v componentize-py >/dev/null 2>&1; then
-  PATH="$tools/bin:$PATH"
-fi
-if ! command -v componentize-py >/dev/null 2>&1; then
-  echo "Python toolchain missing: run ./scripts/toolchains.sh python" >&2
-  exit 3
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../../guest-build.sh" componentize-py Python "$@"
 
 # componentize-py writes __pycache__ folders beside the sources it imports: build from a
 # copy, so the tree stays clean.
