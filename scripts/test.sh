@@ -28,6 +28,7 @@ cargo test --quiet --manifest-path guest-sdk/Cargo.toml
   -o ../../target/c_sdk_test && ../../target/c_sdk_test)
 guest-sdk/assemblyscript/test/test.sh
 (cd guest-sdk/python && python3 -m unittest discover -s tests)
+(cd guest-sdk/js && node --import ./test/register.mjs --test test/*.test.mjs)
 
 echo "test: guest modules in C, Zig, AssemblyScript, Go, JavaScript and Python"
 ./scripts/guests.sh --strict

@@ -24,7 +24,15 @@ if [ "${1:-}" = "--env" ]; then
   exit 0
 fi
 
-langs=("$@")
+langs=()
+for l in "$@"; do
+  case "$l" in
+    javascript) langs+=(js) ;;
+    as) langs+=(assemblyscript) ;;
+    py) langs+=(python) ;;
+    *) langs+=("$l") ;;
+  esac
+done
 if [ ${#langs[@]} -eq 0 ] || [ "${langs[0]}" = all ]; then
   langs=(c zig assemblyscript go js python)
 fi
