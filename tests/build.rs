@@ -11,7 +11,7 @@ fn main() {
             .expect("tests/ has a parent")
             .to_path_buf();
     let modules = root.join("modules");
-    for watched in ["guest-sdk/src", "guest-sdk/Cargo.toml"] {
+    for watched in ["guest-sdk", "scripts/guests.sh", "scripts/toolchains"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     // Everything in modules/ but its build output (watching that would rebuild every time).
@@ -39,6 +39,17 @@ fn main() {
     assert!(
         status.success(),
         "building the guest modules failed; is the target installed? (rustup target add wasm32-wasip1)"
+    );
+    // The guests in other languages: those whose toolchain is installed (scripts/test.sh
+    // installs them all and checks that none is missing).
+    let guests = Command::new("bash")
+        .arg(root.join("scripts/guests.sh"))
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("running scripts/guests.sh");
+    assert!(
+        guests.success(),
+        "building the guest modules in other languages failed (scripts/guests.sh says why)"
     );
     let out = modules.join("target/wasm32-wasip1/release");
     println!("cargo:rustc-env=HATCHERY_MODULES_DIR={}", out.display());
