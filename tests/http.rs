@@ -444,6 +444,64 @@ async fn injected_messages_arrive_and_can_be_followed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_process_is_spawned_injected_into_and_shown_like_any_other() {
+    // The JavaScript counter server of the conformance suite: a component.
+    if !hatchery_tests::guest_built("conf_js_server") {
+        return;
+    }
+    let node = node_with(&["conf_js_server"]);
+    let api = Api::local(&node).await;
+    let spawned = api
+        .post("/api/spawn", r#"{"module": "conf_js_server"}"#)
+        .await;
+    assert_eq!(spawned.status, 201, "{}", spawned.text);
+    let pid = spawned.body["pid"].as_str().expect("pid").to_string();
+    let id: u64 = pid
+        .trim_start_matches("<0.")
+        .trim_end_matches('>')
+        .parse()
+        .expect("pid");
+    for n in [5, 7] {
+        let sent = api
+            .post(
+                "/api/send",
+                &json!({"to": pid, "message": {"$cast": n}}).to_string(),
+            )
+            .await;
+        assert_eq!(sent.status, 202, "{}", sent.text);
+    }
+    let me = node.spawn_native("test").expect("native");
+    me.send_json(
+        hatchery::Pid(id),
+        &json!({"$call": {"ref": 9, "req": "get"}}),
+    );
+    let reply = hatchery_tests::recv_json_where(&me, |v| v["$reply"]["ref"] == json!(9)).await;
+    assert_eq!(
+        reply["$reply"]["value"],
+        json!(12),
+        "the injected casts arrived"
+    );
+    let page = api.get(&format!("/api/processes/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.body["module"], "conf_js_server", "{}", page.text);
+    assert!(
+        page.body["memory_bytes"].as_u64() > Some(0),
+        "{}",
+        page.text
+    );
+    let modules = api.get("/api/modules").await;
+    let m = modules.body["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|m| m["name"] == "conf_js_server").cloned());
+    let m = m.unwrap_or_else(|| panic!("no conf_js_server in {}", modules.text));
+    assert_eq!(
+        (m["format"].as_str(), m["kind"].as_str()),
+        (Some("component"), Some("behaviour")),
+        "{m}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_signals_and_spawn() {
     let node = node_with(&["idle"]);
     let api = Api::local(&node).await;

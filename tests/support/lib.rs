@@ -44,11 +44,33 @@ pub fn node_with_config(config: NodeConfig, modules: &[&str]) -> Node {
     node
 }
 
-/// The path of a module: a built `.wasm`, or a `.wat` under `modules/`.
+/// Where the guests in other languages are (scripts/guests.sh builds them).
+pub fn guests_dir() -> PathBuf {
+    PathBuf::from(env!("HATCHERY_GUESTS_DIR"))
+}
+
+/// Whether a guest in another language is built here; when it is not, `HATCHERY_STRICT_LANGUAGES=1`
+/// (scripts/test.sh) makes that a failure, otherwise the caller skips with a note.
+pub fn guest_built(name: &str) -> bool {
+    if guests_dir().join(format!("{name}.wasm")).is_file() {
+        return true;
+    }
+    assert!(
+        std::env::var("HATCHERY_STRICT_LANGUAGES").as_deref() != Ok("1"),
+        "{name} is not built: ./scripts/toolchains.sh && ./scripts/guests.sh"
+    );
+    eprintln!("skipped: {name} is not built here (./scripts/guests.sh builds it)");
+    false
+}
+
+/// The path of a module: a built `.wasm` (Rust, or another language's guest), or a `.wat`
+/// under `modules/`.
 pub fn module_path(name: &str) -> PathBuf {
-    let wasm = modules_dir().join(format!("{name}.wasm"));
-    if wasm.exists() {
-        return wasm;
+    for dir in [modules_dir(), guests_dir()] {
+        let wasm = dir.join(format!("{name}.wasm"));
+        if wasm.exists() {
+            return wasm;
+        }
     }
     let wat = root()
         .join("modules")
