@@ -13,6 +13,9 @@ use hatchery::{LoadCause, Node, NodeConfig, NodeEvent, Pid};
 use hatchery_tests::{recv_json_where, root, temp_dir};
 use serde_json::{Value, json};
 
+/// Whether a line of output is the one a check waits for.
+type Seen = Box<dyn Fn(&str) -> bool>;
+
 /// A call from the test process.
 async fn call(me: &hatchery::NativeProcess, to: Pid, req: Value) -> Value {
     let r = me.node().make_ref();
@@ -62,7 +65,7 @@ async fn seven_languages_in_one_tree_talk_and_a_swap_keeps_the_counters_state() 
         .expect("the tree starts");
 
     // What each language says shows that the others reached it.
-    let mut want: BTreeMap<&str, Box<dyn Fn(&str) -> bool>> = BTreeMap::new();
+    let mut want: BTreeMap<&str, Seen> = BTreeMap::new();
     want.insert(
         "Go got Python's message",
         Box::new(|l| {
