@@ -42,7 +42,9 @@ impl Answer {
 impl Api {
     async fn start(node: &Node, config: HttpConfig) -> Api {
         let token = config.token.clone();
-        let server = node.serve_http(config).await.expect("serve");
+        let server = hatchery::http::HttpServer::start(node, config)
+            .await
+            .expect("serve");
         Api {
             base: format!("http://{}", server.addr),
             token,
@@ -818,8 +820,7 @@ async fn the_event_stream_reports_events_and_stats() {
 async fn off_loopback_needs_a_token_and_the_token_is_checked() {
     let node = node_with(&["idle"]);
     let open: SocketAddr = "0.0.0.0:0".parse().expect("addr");
-    let err = node
-        .serve_http(HttpConfig::local(open))
+    let err = hatchery::http::HttpServer::start(&node, HttpConfig::local(open))
         .await
         .err()
         .expect("refused without a token")

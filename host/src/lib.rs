@@ -5,6 +5,12 @@
 //! monitor, register names and set timers through the `hatchery_v1` ABI
 //! (`guest-sdk/ABI.md`). See `ARCHITECTURE.md` for how the parts fit.
 //!
+//! This crate is the facade of the layers below it, each a crate of the workspace that
+//! depends only downwards: `hatchery-core` (processes, signals, names, timers,
+//! supervisors; no Wasm), `hatchery-wasm` (modules, instances, the ABI, hot swap) and
+//! `hatchery-http` (the API and the inspector). It adds application manifests
+//! ([`manifest`]) and the `hatchery` command.
+//!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! use hatchery::{Node, NodeConfig, SpawnOpts};
@@ -18,35 +24,22 @@
 
 #![warn(missing_docs)]
 
-pub mod abi;
-pub mod component;
-pub mod config;
-pub mod crashlog;
-pub mod events;
-pub mod exit;
-pub mod http;
 pub mod manifest;
-pub mod message;
-pub mod native;
-pub mod node;
-pub mod pid;
-pub mod process;
-pub mod registry;
-pub mod runtime;
-pub mod supervisor;
-pub mod swap;
-pub mod sys;
-pub mod timers;
-pub mod trace;
-pub mod watch;
 
-pub use config::{DirGrant, MailboxOverflow, NodeConfig, UpgradePolicy, WasiGrants};
-pub use events::{ExitRecord, NodeEvent};
-pub use exit::ExitReason;
-pub use message::{Message, MessageKind, TraceTag};
-pub use native::{Exited, NativeProcess};
-pub use node::{Node, SpawnError, SpawnOpts, Spawned};
-pub use pid::Pid;
-pub use process::signals::NoProc;
-pub use runtime::code::{ModuleInfo, SwapRecord, VersionInfo};
-pub use runtime::modules::{LoadCause, LoadError, LoadedModule};
+pub use hatchery_core::{
+    config, crashlog, events, exit, launch, message, native, pid, process, registry, supervisor,
+    timers, trace,
+};
+pub use hatchery_http as http;
+pub use hatchery_wasm::{abi, component, runtime, swap, sys, watch};
+
+/// The process core's node: what native processes and launchers hold (a [`Node`]
+/// dereferences to it).
+pub use hatchery_core::Node as CoreNode;
+pub use hatchery_core::Pid;
+pub use hatchery_core::{
+    DirGrant, ExitReason, ExitRecord, Exited, MailboxOverflow, Message, MessageKind, NativeProcess,
+    NoProc, NodeConfig, NodeEvent, SpawnError, SpawnOpts, Spawned, SwapRecord, TraceTag,
+    UpgradePolicy, WasiGrants,
+};
+pub use hatchery_wasm::{LoadCause, LoadError, LoadedModule, ModuleInfo, Node, VersionInfo};

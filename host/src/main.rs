@@ -407,13 +407,13 @@ async fn inspector(
         token: args.http_token.clone().filter(|t| !t.is_empty()),
         ..hatchery::http::HttpConfig::local(addr)
     };
-    let server = match node.serve_http(config.clone()).await {
+    let server = match hatchery::http::HttpServer::start(node, config.clone()).await {
         Ok(s) => s,
         Err(e) if addr.port() != 0 && format!("{e:#}").contains("in use") => {
             eprintln!("hatchery: warning: {addr} is taken; serving the inspector on another port");
             let mut other = config;
             other.addr.set_port(0);
-            node.serve_http(other).await?
+            hatchery::http::HttpServer::start(node, other).await?
         }
         Err(e) => return Err(e),
     };

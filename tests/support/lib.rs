@@ -95,7 +95,7 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Waits for a process to be gone and returns what the node recorded of its exit.
-pub async fn exit_of(node: &Node, pid: Pid) -> ExitRecord {
+pub async fn exit_of(node: &hatchery::CoreNode, pid: Pid) -> ExitRecord {
     let mut rec = None;
     eventually(&format!("{pid} to exit"), || {
         rec = node.exit_record(pid);

@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime};
 use parking_lot::RwLock;
 
 use super::modules::{LoadCause, LoadError, LoadedModule};
+use crate::events::SwapRecord;
 
 /// How many versions' descriptions and swaps a module keeps for the inspector.
 const HISTORY: usize = 64;
@@ -32,70 +33,6 @@ pub struct VersionInfo {
     pub loaded_at_ms: u64,
     /// Why.
     pub cause: LoadCause,
-}
-
-/// The outcome of one swap (a new version made current, or a rollback).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct SwapRecord {
-    /// The module.
-    pub module: String,
-    /// When (ms since the Unix epoch).
-    pub at_ms: u64,
-    /// The version that was current before (0: none).
-    pub from: u32,
-    /// The version now current.
-    pub to: u32,
-    /// What caused it: watch, manual or rollback.
-    pub cause: String,
-    /// Behaviour processes that switched with their state.
-    pub upgraded: u32,
-    /// Behaviour processes whose upgrade failed; they stay on their version.
-    pub failed: u32,
-    /// Processes left running their version (main-style, or no upgrade callbacks under
-    /// the `keep` policy).
-    pub kept: u32,
-    /// Processes ended so that their supervisor restarts them (the `restart` policy).
-    pub restarted: u32,
-    /// Processes ended because their version fell out (purged).
-    pub purged: u32,
-    /// Upgrades not finished when the swap stopped waiting (a callback still running).
-    pub pending: u32,
-    /// Processes that exited before their upgrade ran.
-    pub gone: u32,
-    /// One line per failure: pid and what went wrong.
-    pub errors: Vec<String>,
-    /// The longest time one process spent switching (its pause), in microseconds.
-    pub pause_max_us: u64,
-    /// The total time processes spent switching, in microseconds.
-    pub pause_total_us: u64,
-    /// From the version becoming current to the last upgrade done, in microseconds.
-    pub took_us: u64,
-}
-
-impl SwapRecord {
-    /// One line for the console.
-    pub fn summary(&self) -> String {
-        let mut s = format!(
-            "swap {}: v{} -> v{} ({}): {} upgraded, {} failed, {} kept, {} restarted, {} purged",
-            self.module,
-            self.from,
-            self.to,
-            self.cause,
-            self.upgraded,
-            self.failed,
-            self.kept,
-            self.restarted,
-            self.purged
-        );
-        if self.pending > 0 {
-            s.push_str(&format!(", {} pending", self.pending));
-        }
-        if self.gone > 0 {
-            s.push_str(&format!(", {} exited first", self.gone));
-        }
-        s.push_str(&format!(" in {:.1} ms", self.took_us as f64 / 1000.0));
-        s
-    }
 }
 
 /// The versions of one module.
@@ -143,7 +80,8 @@ pub(crate) struct CodeServer {
     slots: RwLock<HashMap<Arc<str>, Slot>>,
 }
 
-pub(crate) fn now_ms(t: SystemTime) -> u64 {
+/// Milliseconds from the Unix epoch to `t` (0 before it).
+pub fn now_ms(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_millis() as u64

@@ -35,7 +35,7 @@ pub(crate) fn name(bytes: &[u8]) -> Coded<&str> {
 /// Ends the guest call at once when a signal has asked this process to stop (for example
 /// `link` to a dead pid without trap_exit, or an exit signal sent to itself).
 pub(crate) fn stop_if_asked(state: &ProcessState) -> wasmtime::Result<()> {
-    match state.proc.signals.lock().stop_reason.clone() {
+    match state.proc.stop_reason() {
         Some(reason) => Err(wasmtime::Error::new(GuestExit(reason))),
         None => Ok(()),
     }
@@ -261,7 +261,7 @@ pub(crate) fn module_version(state: &ProcessState, n: &[u8]) -> Coded<u32> {
     let n = name(n)?;
     state
         .node
-        .inner
+        .wasm
         .runtime
         .module(n)
         .map(|m| m.version)
@@ -278,7 +278,7 @@ pub(crate) fn module_rollback(state: &ProcessState, n: &[u8]) -> Coded<u32> {
 
 /// Writes to the process's captured standard output or error (the same lines as WASI's).
 pub(crate) fn write(state: &ProcessState, stream: crate::process::Stream, bytes: &[u8]) {
-    let lines = state.proc.output.lock().write(stream, bytes);
+    let lines = state.proc.write_output(stream, bytes);
     let module: std::sync::Arc<str> = std::sync::Arc::from(state.proc.module());
     for line in lines {
         state.node.emit_output(state.proc.pid(), &module, line);

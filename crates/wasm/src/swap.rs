@@ -13,7 +13,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::Mutex;
@@ -21,25 +20,17 @@ use tokio::sync::Notify;
 
 use crate::config::UpgradePolicy;
 use crate::events::NodeEvent;
+use crate::events::SwapRecord;
 use crate::exit::ExitReason;
 use crate::node::Node;
 use crate::pid::Pid;
-use crate::runtime::code::{Installed, ModuleInfo, SwapRecord, now_ms};
+use crate::runtime::code::{Installed, ModuleInfo, now_ms};
 use crate::runtime::modules::{LoadCause, LoadError, LoadedModule};
 
 /// The prefix of the exit reason the `restart` policy ends a process with. Supervisors do
 /// not count such restarts toward their intensity (the node marks the pid; the reason text
 /// alone does not count).
 pub const UPGRADE_RESTART_PREFIX: &str = "upgrade: ";
-
-impl Node {
-    /// Whether the node ended `pid` under the `restart` upgrade policy (asked once, by
-    /// its supervisor). Marked by the host, so a guest or a client cannot fake it with the
-    /// same exit reason.
-    pub(crate) fn take_upgrade_restart(&self, pid: Pid) -> bool {
-        self.inner.upgrade_restarts.lock().remove(&pid)
-    }
-}
 
 /// Counts the outcomes of one swap's upgrades as processes report them.
 #[derive(Default)]
@@ -147,7 +138,7 @@ impl Node {
     /// export the ABI requires, or imports something this host does not provide. The
     /// current version, if any, stays current.
     pub fn load_module_file(&self, path: &Path) -> Result<Arc<LoadedModule>, LoadError> {
-        let (module, installed) = self.inner.runtime.load_file(path, LoadCause::Manual)?;
+        let (module, installed) = self.wasm.runtime.load_file(path, LoadCause::Manual)?;
         self.upgrade_in_background(installed, LoadCause::Manual);
         Ok(module)
     }
@@ -155,7 +146,7 @@ impl Node {
     /// Loads every `.wasm` / `.wat` file in a folder, compiling in parallel. Returns the
     /// modules loaded and the errors of those that failed.
     pub fn load_module_dir(&self, dir: &Path) -> (Vec<Arc<LoadedModule>>, Vec<LoadError>) {
-        let (loaded, errors) = self.inner.runtime.load_dir(dir);
+        let (loaded, errors) = self.wasm.runtime.load_dir(dir);
         let mut modules = Vec::with_capacity(loaded.len());
         for (module, installed) in loaded {
             self.upgrade_in_background(installed, LoadCause::Manual);
@@ -174,13 +165,13 @@ impl Node {
     /// such task waits per module: it reads the versions when its turn comes, so however
     /// many changes queued up meanwhile, it applies the latest.
     fn swap_in_background(&self, module: Arc<str>, cause: LoadCause) {
-        if !self.inner.queued_swaps.lock().insert(module.clone()) {
+        if !self.wasm.queued_swaps.lock().insert(module.clone()) {
             return;
         }
         let node = self.clone();
-        self.inner.rt.spawn(async move {
-            let _serial = node.inner.swap_lock.lock().await;
-            node.inner.queued_swaps.lock().remove(&module);
+        self.handle().spawn(async move {
+            let _serial = node.wasm.swap_lock.lock().await;
+            node.wasm.queued_swaps.lock().remove(&module);
             node.upgrade_processes(&module, cause).await;
         });
     }
@@ -197,24 +188,24 @@ impl Node {
         path: &Path,
         cause: LoadCause,
     ) -> Result<Option<SwapRecord>, LoadError> {
-        let _serial = self.inner.swap_lock.lock().await;
+        let _serial = self.wasm.swap_lock.lock().await;
         let node = self.clone();
         let owned = path.to_path_buf();
         let compiled = tokio::task::spawn_blocking(move || {
             let bytes = crate::runtime::modules::read(&owned)?;
             let name = crate::runtime::modules::module_name(&owned);
             let hash = LoadedModule::hash_of(&bytes);
-            if node.inner.runtime.code.current_hash(&name).as_deref() == Some(hash.as_str()) {
+            if node.wasm.runtime.code.current_hash(&name).as_deref() == Some(hash.as_str()) {
                 return Ok(None);
             }
-            node.inner.runtime.compile_bytes(&owned, &bytes).map(Some)
+            node.wasm.runtime.compile_bytes(&owned, &bytes).map(Some)
         })
         .await
         .map_err(|_| LoadError::Panicked)??;
         let Some(compiled) = compiled else {
             return Ok(None);
         };
-        let Some(installed) = self.inner.runtime.code.install(compiled, cause)? else {
+        let Some(installed) = self.wasm.runtime.code.install(compiled, cause)? else {
             return Ok(None);
         };
         if installed.previous.is_none() {
@@ -225,7 +216,7 @@ impl Node {
                 cause: cause.to_string(),
                 ..SwapRecord::default()
             };
-            self.inner.runtime.code.record(record.clone());
+            self.wasm.runtime.code.record(record.clone());
             self.emit(|| NodeEvent::Swap(record.clone()));
             return Ok(Some(record));
         }
@@ -242,8 +233,8 @@ impl Node {
     /// [`LoadError::UnknownModule`], or [`LoadError::NoPrevious`] when only one version
     /// is loaded.
     pub async fn rollback(&self, module: &str) -> Result<SwapRecord, LoadError> {
-        let _serial = self.inner.swap_lock.lock().await;
-        let installed = self.inner.runtime.code.rollback(module)?;
+        let _serial = self.wasm.swap_lock.lock().await;
+        let installed = self.wasm.runtime.code.rollback(module)?;
         Ok(self
             .upgrade_processes(&installed.new.name, LoadCause::Rollback)
             .await)
@@ -252,26 +243,26 @@ impl Node {
     /// Starts a rollback without waiting for its outcome (the ABI's `module_rollback`);
     /// returns the version now current.
     pub(crate) fn rollback_in_background(&self, module: &str) -> Result<u32, LoadError> {
-        let installed = self.inner.runtime.code.rollback(module)?;
+        let installed = self.wasm.runtime.code.rollback(module)?;
         self.swap_in_background(installed.new.name.clone(), LoadCause::Rollback);
         Ok(installed.new.version)
     }
 
     /// Every module with its versions and swap history.
     pub fn module_infos(&self) -> Vec<ModuleInfo> {
-        self.inner.runtime.code.infos()
+        self.wasm.runtime.code.infos()
     }
 
     /// A loaded version of a module (current or old).
     pub fn module_version(&self, name: &str, version: u32) -> Option<Arc<LoadedModule>> {
-        self.inner.runtime.code.version(name, version)
+        self.wasm.runtime.code.version(name, version)
     }
 
     /// Moves `name`'s processes to its current version. Called with the swap lock held; it
     /// reads the versions itself, so it always applies the code server's latest state.
     async fn upgrade_processes(&self, name: &str, cause: LoadCause) -> SwapRecord {
         let started = Instant::now();
-        let Some((new, old)) = self.inner.runtime.code.pair(name) else {
+        let Some((new, old)) = self.wasm.runtime.code.pair(name) else {
             return SwapRecord::default();
         };
         let name = new.name.clone();
@@ -285,7 +276,7 @@ impl Node {
             ..SwapRecord::default()
         };
         let tracker = Arc::new(SwapTracker::default());
-        let policy = self.inner.config.upgrade_policy;
+        let policy = self.config().upgrade_policy;
         for proc in self.processes() {
             if proc.module() != &*name {
                 continue;
@@ -294,7 +285,7 @@ impl Node {
             if version == new.version {
                 // On the version now current: an upgrade still pending from an earlier
                 // swap (to a version since rolled back) no longer applies.
-                drop(proc.code.take());
+                proc.code.clear();
                 continue;
             }
             let ticket = |purge: Option<String>| UpgradeTicket {
@@ -318,7 +309,7 @@ impl Node {
                 }
                 continue;
             }
-            let Some(running) = self.inner.runtime.code.version(&name, version) else {
+            let Some(running) = self.wasm.runtime.code.version(&name, version) else {
                 record.kept += 1;
                 continue;
             };
@@ -331,7 +322,7 @@ impl Node {
                 match policy {
                     UpgradePolicy::Keep => record.kept += 1,
                     UpgradePolicy::Restart => {
-                        self.inner.upgrade_restarts.lock().insert(proc.pid());
+                        self.mark_upgrade_restart(proc.pid());
                         proc.request_stop(ExitReason::custom(format!(
                             "{UPGRADE_RESTART_PREFIX}restarting on {name} v{} (no upgrade callbacks)",
                             new.version
@@ -341,7 +332,7 @@ impl Node {
                 }
             }
         }
-        record.pending = tracker.wait(self.inner.config.upgrade_wait).await;
+        record.pending = tracker.wait(self.config().upgrade_wait).await;
         {
             let s = tracker.state.lock();
             record.upgraded = s.upgraded;
@@ -352,75 +343,8 @@ impl Node {
             record.pause_total_us = s.pause_total.as_micros() as u64;
         }
         record.took_us = started.elapsed().as_micros() as u64;
-        self.inner.runtime.code.record(record.clone());
+        self.wasm.runtime.code.record(record.clone());
         self.emit(|| NodeEvent::Swap(record.clone()));
         record
-    }
-}
-
-/// A process's place in the code server: its version and a pending upgrade.
-#[derive(Default)]
-pub(crate) struct CodeState {
-    version: std::sync::atomic::AtomicU32,
-    /// Set once a behaviour process runs its receive loop (where upgrades happen).
-    behaviour: AtomicBool,
-    ticket: Mutex<Option<UpgradeTicket>>,
-    wake: Notify,
-}
-
-impl CodeState {
-    pub fn new(version: u32) -> Self {
-        CodeState {
-            version: std::sync::atomic::AtomicU32::new(version),
-            ..CodeState::default()
-        }
-    }
-
-    /// The module version the process runs.
-    pub fn version(&self) -> u32 {
-        self.version.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Whether the process runs a behaviour's receive loop.
-    pub fn is_behaviour(&self) -> bool {
-        self.behaviour.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    pub fn set_behaviour(&self) {
-        self.behaviour
-            .store(true, std::sync::atomic::Ordering::Release);
-    }
-
-    pub fn set_version(&self, v: u32) {
-        self.version.store(v, std::sync::atomic::Ordering::Release);
-    }
-
-    /// Asks for an upgrade; a pending one is replaced (and counts as gone).
-    fn request(&self, ticket: UpgradeTicket) {
-        let replaced = self.ticket.lock().replace(ticket);
-        drop(replaced);
-        self.wake.notify_waiters();
-    }
-
-    /// The pending upgrade, if any.
-    pub fn take(&self) -> Option<UpgradeTicket> {
-        self.ticket.lock().take()
-    }
-
-    /// Waits until an upgrade is pending.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    pub async fn requested(&self) {
-        loop {
-            let notified = self.wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.ticket.lock().is_some() {
-                return;
-            }
-            notified.await;
-        }
     }
 }

@@ -113,7 +113,7 @@ impl Traces {
 
 /// The tag for messages sent while handling a message tagged `tag` (`None` past the
 /// depth bound).
-pub(crate) fn child(tag: Option<TraceTag>) -> Option<TraceTag> {
+pub fn child(tag: Option<TraceTag>) -> Option<TraceTag> {
     let tag = tag?;
     (tag.depth < MAX_DEPTH).then_some(TraceTag {
         id: tag.id,

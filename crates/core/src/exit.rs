@@ -28,8 +28,10 @@ pub enum ExitReason {
     Undef(String),
 }
 
-/// Kind bytes of the encoding.
-pub(crate) mod kind {
+/// Kind bytes of the encoding (the `reason kind` of guest-sdk/ABI.md), one per
+/// [`ExitReason`] variant.
+#[allow(missing_docs)]
+pub mod kind {
     pub const NORMAL: u8 = 0;
     pub const KILLED: u8 = 1;
     pub const NOPROC: u8 = 2;

@@ -32,7 +32,7 @@ pub enum NodeEvent {
         reason: ExitReason,
     },
     /// A module version became current, and its processes were moved (or not).
-    Swap(crate::runtime::code::SwapRecord),
+    Swap(SwapRecord),
     /// A changed module file could not become a new version; the current one stays.
     SwapRejected {
         /// The module name.
@@ -107,5 +107,69 @@ impl ExitLog {
 
     pub fn get(&self, pid: Pid) -> Option<ExitRecord> {
         self.records.get(&pid).cloned()
+    }
+}
+
+/// The outcome of one swap (a new version made current, or a rollback).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SwapRecord {
+    /// The module.
+    pub module: String,
+    /// When (ms since the Unix epoch).
+    pub at_ms: u64,
+    /// The version that was current before (0: none).
+    pub from: u32,
+    /// The version now current.
+    pub to: u32,
+    /// What caused it: watch, manual or rollback.
+    pub cause: String,
+    /// Behaviour processes that switched with their state.
+    pub upgraded: u32,
+    /// Behaviour processes whose upgrade failed; they stay on their version.
+    pub failed: u32,
+    /// Processes left running their version (main-style, or no upgrade callbacks under
+    /// the `keep` policy).
+    pub kept: u32,
+    /// Processes ended so that their supervisor restarts them (the `restart` policy).
+    pub restarted: u32,
+    /// Processes ended because their version fell out (purged).
+    pub purged: u32,
+    /// Upgrades not finished when the swap stopped waiting (a callback still running).
+    pub pending: u32,
+    /// Processes that exited before their upgrade ran.
+    pub gone: u32,
+    /// One line per failure: pid and what went wrong.
+    pub errors: Vec<String>,
+    /// The longest time one process spent switching (its pause), in microseconds.
+    pub pause_max_us: u64,
+    /// The total time processes spent switching, in microseconds.
+    pub pause_total_us: u64,
+    /// From the version becoming current to the last upgrade done, in microseconds.
+    pub took_us: u64,
+}
+
+impl SwapRecord {
+    /// One line for the console.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "swap {}: v{} -> v{} ({}): {} upgraded, {} failed, {} kept, {} restarted, {} purged",
+            self.module,
+            self.from,
+            self.to,
+            self.cause,
+            self.upgraded,
+            self.failed,
+            self.kept,
+            self.restarted,
+            self.purged
+        );
+        if self.pending > 0 {
+            s.push_str(&format!(", {} pending", self.pending));
+        }
+        if self.gone > 0 {
+            s.push_str(&format!(", {} exited first", self.gone));
+        }
+        s.push_str(&format!(" in {:.1} ms", self.took_us as f64 / 1000.0));
+        s
     }
 }

@@ -191,7 +191,7 @@ fn watch_loop(
 }
 
 fn load(node: &Node, path: &Path) {
-    let result = node.inner.rt.block_on(node.reload(path, LoadCause::Watch));
+    let result = node.handle().block_on(node.reload(path, LoadCause::Watch));
     if let Err(e) = result {
         node.emit(|| NodeEvent::SwapRejected {
             module: module_name(path),

@@ -6,9 +6,15 @@
 //! address, bounded request bodies, a per-client request rate, a time limit per request,
 //! and one error shape for every 4xx: `{"error": {"code": "...", "message": "..."}}`.
 
+#![warn(missing_docs)]
+
 mod api;
 mod openapi;
 mod ui;
+
+// The lower layers' modules, under the names this crate's files use for them.
+pub(crate) use hatchery_core::{crashlog, events, exit, message, pid, process, supervisor};
+pub(crate) use hatchery_wasm::{node, runtime, sys};
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -119,13 +125,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl Node {
-    /// Serves the HTTP API and the inspector until the returned server is dropped.
+impl HttpServer {
+    /// Serves `node`'s HTTP API and inspector until the returned server is dropped.
     ///
     /// # Errors
     ///
     /// A non-loopback address without a token, or an address that cannot be bound.
-    pub async fn serve_http(&self, config: HttpConfig) -> anyhow::Result<HttpServer> {
+    pub async fn start(node: &Node, config: HttpConfig) -> anyhow::Result<HttpServer> {
         if !config.addr.ip().is_loopback() && config.token.as_deref().is_none_or(str::is_empty) {
             bail!(
                 "refusing to serve the HTTP API on {} without a token: anyone who can reach it could \
@@ -140,7 +146,7 @@ impl Node {
         let addr = listener.local_addr()?;
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let ctx = Ctx {
-            node: self.clone(),
+            node: node.clone(),
             config: Arc::new(config),
             started: Instant::now(),
             rates: Arc::default(),
@@ -149,7 +155,7 @@ impl Node {
         };
         let app = router(ctx);
         let mut stopped = stopping;
-        self.inner.rt.spawn(async move {
+        node.handle().spawn(async move {
             let serve = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),

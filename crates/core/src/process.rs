@@ -5,9 +5,10 @@
 //! run code in the target: they set a stop reason and wake the driver, which ends the
 //! process through [`crate::Node`]'s exit path.
 
+pub mod code;
 pub mod mailbox;
-pub(crate) mod signals;
-pub(crate) mod table;
+pub mod signals;
+pub mod table;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -68,7 +69,7 @@ pub struct Process {
     /// The last lines the process wrote to stdout/stderr.
     pub(crate) output: Mutex<OutputTail>,
     /// Its module version and a pending upgrade.
-    pub(crate) code: crate::swap::CodeState,
+    pub code: code::CodeState,
     /// Whether it is blocked waiting for a message.
     waiting: std::sync::atomic::AtomicBool,
     /// Whether it is hibernating (no instance until its next message).
@@ -167,7 +168,7 @@ impl Process {
             stop: Notify::new(),
             counters: ProcessCounters::default(),
             output: Mutex::new(OutputTail::default()),
-            code: crate::swap::CodeState::new(version),
+            code: code::CodeState::new(version),
             waiting: std::sync::atomic::AtomicBool::new(false),
             hibernating: std::sync::atomic::AtomicBool::new(false),
         }
@@ -194,7 +195,8 @@ impl Process {
         self.waiting.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn set_waiting(&self, on: bool) {
+    /// Records whether the process waits in a receive (shown by the inspector).
+    pub fn set_waiting(&self, on: bool) {
         self.waiting.store(on, Ordering::Relaxed);
     }
 
@@ -204,7 +206,8 @@ impl Process {
         self.hibernating.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn set_hibernating(&self, on: bool) {
+    /// Records whether the process hibernates (its instance dropped until a message).
+    pub fn set_hibernating(&self, on: bool) {
         self.hibernating.store(on, Ordering::Relaxed);
     }
 
@@ -264,7 +267,9 @@ impl Process {
     }
 
     /// Asks the process to end with `reason`; the first request wins.
-    pub(crate) fn request_stop(&self, reason: ExitReason) {
+    /// Asks the process to end with `reason` (its driver sees it at the next wait or
+    /// host call); a stop already asked for stands.
+    pub fn request_stop(&self, reason: ExitReason) {
         self.stop_with(reason, false);
     }
 
@@ -291,7 +296,12 @@ impl Process {
     /// # Cancel safety
     ///
     /// Cancel safe.
-    pub(crate) async fn stop_requested(&self) -> ExitReason {
+    /// Waits until the process is asked to stop, and returns the reason.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn stop_requested(&self) -> ExitReason {
         loop {
             let notified = self.stop.notified();
             tokio::pin!(notified);
@@ -301,6 +311,22 @@ impl Process {
             }
             notified.await;
         }
+    }
+
+    /// The reason the process was asked to stop with, if it was.
+    pub fn stop_reason(&self) -> Option<ExitReason> {
+        self.signals.lock().stop_reason.clone()
+    }
+
+    /// Adds bytes the process wrote to `stream` to its output tail, and returns the lines
+    /// they completed.
+    pub fn write_output(&self, stream: Stream, bytes: &[u8]) -> Vec<OutputLine> {
+        self.output.lock().write(stream, bytes)
+    }
+
+    /// Ends the partial lines of the output tail, and returns them.
+    pub fn flush_output(&self) -> Vec<OutputLine> {
+        self.output.lock().flush()
     }
 
     /// The last lines it wrote.

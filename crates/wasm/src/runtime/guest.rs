@@ -56,8 +56,7 @@ pub(super) async fn instantiate(
     store
         .data()
         .node
-        .inner
-        .stats
+        .stats()
         .instantiated
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let Instantiated::Core(instance) = &instance

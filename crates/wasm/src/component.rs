@@ -13,7 +13,7 @@ mod host;
 /// The generated bindings of the world (its host interface's trait and types).
 mod bindings {
     wasmtime::component::bindgen!({
-        path: "../guest-sdk/wit",
+        path: "../../guest-sdk/wit",
         world: "hatchery:process/upgradable-behaviour",
         imports: { default: async | trappable },
         exports: { default: async },

@@ -1,8 +1,8 @@
 //! The node: one host process running many guest processes.
 //!
-//! [`Node`] owns the process table, the registry, the timers, the module store and the
-//! Wasm engine. Everything a guest does through the ABI and everything the CLI (and later
-//! the HTTP API) does goes through its methods.
+//! [`Node`] owns the process table, the registry, the timers and the supervisors; the code
+//! of its processes runs through its [`Launcher`]. Everything a guest does through the ABI
+//! and everything the CLI and the HTTP API do goes through its methods.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 use crate::config::{MailboxOverflow, NodeConfig};
 use crate::events::{ExitLog, ExitRecord, NodeEvent, NodeStats};
 use crate::exit::ExitReason;
+use crate::launch::{Launcher, Prepared};
 use crate::message::Message;
 use crate::native::NativeProcess;
 use crate::pid::Pid;
@@ -21,8 +22,6 @@ use crate::process::Process;
 use crate::process::mailbox::Rejected;
 use crate::process::table::ProcessTable;
 use crate::registry::Registry;
-use crate::runtime::Runtime;
-use crate::runtime::modules::LoadedModule;
 use crate::timers::Timers;
 
 /// How to spawn: who the parent is, whether to link or monitor atomically, and what WASI
@@ -70,7 +69,7 @@ pub(crate) struct NodeInner {
     pub timers: Timers,
     pub supervisors: crate::supervisor::Supervisors,
     pub crash_log: Option<crate::crashlog::CrashLog>,
-    pub runtime: Runtime,
+    launcher: std::sync::OnceLock<Arc<dyn Launcher>>,
     pub stats: NodeStats,
     pub exits: Mutex<ExitLog>,
     pub events: broadcast::Sender<NodeEvent>,
@@ -79,14 +78,10 @@ pub(crate) struct NodeInner {
     next_ref: AtomicU64,
     live: AtomicUsize,
     started: Instant,
-    /// Serializes module swaps.
-    pub swap_lock: tokio::sync::Mutex<()>,
     /// Followed messages.
     pub traces: crate::trace::Traces,
-    /// Modules with a background swap waiting for the swap lock.
-    pub queued_swaps: Mutex<std::collections::HashSet<Arc<str>>>,
     /// Processes the `restart` upgrade policy ended, until their supervisor sees them.
-    pub upgrade_restarts: Mutex<std::collections::HashSet<Pid>>,
+    upgrade_restarts: Mutex<std::collections::HashSet<Pid>>,
 }
 
 /// A running node. Cheap to clone: clones share the node.
@@ -96,14 +91,13 @@ pub struct Node {
 }
 
 impl Node {
-    /// Starts a node with `config`. Must be called inside a tokio runtime.
+    /// Starts a node with `config`, with no launcher yet (see [`Node::set_launcher`]).
+    /// Must be called inside a tokio runtime.
     ///
     /// # Errors
     ///
-    /// When the Wasm engine cannot be created with this configuration (for example, the
-    /// instance pool cannot reserve its address space).
+    /// When the crash log cannot be opened.
     pub fn new(config: NodeConfig) -> anyhow::Result<Node> {
-        let runtime = Runtime::new(&config)?;
         let crash_log = match &config.crash_log {
             Some(path) => Some(
                 crate::crashlog::CrashLog::open(path, crate::crashlog::CrashLog::DEFAULT_MAX_BYTES)
@@ -122,7 +116,7 @@ impl Node {
                 timers: Timers::default(),
                 supervisors: Default::default(),
                 crash_log,
-                runtime,
+                launcher: std::sync::OnceLock::new(),
                 stats: NodeStats::default(),
                 exits: Mutex::new(ExitLog::default()),
                 events,
@@ -131,9 +125,7 @@ impl Node {
                 next_ref: AtomicU64::new(1),
                 live: AtomicUsize::new(0),
                 started: Instant::now(),
-                swap_lock: tokio::sync::Mutex::new(()),
                 traces: Default::default(),
-                queued_swaps: Default::default(),
                 upgrade_restarts: Default::default(),
             }),
         })
@@ -144,9 +136,34 @@ impl Node {
         &self.inner.config
     }
 
-    /// The loaded modules, by name.
-    pub fn modules(&self) -> Vec<Arc<LoadedModule>> {
-        self.inner.runtime.modules()
+    /// Sets what runs the code of spawned processes (once; a second call is refused).
+    ///
+    /// # Errors
+    ///
+    /// When the node already has a launcher.
+    pub fn set_launcher(&self, launcher: Arc<dyn Launcher>) -> anyhow::Result<()> {
+        self.inner
+            .launcher
+            .set(launcher)
+            .map_err(|_| anyhow::anyhow!("the node already has a launcher"))
+    }
+
+    /// The tokio runtime the node's processes run on.
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        &self.inner.rt
+    }
+
+    /// Marks `pid` as ended by the node under the `restart` upgrade policy, so that its
+    /// supervisor does not count the restart toward its intensity.
+    pub fn mark_upgrade_restart(&self, pid: Pid) {
+        self.inner.upgrade_restarts.lock().insert(pid);
+    }
+
+    /// Whether the node ended `pid` under the `restart` upgrade policy (asked once, by
+    /// its supervisor). Marked by the host, so a guest or a client cannot fake it with the
+    /// same exit reason.
+    pub(crate) fn take_upgrade_restart(&self, pid: Pid) -> bool {
+        self.inner.upgrade_restarts.lock().remove(&pid)
     }
 
     /// A new unique reference (monitors, timers, `make_ref`).
@@ -189,7 +206,8 @@ impl Node {
         self.inner.exits.lock().get(pid)
     }
 
-    pub(crate) fn emit(&self, event: impl FnOnce() -> NodeEvent) {
+    /// Emits a node event to the subscribers, if there are any (`event` runs only then).
+    pub fn emit(&self, event: impl FnOnce() -> NodeEvent) {
         if self.inner.events.receiver_count() > 0 {
             let _ = self.inner.events.send(event());
         }
@@ -253,27 +271,17 @@ impl Node {
         args: Vec<u8>,
         opts: SpawnOpts,
     ) -> Result<Spawned, SpawnError> {
-        let loaded = self.inner.runtime.module(module);
-        let name: Arc<str> = match &loaded {
-            Some(m) => m.name.clone(),
-            None => Arc::from(module),
+        let prepared = match self.inner.launcher.get() {
+            Some(l) => l.prepare(self, module, args, &opts),
+            None => Prepared::missing(module),
         };
-        let cfg = &self.inner.config;
-        let launch = crate::runtime::instance::Launch {
-            args,
-            grants: opts.wasi.clone(),
-            max_memory: opts
-                .max_memory
-                .unwrap_or_else(|| cfg.memory_for(&name))
-                .min(cfg.largest_memory()),
-        };
-        let version = loaded.as_ref().map_or(0, |m| m.version);
-        let (proc, monitor) = self.create(name, version, opts)?;
+        let (proc, monitor) = self.create(prepared.module, prepared.version, opts)?;
         let pid = proc.pid();
         let node = self.clone();
+        let run = prepared.run;
         self.inner.rt.spawn(async move {
-            let reason = match loaded {
-                Some(m) => crate::runtime::instance::run(&node, &proc, m, launch).await,
+            let reason = match run {
+                Some(run) => run(node.clone(), proc.clone()).await,
                 None => ExitReason::Undef(format!("module `{}` is not loaded", proc.module())),
             };
             node.finish(&proc, reason);
@@ -343,7 +351,12 @@ impl Node {
         self.send_named_traced(from, name, data, None)
     }
 
-    pub(crate) fn send_named_traced(
+    /// Sends to a registered name, with the trace tag of a followed message.
+    ///
+    /// # Errors
+    ///
+    /// When no process has the name.
+    pub fn send_named_traced(
         &self,
         from: Pid,
         name: &str,
@@ -355,8 +368,9 @@ impl Node {
         Ok(())
     }
 
-    /// Puts a message in `to`'s mailbox, applying the caps.
-    pub(crate) fn deliver(&self, to: Pid, msg: Message) {
+    /// Puts a message in `to`'s mailbox, applying the caps: the one way a message reaches
+    /// a process (a message to a dead pid is dropped and counted).
+    pub fn deliver(&self, to: Pid, msg: Message) {
         let stats = &self.inner.stats;
         stats.sent.fetch_add(1, Ordering::Relaxed);
         let Some(target) = self.process(to) else {
@@ -400,7 +414,7 @@ impl Node {
     }
 
     /// Writes a report to the crash log, if the node keeps one.
-    pub(crate) fn report(&self, report: impl FnOnce() -> crate::crashlog::Report) {
+    pub fn report(&self, report: impl FnOnce() -> crate::crashlog::Report) {
         if let Some(log) = &self.inner.crash_log {
             log.write(&report());
         }
@@ -426,12 +440,8 @@ impl Node {
         });
     }
 
-    pub(crate) fn emit_output(
-        &self,
-        pid: Pid,
-        module: &Arc<str>,
-        line: crate::process::OutputLine,
-    ) {
+    /// Emits a line a process wrote to its standard output or error.
+    pub fn emit_output(&self, pid: Pid, module: &Arc<str>, line: crate::process::OutputLine) {
         self.emit(|| NodeEvent::Output {
             pid,
             module: module.clone(),

@@ -49,7 +49,7 @@ pub(crate) async fn run(
         result = start(&mut store, module) => Outcome::Finished(result),
     };
     // A swap waiting on this process learns it is gone.
-    drop(proc.code.take());
+    proc.code.clear();
     match outcome {
         Outcome::Stopped(reason) => reason,
         Outcome::Finished(Ok(())) => ExitReason::Normal,
@@ -72,7 +72,7 @@ pub(super) fn new_store(
         launch.grants.clone(),
         launch.max_memory,
     )?;
-    let mut store = Store::new(node.inner.runtime.engine_for(module), state);
+    let mut store = Store::new(node.wasm.runtime.engine_for(module), state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);
     store.epoch_deadline_async_yield_and_update(1);
@@ -106,7 +106,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
     let mut save_failed = false;
     proc.code.set_behaviour();
     loop {
-        if let Some(ticket) = proc.code.take() {
+        if let Some(ticket) = proc.code.take::<crate::swap::UpgradeTicket>() {
             let began = Instant::now();
             let moved = match save_state(store, &current).await {
                 Ok(state) => take_state(store, &current.module, &ticket.target, state).await,
@@ -117,7 +117,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
                     // The old instance (and its memory and stack) goes with the old store,
                     // dropped off this task's path.
                     let old = std::mem::replace(store, new_store);
-                    proc_node(&old).inner.runtime.retire(old);
+                    proc_node(&old).wasm.runtime.retire(old);
                     current = next;
                     proc.code.set_version(current.module.version);
                     ticket.finish(proc.pid(), Ok(began.elapsed()));
@@ -206,17 +206,16 @@ async fn hibernate(
             d.max_memory(),
         )
         .map_err(|e| wasmtime::Error::new(GuestExit(ExitReason::Undef(e))))?;
-        Store::new(&d.node.inner.runtime.engine, state)
+        Store::new(&d.node.wasm.runtime.engine, state)
     };
     let old = std::mem::replace(store, bare);
-    proc_node(&old).inner.runtime.retire(old);
+    proc_node(&old).wasm.runtime.retire(old);
     proc.counters
         .memory
         .store(0, std::sync::atomic::Ordering::Relaxed);
     proc.set_hibernating(true);
     let node = store.data().node.clone();
-    node.inner
-        .stats
+    node.stats()
         .hibernations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Asleep until a message or an upgrade.
@@ -230,14 +229,14 @@ async fn hibernate(
         Some(m) => m,
         // An upgrade: wake straight into the new version; the loop then finds no ticket
         // and reports the pending one as done below.
-        None => match proc.code.take() {
+        None => match proc.code.take::<crate::swap::UpgradeTicket>() {
             Some(ticket) => {
                 let began = Instant::now();
                 let target = ticket.target.clone();
                 match take_state(store, &current.module, &target, state.clone()).await {
                     Ok((new_store, next)) => {
                         let old = std::mem::replace(store, new_store);
-                        proc_node(&old).inner.runtime.retire(old);
+                        proc_node(&old).wasm.runtime.retire(old);
                         proc.code.set_version(next.module.version);
                         ticket.finish(proc.pid(), Ok(began.elapsed()));
                         return Ok((next, true));

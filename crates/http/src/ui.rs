@@ -1,4 +1,4 @@
-//! The inspector's static files, embedded at build time (see `host/build.rs`).
+//! The inspector's static files, embedded at build time (see `crates/http/build.rs`).
 
 use axum::Router;
 use axum::extract::Path;
@@ -37,7 +37,7 @@ fn asset(name: &str) -> Response {
 mod tests {
     #[test]
     fn every_web_file_is_embedded() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
         for entry in std::fs::read_dir(dir).expect("web/ exists").flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             assert!(

@@ -24,7 +24,7 @@ impl ProcessOutput {
     }
 
     fn write(&self, bytes: &[u8]) {
-        let lines = self.proc.output.lock().write(self.stream, bytes);
+        let lines = self.proc.write_output(self.stream, bytes);
         let module: Arc<str> = Arc::from(self.proc.module());
         for line in lines {
             self.node.emit_output(self.proc.pid(), &module, line);

@@ -168,7 +168,7 @@ impl Node {
             .fetch_add(dropped as u64, Ordering::Relaxed);
         // Record and announce the exit before any linked or monitoring process can react to
         // it, so observers see exits in causal order.
-        let last_lines = proc.output.lock().flush();
+        let last_lines = proc.flush_output();
         for line in last_lines {
             self.emit_output(pid, &Arc::from(proc.module()), line);
         }
