@@ -79,9 +79,9 @@ pub(crate) async fn wait_for(
     proc: &crate::process::Process,
     index: usize,
     timeout: Option<Duration>,
-) -> Coded<()> {
+) -> Coded<Waited> {
     if proc.mailbox.len() > index {
-        return Ok(());
+        return Ok(Waited::No);
     }
     if timeout == Some(Duration::ZERO) {
         return Err(err::TIMEOUT);
@@ -89,7 +89,21 @@ pub(crate) async fn wait_for(
     proc.set_waiting(true);
     let arrived = proc.mailbox.wait_for(index, timeout).await;
     proc.set_waiting(false);
-    if arrived { Ok(()) } else { Err(err::TIMEOUT) }
+    if arrived {
+        Ok(Waited::Yes)
+    } else {
+        Err(err::TIMEOUT)
+    }
+}
+
+/// Whether a receive had to wait for its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waited {
+    /// The message was there already: the guest goes on in its time slice.
+    No,
+    /// The guest slept: it starts a new time slice (its epoch deadline, set before it
+    /// slept, has likely passed, and would make it yield at once for nothing).
+    Yes,
 }
 
 pub(crate) fn take(state: &mut ProcessState, index: usize) -> Coded<()> {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use wasmtime::{Caller, Linker};
+use wasmtime::{AsContextMut, Caller, Linker};
 
 use super::calls::{self, as_i32};
 use super::{MODULE, err, memory};
@@ -59,8 +59,10 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 };
                 let proc = caller.data().proc.clone();
                 let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
-                if let Err(code) = calls::wait_for(&proc, index, timeout).await {
-                    return Ok(code);
+                match calls::wait_for(&proc, index, timeout).await {
+                    Err(code) => return Ok(code),
+                    Ok(calls::Waited::Yes) => caller.as_context_mut().set_epoch_deadline(1),
+                    Ok(calls::Waited::No) => {}
                 }
                 memory::with_memory_mut(&mut caller, "recv", |mem, _| {
                     let copied = proc.mailbox.peek(index, |m| -> wasmtime::Result<i32> {
