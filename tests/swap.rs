@@ -284,6 +284,52 @@ async fn a_code_change_that_traps_or_refuses_leaves_the_process_on_its_version()
     }
 }
 
+/// A new version of the counter whose start function never returns.
+const SPINNING_START: &str = r#"(module
+  (memory (export "memory") 1)
+  (func $spin (loop $forever (br $forever)))
+  (start $spin)
+  (func (export "hatchery_main"))
+  (func (export "hatchery_handle") (param i32 i64 i32))
+  (func (export "hatchery_state_save") (result i64) (i64.const 0))
+  (func (export "hatchery_code_change") (param i32 i32) (result i64) (i64.const 0)))"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_new_version_starts_while_the_process_keeps_serving() {
+    let (dir, file) = counter_dir("counter");
+    let mut cfg = config();
+    cfg.upgrade_wait = Duration::from_secs(1);
+    let node = node_at(&file, cfg);
+    let me = node.spawn_native("test").expect("native");
+    let pid = spawn_counter(&me, "c");
+    for seq in 1..=5 {
+        cast_inc(&me, pid, seq);
+    }
+    let spinning = dir.join("counter.wat");
+    std::fs::write(&spinning, SPINNING_START).expect("write the module");
+    let swapping = node.clone();
+    let swap = tokio::spawn(async move { swapping.reload(&spinning, LoadCause::Manual).await });
+    eventually("version 2 to be current", || current(&node, "counter") == 2).await;
+    // The new version is being instantiated (and never will be): the process goes on
+    // serving on its version meanwhile instead of pausing for it.
+    for seq in 6..=10 {
+        cast_inc(&me, pid, seq);
+    }
+    let state = call(&me, pid, json!("get")).await;
+    assert_eq!(fields(&state, ["count", "version"]), (json!(10), json!(1)));
+    let record = swap
+        .await
+        .expect("the swap task")
+        .expect("the new version loads")
+        .expect("the bytes differ");
+    assert_eq!(record.upgraded, 0, "{record:?}");
+    assert_eq!(record.failed + record.pending, 1, "{record:?}");
+    // Its start was given up on; the process stays on v1, state intact, still serving.
+    let state = call(&me, pid, json!("get")).await;
+    assert_eq!(fields(&state, ["count", "version"]), (json!(10), json!(1)));
+    assert_eq!(node.process(pid).expect("alive").version(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_third_version_purges_processes_still_on_the_oldest() {
     let dir = temp_dir("purge");

@@ -98,8 +98,9 @@ impl Swapper {
         let done = Instant::now();
         ensure!(
             record.failed == 0 && record.pending == 0,
-            "swap failed: {}",
-            record.summary()
+            "swap failed: {} (first errors: {:?})",
+            record.summary(),
+            record.errors.iter().take(3).collect::<Vec<_>>()
         );
         Ok((record, done))
     }

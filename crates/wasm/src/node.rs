@@ -33,6 +33,9 @@ pub(crate) struct Wasm {
     pub swap_lock: tokio::sync::Mutex<()>,
     /// Modules with a background swap waiting for the swap lock.
     pub queued_swaps: Mutex<HashSet<Arc<str>>>,
+    /// Upgrades whose new instance may exist beside the old one at once (each holds an
+    /// extra instance slot until its process switches).
+    pub preparing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Deref for Node {
@@ -57,6 +60,9 @@ impl Node {
             runtime,
             swap_lock: tokio::sync::Mutex::new(()),
             queued_swaps: Mutex::default(),
+            preparing: Arc::new(tokio::sync::Semaphore::new(
+                crate::runtime::MAX_PREPARING_UPGRADES,
+            )),
         });
         core.set_launcher(Arc::new(WasmLauncher(wasm.clone())))?;
         Ok(Node { core, wasm })

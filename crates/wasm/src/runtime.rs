@@ -12,6 +12,7 @@ pub mod instance;
 pub mod modules;
 pub(crate) mod output;
 pub(crate) mod state;
+mod upgrade;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -25,6 +26,10 @@ use crate::config::NodeConfig;
 use code::{CodeServer, Installed};
 use modules::{LoadCause, LoadError, LoadedModule};
 use state::ProcessState;
+
+/// How many upgrades may hold a prepared new instance beside the old one at once: an
+/// upgrade of 10,000 processes then needs 1,024 spare instance slots, not 10,000.
+pub(crate) const MAX_PREPARING_UPGRADES: usize = 1024;
 
 /// A module now current, and what its load replaced (if it replaced a version).
 pub(crate) type Loaded = (Arc<LoadedModule>, Option<Installed>);

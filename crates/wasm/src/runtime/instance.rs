@@ -11,7 +11,8 @@ use wasmtime::{Store, Trap, WasmBacktrace};
 
 use super::guest::{self, Running};
 use super::modules::LoadedModule;
-use super::state::{GuestExit, ProcessState};
+use super::state::{GuestExit, ProcessState, WasiKind};
+use super::upgrade;
 use crate::config::WasiGrants;
 use crate::exit::ExitReason;
 use crate::node::Node;
@@ -39,7 +40,7 @@ pub(crate) async fn run(
     module: Arc<LoadedModule>,
     launch: Launch,
 ) -> ExitReason {
-    let mut store = match new_store(node, proc, &module, &launch) {
+    let mut store = match new_store(node, proc, &module, &launch, module.wasi) {
         Ok(s) => s,
         Err(e) => return ExitReason::Undef(e),
     };
@@ -57,18 +58,20 @@ pub(crate) async fn run(
     }
 }
 
-/// A store for `module`'s engine, with the limiter and the preemption deadline.
+/// A store for `module`'s engine, with the limiter and the preemption deadline, and a
+/// WASI context of kind `wasi` (`None`: built on first use, or moved in by an upgrade).
 pub(super) fn new_store(
     node: &Node,
     proc: &Arc<Process>,
     module: &LoadedModule,
     launch: &Launch,
+    wasi: WasiKind,
 ) -> Result<Store<ProcessState>, String> {
     let state = ProcessState::new(
         node.clone(),
         proc.clone(),
         launch.args.clone(),
-        module.wasi,
+        wasi,
         launch.grants.clone(),
         launch.max_memory,
     )?;
@@ -77,16 +80,6 @@ pub(super) fn new_store(
     store.set_epoch_deadline(1);
     store.epoch_deadline_async_yield_and_update(1);
     Ok(store)
-}
-
-/// What a store was started with, to start the next one (an upgrade, a wake-up) alike.
-fn launch_of(store: &Store<ProcessState>) -> Launch {
-    let d = store.data();
-    Launch {
-        args: d.args.clone(),
-        grants: d.grants(),
-        max_memory: d.max_memory(),
-    }
 }
 
 async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wasmtime::Result<()> {
@@ -104,40 +97,26 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
     // After a failed attempt to save the state, no idle hibernation until a message has
     // been handled (no retry loop on a server that cannot save).
     let mut save_failed = false;
+    // An upgrade whose new instance is being prepared while this one keeps serving.
+    let mut pending: Option<upgrade::Pending> = None;
     proc.code.set_behaviour();
     loop {
         if let Some(ticket) = proc.code.take::<crate::swap::UpgradeTicket>() {
-            let began = Instant::now();
-            let moved = match save_state(store, &current).await {
-                Ok(state) => take_state(store, &current.module, &ticket.target, state).await,
-                Err(e) => Err(e),
-            };
-            match moved {
-                Ok((new_store, next)) => {
-                    // The old instance (and its memory and stack) goes with the old store,
-                    // dropped off this task's path.
-                    let old = std::mem::replace(store, new_store);
-                    proc_node(&old).wasm.runtime.retire(old);
-                    current = next;
-                    proc.code.set_version(current.module.version);
-                    ticket.finish(proc.pid(), Ok(began.elapsed()));
-                }
-                Err(e) => {
-                    let purge = ticket.purge.clone();
-                    ticket.finish(proc.pid(), Err(e));
-                    if let Some(reason) = purge {
-                        return Err(wasmtime::Error::new(GuestExit(ExitReason::custom(reason))));
-                    }
-                }
-            }
+            // A newer swap replaces one under way (whose ticket then counts as gone).
+            pending = Some(upgrade::prepare(store, ticket));
             continue;
         }
-        let can_hibernate = current.module.can_save && current.module.can_change && !save_failed;
+        let can_hibernate = current.module.can_save
+            && current.module.can_change
+            && !save_failed
+            && pending.is_none();
         let asked = std::mem::take(&mut store.data_mut().hibernate);
+        let idle_before = proc.mailbox.is_empty();
         proc.set_waiting(true);
         let woke = tokio::select! {
             biased;
             () = proc.code.requested() => Wake::Upgrade,
+            ready = ready(&mut pending) => Wake::Prepared(ready),
             _ = proc.mailbox.wait_for(0, None), if !asked => Wake::Message,
             () = idle(hibernate_after), if can_hibernate && !asked => Wake::Idle,
             () = std::future::ready(()), if asked => Wake::Idle,
@@ -145,6 +124,32 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         proc.set_waiting(false);
         match woke {
             Wake::Upgrade => continue,
+            Wake::Prepared(ready) => {
+                let Some(ticket) = pending.take().and_then(upgrade::Pending::into_ticket) else {
+                    continue;
+                };
+                let switched = match ready {
+                    Ok(prepared) => upgrade::switch(store, &current, prepared).await,
+                    Err(e) => Err(e),
+                };
+                match switched {
+                    Ok((next, pause)) => {
+                        current = next;
+                        proc.code.set_version(current.module.version);
+                        ticket.finish(proc.pid(), Ok(pause));
+                    }
+                    Err(e) => {
+                        let purge = ticket.purge.clone();
+                        ticket.finish(proc.pid(), Err(e));
+                        if let Some(reason) = purge {
+                            return Err(wasmtime::Error::new(GuestExit(ExitReason::custom(
+                                reason,
+                            ))));
+                        }
+                    }
+                }
+                continue;
+            }
             Wake::Idle if can_hibernate => {
                 let (next, slept) = hibernate(store, current).await?;
                 current = next;
@@ -156,6 +161,11 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         let Some(msg) = proc.mailbox.take(0) else {
             continue;
         };
+        if idle_before {
+            // It slept: a new time slice, or the deadline set before it slept would make
+            // it yield at its first instruction and wait in the run queue again.
+            store.set_epoch_deadline(1);
+        }
         current.handle(store, msg).await?;
         save_failed = false;
     }
@@ -164,8 +174,18 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
 /// Why a waiting behaviour woke up.
 enum Wake {
     Upgrade,
+    /// The new instance of an upgrade under way is ready (or could not be made).
+    Prepared(Result<upgrade::Prepared, String>),
     Message,
     Idle,
+}
+
+/// Resolves when the upgrade under way has its new instance, or never without one.
+async fn ready(pending: &mut Option<upgrade::Pending>) -> Result<upgrade::Prepared, String> {
+    match pending {
+        Some(p) => p.ready().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Resolves after `after`, or never.
@@ -188,7 +208,7 @@ async fn hibernate(
     current: Running,
 ) -> wasmtime::Result<(Running, bool)> {
     let proc = store.data().proc.clone();
-    let state = match save_state(store, &current).await {
+    let state = match upgrade::save(store, &current).await {
         Ok(s) => s,
         // It cannot hand its state over now: it stays awake.
         Err(_) => return Ok((current, false)),
@@ -233,7 +253,7 @@ async fn hibernate(
             Some(ticket) => {
                 let began = Instant::now();
                 let target = ticket.target.clone();
-                match take_state(store, &current.module, &target, state.clone()).await {
+                match upgrade::take_state(store, &current.module, &target, state.clone()).await {
                     Ok((new_store, next)) => {
                         let old = std::mem::replace(store, new_store);
                         proc_node(&old).wasm.runtime.retire(old);
@@ -261,7 +281,7 @@ async fn hibernate(
     // before the process gives up.
     let mut delay = std::time::Duration::from_millis(10);
     loop {
-        match take_state(store, &current.module, &target, state.clone()).await {
+        match upgrade::take_state(store, &current.module, &target, state.clone()).await {
             Ok((new_store, next)) => {
                 *store = new_store;
                 return Ok((next, true));
@@ -281,42 +301,6 @@ async fn hibernate(
 
 fn proc_node(store: &Store<ProcessState>) -> Node {
     store.data().node.clone()
-}
-
-/// Asks the running instance for its state, at a message boundary.
-async fn save_state(store: &mut Store<ProcessState>, old: &Running) -> Result<Vec<u8>, String> {
-    let (name, from) = (&old.module.name, old.module.version);
-    old.save(store)
-        .await
-        .map_err(|e| format!("{name} v{from} {e}"))
-}
-
-/// Starts `target` in a new store and hands it `state` through its code-change callback
-/// (told the version `from` that saved it). On any failure the new store is dropped and
-/// the caller's store is untouched.
-async fn take_state(
-    store: &mut Store<ProcessState>,
-    from: &LoadedModule,
-    target: &Arc<LoadedModule>,
-    state: Vec<u8>,
-) -> Result<(Store<ProcessState>, Running), String> {
-    let name = &target.name;
-    let (from, to) = (from.version, target.version);
-    let (node, proc) = {
-        let d = store.data();
-        (d.node.clone(), d.proc.clone())
-    };
-    let mut next = new_store(&node, &proc, target, &launch_of(store))?;
-    let instance = guest::instantiate(&mut next, target)
-        .await
-        .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
-    let running = Running::new(&mut next, instance, target.clone())
-        .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
-    running
-        .code_change(&mut next, from, state)
-        .await
-        .map_err(|e| format!("{name} v{to} {e}"))?;
-    Ok((next, running))
 }
 
 /// A one-line description of a failed guest call.

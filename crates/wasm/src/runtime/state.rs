@@ -183,6 +183,13 @@ impl ProcessState {
         Ok(b)
     }
 
+    /// Swaps the WASI contexts of two stores of one process: an upgrade keeps the
+    /// process's context (its open files, environment and captured output).
+    pub fn swap_wasi(&mut self, other: &mut ProcessState) {
+        std::mem::swap(&mut self.wasi_p1, &mut other.wasi_p1);
+        std::mem::swap(&mut self.wasi_p2, &mut other.wasi_p2);
+    }
+
     /// The folders and environment this process was granted.
     pub fn grants(&self) -> Option<Arc<WasiGrants>> {
         self.grants.clone()
