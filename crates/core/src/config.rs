@@ -74,6 +74,10 @@ pub struct NodeConfig {
     pub max_message_bytes: usize,
     /// How often a running guest is made to yield to others (the epoch tick).
     pub preempt_interval: Duration,
+    /// The most CPU one behaviour callback (init, a message, a state save or code change)
+    /// may use before its process ends with `limit: cpu`, counted in epoch ticks the
+    /// callback was running; `None`: no cap. Main-style processes are only preempted.
+    pub callback_cpu_limit: Option<Duration>,
     /// Native stack of each running process, in bytes (Wasm frames and host calls).
     pub stack_bytes: usize,
     /// Largest table (function references) of a module.
@@ -129,6 +133,7 @@ impl Default for NodeConfig {
             mailbox_overflow: MailboxOverflow::Exit,
             max_message_bytes: 8 << 20,
             preempt_interval: Duration::from_millis(1),
+            callback_cpu_limit: Some(Duration::from_secs(5)),
             stack_bytes: 256 << 10,
             max_table_elements: 10_000,
             crash_log: None,

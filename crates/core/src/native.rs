@@ -62,11 +62,16 @@ impl NativeProcess {
         link: bool,
         monitor: bool,
     ) -> Result<Spawned, SpawnError> {
-        self.spawn_with(module, args, link, monitor, None, None)
+        let opts = SpawnOpts {
+            link,
+            monitor,
+            ..SpawnOpts::default()
+        };
+        self.spawn_granted(module, args, opts)
     }
 
-    /// Spawns a linked child with WASI grants and, optionally, its own memory cap in bytes
-    /// (what supervisors do for their workers).
+    /// Spawns a child with this process as parent and `opts`'s grants and caps (what
+    /// supervisors do for their workers); `opts.parent` is set here.
     ///
     /// # Errors
     ///
@@ -75,27 +80,11 @@ impl NativeProcess {
         &self,
         module: &str,
         args: Vec<u8>,
-        wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
-        max_memory: Option<usize>,
-    ) -> Result<Spawned, SpawnError> {
-        self.spawn_with(module, args, true, false, wasi, max_memory)
-    }
-
-    fn spawn_with(
-        &self,
-        module: &str,
-        args: Vec<u8>,
-        link: bool,
-        monitor: bool,
-        wasi: Option<std::sync::Arc<crate::config::WasiGrants>>,
-        max_memory: Option<usize>,
+        opts: SpawnOpts,
     ) -> Result<Spawned, SpawnError> {
         let opts = SpawnOpts {
             parent: Some(self.pid()),
-            link,
-            monitor,
-            wasi,
-            max_memory,
+            ..opts
         };
         self.node.spawn(module, args, opts)
     }

@@ -39,6 +39,9 @@ pub struct SpawnOpts {
     /// The child's memory cap in bytes, instead of its module's (see
     /// [`NodeConfig::memory_for`]); at most [`NodeConfig::largest_memory`].
     pub max_memory: Option<usize>,
+    /// The child's cap on one behaviour callback's CPU, instead of the node's
+    /// ([`NodeConfig::callback_cpu_limit`]); zero: no cap.
+    pub callback_cpu_limit: Option<std::time::Duration>,
 }
 
 /// What a spawn returns.

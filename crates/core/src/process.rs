@@ -52,6 +52,12 @@ pub struct ProcessCounters {
     pub sent: AtomicU64,
     /// Size of its linear memory, in bytes.
     pub memory: AtomicU64,
+    /// Epoch ticks during which its guest code was running (a coarse CPU count: one per
+    /// preemption interval at least partly used).
+    pub cpu_ticks: AtomicU64,
+    /// The cap on one behaviour callback's CPU, in milliseconds (0: none), as its runtime
+    /// set it.
+    pub callback_cpu_limit_ms: AtomicU64,
 }
 
 /// What the node knows of one process.

@@ -64,6 +64,8 @@ pub enum ChildStart {
         wasi: Option<Arc<crate::config::WasiGrants>>,
         /// Its memory cap in bytes, instead of its module's.
         max_memory: Option<usize>,
+        /// Its cap on one callback's CPU, instead of the node's (zero: none).
+        callback_cpu_limit: Option<std::time::Duration>,
     },
     /// A nested supervisor.
     Supervisor(SupervisorSpec),
@@ -515,9 +517,20 @@ impl Running {
                 args,
                 wasi,
                 max_memory,
+                callback_cpu_limit,
             } => self
                 .me
-                .spawn_granted(module, args.clone(), wasi.clone(), *max_memory)
+                .spawn_granted(
+                    module,
+                    args.clone(),
+                    crate::node::SpawnOpts {
+                        link: true,
+                        wasi: wasi.clone(),
+                        max_memory: *max_memory,
+                        callback_cpu_limit: *callback_cpu_limit,
+                        ..Default::default()
+                    },
+                )
                 .map(|s| s.pid)
                 .map_err(|e| ExitReason::custom(e.to_string()))?,
             ChildStart::Supervisor(spec) => self
@@ -646,6 +659,7 @@ impl ChildSpec {
                 args,
                 wasi: None,
                 max_memory: None,
+                callback_cpu_limit: None,
             },
             restart,
             shutdown,
