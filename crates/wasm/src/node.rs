@@ -101,6 +101,7 @@ impl Launcher for WasmLauncher {
                 .max_memory
                 .unwrap_or_else(|| cfg.memory_for(&loaded.name))
                 .min(cfg.largest_memory()),
+            callback_cpu_limit: opts.callback_cpu_limit.or(cfg.callback_cpu_limit),
         };
         let wasm = self.0.clone();
         Prepared {

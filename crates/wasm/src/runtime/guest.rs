@@ -75,7 +75,12 @@ pub(super) async fn entry(
     module: &LoadedModule,
 ) -> wasmtime::Result<()> {
     let name = module.entry.export();
-    match instance {
+    // A behaviour's init is a callback, under the CPU cap; a main-style entry is the
+    // process's whole life, only preempted.
+    if module.is_behaviour {
+        store.data_mut().cpu.begin();
+    }
+    let done = match instance {
         Instantiated::Core(i) => {
             let f = i.get_typed_func::<(), ()>(&mut *store, name)?;
             f.call_async(&mut *store, ()).await
@@ -84,7 +89,9 @@ pub(super) async fn entry(
             let f = i.get_typed_func::<(), ()>(&mut *store, name)?;
             f.call_async(&mut *store, ()).await
         }
-    }
+    };
+    store.data_mut().cpu.end();
+    done
 }
 
 /// The callbacks of a running behaviour.
@@ -132,6 +139,7 @@ impl Running {
         msg: Message,
     ) -> wasmtime::Result<()> {
         store.data_mut().trace = msg.trace;
+        store.data_mut().cpu.begin();
         let done = match &self.callbacks {
             Callbacks::Core { handle, .. } => {
                 let size = i32::try_from(msg.data.len()).unwrap_or(i32::MAX);
@@ -145,14 +153,23 @@ impl Running {
                 handle.call_async(&mut *store, (wit,)).await
             }
         };
+        store.data_mut().cpu.end();
         done?;
         store.data_mut().current = None;
         store.data_mut().trace = None;
         Ok(())
     }
 
-    /// The state, from the old version (`hatchery_state_save` / `state-save`).
+    /// The state, from the old version (`hatchery_state_save` / `state-save`), a callback
+    /// under the CPU cap.
     pub async fn save(&self, store: &mut Store<ProcessState>) -> Result<Vec<u8>, String> {
+        store.data_mut().cpu.begin();
+        let saved = self.call_save(store).await;
+        store.data_mut().cpu.end();
+        saved
+    }
+
+    async fn call_save(&self, store: &mut Store<ProcessState>) -> Result<Vec<u8>, String> {
         match &self.callbacks {
             Callbacks::Core { instance, .. } => {
                 let save = instance
@@ -177,8 +194,21 @@ impl Running {
         }
     }
 
-    /// Hands a saved state to this (fresh) instance; `Err` when it refuses or fails.
+    /// Hands a saved state to this (fresh) instance, a callback under the CPU cap; `Err`
+    /// when it refuses or fails.
     pub async fn code_change(
+        &self,
+        store: &mut Store<ProcessState>,
+        from: u32,
+        state: Vec<u8>,
+    ) -> Result<(), String> {
+        store.data_mut().cpu.begin();
+        let changed = self.call_code_change(store, from, state).await;
+        store.data_mut().cpu.end();
+        changed
+    }
+
+    async fn call_code_change(
         &self,
         store: &mut Store<ProcessState>,
         from: u32,

@@ -26,6 +26,8 @@ pub(crate) struct Launch {
     pub grants: Option<Arc<WasiGrants>>,
     /// Its memory cap, in bytes.
     pub max_memory: usize,
+    /// Its cap on one behaviour callback's CPU (`None`: no cap).
+    pub callback_cpu_limit: Option<std::time::Duration>,
 }
 
 enum Outcome {
@@ -67,18 +69,20 @@ pub(super) fn new_store(
     launch: &Launch,
     wasi: WasiKind,
 ) -> Result<Store<ProcessState>, String> {
-    let state = ProcessState::new(
-        node.clone(),
-        proc.clone(),
-        launch.args.clone(),
-        wasi,
-        launch.grants.clone(),
-        launch.max_memory,
-    )?;
+    let state = ProcessState::new(node.clone(), proc.clone(), launch, wasi)?;
     let mut store = Store::new(node.wasm.runtime.engine_for(module), state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);
-    store.epoch_deadline_async_yield_and_update(1);
+    // Each tick that finds the guest running is counted; a behaviour callback past its
+    // CPU cap ends the process, anything else yields to the other tasks.
+    store.epoch_deadline_callback(|mut ctx| {
+        if ctx.data_mut().cpu.tick() {
+            return Err(wasmtime::Error::new(GuestExit(ExitReason::Limit(
+                "cpu".into(),
+            ))));
+        }
+        Ok(wasmtime::UpdateDeadline::Yield(1))
+    });
     Ok(store)
 }
 
@@ -220,10 +224,8 @@ async fn hibernate(
         let state = ProcessState::new(
             d.node.clone(),
             proc.clone(),
-            d.args.clone(),
+            &d.launch(),
             super::state::WasiKind::None,
-            d.grants(),
-            d.max_memory(),
         )
         .map_err(|e| wasmtime::Error::new(GuestExit(ExitReason::Undef(e))))?;
         Store::new(&d.node.wasm.runtime.engine, state)

@@ -7,6 +7,7 @@ use wasmtime::{Memory, ResourceLimiter};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use super::instance::Launch;
 use super::output::ProcessOutput;
 use crate::config::WasiGrants;
 use crate::exit::ExitReason;
@@ -28,6 +29,10 @@ pub(crate) struct ProcessState {
     /// Set by the ABI's `hibernate`: hibernate once the current callback returns.
     pub hibernate: bool,
     pub limits: Limits,
+    /// The CPU of the current behaviour callback, against its cap.
+    pub cpu: Cpu,
+    /// The cap on one behaviour callback's CPU, as started.
+    callback_cpu_limit: Option<std::time::Duration>,
     /// The WASI preview 1 context of a core module that imports WASI.
     wasi_p1: Option<Box<WasiP1Ctx>>,
     /// The WASI 0.2 context of a component.
@@ -88,6 +93,64 @@ impl ResourceLimiter for Limits {
     }
 }
 
+/// The CPU a behaviour callback has used, in epoch ticks that found it running, and its
+/// cap. Outside a callback (a main-style process, a start function) ticks only count.
+pub(crate) struct Cpu {
+    proc: Arc<Process>,
+    /// The cap in ticks; `None`: no cap.
+    cap: Option<u64>,
+    /// Ticks of the callback running now; `None` outside one.
+    used: Option<u64>,
+}
+
+impl Cpu {
+    fn new(
+        proc: Arc<Process>,
+        limit: Option<std::time::Duration>,
+        tick: std::time::Duration,
+    ) -> Cpu {
+        let limit = limit.filter(|l| !l.is_zero());
+        let ms = limit.map_or(0, |l| u64::try_from(l.as_millis()).unwrap_or(u64::MAX));
+        proc.counters
+            .callback_cpu_limit_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+        let cap = limit.map(|l| {
+            let ticks = l.as_nanos() / tick.as_nanos().max(1);
+            u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+        });
+        Cpu {
+            proc,
+            cap,
+            used: None,
+        }
+    }
+
+    /// A behaviour callback starts.
+    pub fn begin(&mut self) {
+        self.used = Some(0);
+    }
+
+    /// The callback returned (or failed).
+    pub fn end(&mut self) {
+        self.used = None;
+    }
+
+    /// Counts a tick that found the guest running; true when a callback is past its cap.
+    pub fn tick(&mut self) -> bool {
+        self.proc
+            .counters
+            .cpu_ticks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match (&mut self.used, self.cap) {
+            (Some(used), Some(cap)) => {
+                *used += 1;
+                *used > cap
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Ends the calling process from inside a host function (the ABI's `exit`, or a fault the
 /// host detected). Carried as the error of the guest call.
 #[derive(Debug)]
@@ -108,12 +171,20 @@ impl ProcessState {
     pub fn new(
         node: Node,
         proc: Arc<Process>,
-        args: Vec<u8>,
+        launch: &Launch,
         wasi: WasiKind,
-        grants: Option<Arc<WasiGrants>>,
-        max_memory: usize,
     ) -> Result<Self, String> {
+        let (args, grants, max_memory) = (
+            launch.args.clone(),
+            launch.grants.clone(),
+            launch.max_memory,
+        );
         let cfg = node.config();
+        let cpu = Cpu::new(
+            proc.clone(),
+            launch.callback_cpu_limit,
+            cfg.preempt_interval,
+        );
         let limits = Limits {
             proc: proc.clone(),
             max_memory,
@@ -130,6 +201,8 @@ impl ProcessState {
             trace: None,
             hibernate: false,
             limits,
+            cpu,
+            callback_cpu_limit: launch.callback_cpu_limit,
             wasi_p1: None,
             wasi_p2: None,
             grants,
@@ -145,6 +218,17 @@ impl ProcessState {
             }
         }
         Ok(state)
+    }
+
+    /// What this store was started with, to start the next one (an upgrade, a wake-up)
+    /// alike.
+    pub fn launch(&self) -> Launch {
+        Launch {
+            args: self.args.clone(),
+            grants: self.grants.clone(),
+            max_memory: self.max_memory(),
+            callback_cpu_limit: self.callback_cpu_limit,
+        }
     }
 
     /// The memory cap of this process, in bytes.
@@ -188,11 +272,6 @@ impl ProcessState {
     pub fn swap_wasi(&mut self, other: &mut ProcessState) {
         std::mem::swap(&mut self.wasi_p1, &mut other.wasi_p1);
         std::mem::swap(&mut self.wasi_p2, &mut other.wasi_p2);
-    }
-
-    /// The folders and environment this process was granted.
-    pub fn grants(&self) -> Option<Arc<WasiGrants>> {
-        self.grants.clone()
     }
 
     /// The WASI preview 1 context of a core module.

@@ -60,20 +60,11 @@ impl Pending {
     }
 }
 
-/// What the process's store was started with, to start the next one alike.
-fn launch_of(d: &ProcessState) -> Launch {
-    Launch {
-        args: d.args.clone(),
-        grants: d.grants(),
-        max_memory: d.max_memory(),
-    }
-}
-
 /// Starts instantiating `ticket.target` for the process of `store`, off the process's task.
 pub(super) fn prepare(store: &Store<ProcessState>, ticket: UpgradeTicket) -> Pending {
     let d = store.data();
     let (node, proc, target) = (d.node.clone(), d.proc.clone(), ticket.target.clone());
-    let launch = launch_of(d);
+    let launch = d.launch();
     let rt = node.handle().clone();
     // A start function that never returns must not hold the upgrade (and a core) forever.
     let wait = node.config().upgrade_wait;
@@ -186,7 +177,7 @@ pub(super) async fn take_state(
     let (from, to) = (from.version, target.version);
     let d = store.data();
     let (node, proc) = (d.node.clone(), d.proc.clone());
-    let launch = launch_of(d);
+    let launch = d.launch();
     let mut next = new_store(&node, &proc, target, &launch, target.wasi)?;
     let instance = guest::instantiate(&mut next, target)
         .await
