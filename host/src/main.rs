@@ -163,6 +163,11 @@ struct LimitArgs {
     /// Preemption interval in microseconds.
     #[arg(long, default_value_t = 1000)]
     preempt_us: u64,
+    /// The most CPU one behaviour callback (init, a message, an upgrade) may use before
+    /// its process ends with `limit: cpu`, in milliseconds; 0: no cap. Main-style
+    /// processes are only preempted.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    callback_cpu_limit_ms: u64,
     /// Worker threads (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -229,6 +234,8 @@ impl LimitArgs {
             mailbox_max_messages: self.mailbox_max_messages,
             mailbox_overflow: self.mailbox_overflow,
             preempt_interval: Duration::from_micros(self.preempt_us.max(10)),
+            callback_cpu_limit: (self.callback_cpu_limit_ms > 0)
+                .then(|| Duration::from_millis(self.callback_cpu_limit_ms)),
             crash_log: Some(self.crash_log.clone()),
             upgrade_policy: self.upgrade_policy,
             hibernate_after: self

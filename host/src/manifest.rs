@@ -14,6 +14,7 @@
 //! [limits]                 # optional; the node's defaults otherwise
 //! max_memory_mib = 16
 //! hibernate_after_ms = 5000  # hibernate idle servers that have upgrade callbacks
+//! callback_cpu_limit_ms = 5000  # one callback's CPU before `limit: cpu`; 0: no cap
 //! upgrade_policy = "keep"  # or "restart": servers without upgrade callbacks on a new version
 //!
 //! [modules.py_worker]      # optional, per module
@@ -33,6 +34,7 @@
 //! # What WASI grants this child (nothing by default); folders are relative to this file.
 //! wasi = { env = { LANG = "C" }, dirs = [{ host = "data", guest = "/data", writable = false }] }
 //! max_memory_mib = 32      # this child's memory cap, over its module's
+//! callback_cpu_limit_ms = 60000  # this child's cap on one callback's CPU; 0: no cap
 //!
 //! [[supervisor.main.child]]
 //! id = "workers"
@@ -97,6 +99,9 @@ pub struct Limits {
     pub mailbox_overflow: Option<String>,
     /// Hibernate servers with upgrade callbacks after this long without a message.
     pub hibernate_after_ms: Option<u64>,
+    /// The most CPU one behaviour callback may use before its process ends with
+    /// `limit: cpu`, in milliseconds; 0: no cap.
+    pub callback_cpu_limit_ms: Option<u64>,
     /// `keep` or `restart`: what a new module version does to servers without upgrade
     /// callbacks.
     pub upgrade_policy: Option<String>,
@@ -113,6 +118,9 @@ impl Limits {
         }
         if let Some(ms) = self.hibernate_after_ms {
             config.hibernate_after = Some(std::time::Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.callback_cpu_limit_ms {
+            config.callback_cpu_limit = (ms > 0).then(|| std::time::Duration::from_millis(ms));
         }
         if let Some(p) = self
             .upgrade_policy
@@ -224,6 +232,8 @@ struct RawChild {
     wasi: Option<Spanned<RawWasi>>,
     #[serde(default)]
     max_memory_mib: Option<Spanned<usize>>,
+    #[serde(default)]
+    callback_cpu_limit_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -396,6 +406,7 @@ impl Ctx<'_> {
                         args,
                         wasi,
                         max_memory,
+                        callback_cpu_limit: c.callback_cpu_limit_ms.map(Duration::from_millis),
                     }
                 }
                 (None, Some(s)) => {
