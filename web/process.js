@@ -101,6 +101,8 @@ export function mount(root, params, scope) {
       ...(has('trap_exit') ? field('trap_exit', String(p.trap_exit)) : []),
       ...(has('mailbox_len') ? field('mailbox', fmtInt(p.mailbox_len)) : []),
       ...(has('memory_bytes') ? field('memory', fmtBytes(p.memory_bytes)) : []),
+      ...(has('cpu_ticks') ? field('cpu', h('span', { testid: 'detail-cpu' }, `${fmtInt(p.cpu_ticks)} ticks` +
+        (p.callback_cpu_limit_ms ? ` · ${fmtDuration(p.callback_cpu_limit_ms)} per callback at most` : ' · no cap per callback'))) : []),
       ...(has('received') ? field('received', fmtInt(p.received)) : []),
       ...(has('sent') ? field('sent', fmtInt(p.sent)) : []),
       ...(has('uptime_ms') ? field('uptime', fmtDuration(p.uptime_ms)) : []));

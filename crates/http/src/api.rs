@@ -172,6 +172,8 @@ fn summary(p: &Process) -> Value {
         "mailbox_len": p.mailbox.len(),
         "mailbox_bytes": p.mailbox.bytes(),
         "memory_bytes": p.counters.memory.load(Ordering::Relaxed),
+        "cpu_ticks": p.counters.cpu_ticks.load(Ordering::Relaxed),
+        "callback_cpu_limit_ms": p.counters.callback_cpu_limit_ms.load(Ordering::Relaxed),
         "received": p.counters.received.load(Ordering::Relaxed),
         "sent": p.counters.sent.load(Ordering::Relaxed),
         "uptime_ms": p.started().elapsed().as_millis() as u64,

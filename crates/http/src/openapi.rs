@@ -57,6 +57,8 @@ pub(super) fn document() -> Value {
                     "status": {"type": "string", "enum": ["running", "waiting", "exiting", "native", "exited"]},
                     "kind": {"type": "string", "enum": ["wasm", "native", "supervisor"]},
                     "mailbox_len": {"type": "integer"}, "memory_bytes": {"type": "integer"},
+                    "cpu_ticks": {"type": "integer", "description": "preemption ticks that found the guest running"},
+                    "callback_cpu_limit_ms": {"type": "integer", "description": "the cap on one behaviour callback's CPU; 0: none"},
                     "received": {"type": "integer"}, "sent": {"type": "integer"},
                     "uptime_ms": {"type": "integer"}, "links": {"type": "integer"},
                     "monitors": {"type": "integer"}}},
