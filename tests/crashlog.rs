@@ -74,6 +74,7 @@ async fn supervisor_actions_are_reported_beside_the_crash() {
                 args: Vec::new(),
                 wasi: None,
                 max_memory: None,
+                callback_cpu_limit: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(1)),

@@ -707,6 +707,7 @@ async fn the_tree_and_the_crash_log() {
             args: args.to_vec(),
             wasi: None,
             max_memory: None,
+            callback_cpu_limit: None,
         },
         restart: Restart::Permanent,
         shutdown: Shutdown::BrutalKill,

@@ -197,6 +197,49 @@ fn out_of_range_values_are_refused() {
 }
 
 #[test]
+fn cpu_caps_for_the_node_and_per_child() {
+    let text = "[application]\nname = \"x\"\nroot = \"main\"\nmodules = \"m\"\n\
+        [limits]\ncallback_cpu_limit_ms = 250\n\
+        [supervisor.main]\nstrategy = \"one_for_one\"\n\
+        [[supervisor.main.child]]\nid = \"slow\"\nmodule = \"kv\"\ncallback_cpu_limit_ms = 0\n\
+        [[supervisor.main.child]]\nid = \"plain\"\nmodule = \"kv\"\n";
+    let app = check(text).expect("the manifest is accepted");
+    let config = app.config(hatchery::NodeConfig::default());
+    assert_eq!(
+        config.callback_cpu_limit,
+        Some(std::time::Duration::from_millis(250))
+    );
+    let caps: Vec<_> = app
+        .root
+        .children
+        .iter()
+        .map(|c| match &c.start {
+            ChildStart::Worker {
+                callback_cpu_limit, ..
+            } => *callback_cpu_limit,
+            ChildStart::Supervisor(_) => panic!("a worker"),
+        })
+        .collect();
+    assert_eq!(caps, [Some(std::time::Duration::ZERO), None]);
+    let no_cap = check(&text.replace("callback_cpu_limit_ms = 250", "callback_cpu_limit_ms = 0"))
+        .expect("accepted");
+    assert_eq!(
+        no_cap
+            .config(hatchery::NodeConfig::default())
+            .callback_cpu_limit,
+        None
+    );
+    let e = err(&text.replace(
+        "callback_cpu_limit_ms = 250",
+        "callback_cpu_limit_ms = \"soon\"",
+    ));
+    assert!(
+        e.to_string().contains("hatchery.toml:6"),
+        "the line is named: {e}"
+    );
+}
+
+#[test]
 fn memory_caps_per_module_and_child_folder_lists_and_what_is_loaded() {
     let text = "[application]\nname = \"x\"\nroot = \"main\"\nmodules = [\"a\", \"b\"]\nload = [\"idle\"]\n\
         [modules.kv]\nmax_memory_mib = 48\n\

@@ -75,6 +75,7 @@ fn counter_under_a_supervisor() -> hatchery::supervisor::SupervisorSpec {
                 args: br#"{"name": "c"}"#.to_vec(),
                 wasi: None,
                 max_memory: None,
+                callback_cpu_limit: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(5)),

@@ -35,6 +35,7 @@ async fn a_process_gets_no_filesystem_or_environment_unless_granted() {
                 args: serde_json::to_vec(&json!({"report_to": me.pid().as_u64()})).expect("json"),
                 wasi: Some(Arc::new(grants)),
                 max_memory: None,
+                callback_cpu_limit: None,
             },
             restart: Restart::Temporary,
             shutdown: Shutdown::BrutalKill,

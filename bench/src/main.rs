@@ -362,6 +362,7 @@ async fn crash_to_answer(
                 args: Vec::new(),
                 wasi: None,
                 max_memory: None,
+                callback_cpu_limit: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,
