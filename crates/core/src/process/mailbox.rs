@@ -1,10 +1,10 @@
 //! The mailbox: a host-side FIFO queue per process, scanned by position.
 
 use std::collections::VecDeque;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 
 use crate::message::{Message, MessageKind};
 
@@ -21,6 +21,12 @@ struct Queue {
     messages: VecDeque<Message>,
     bytes: usize,
     closed: bool,
+    /// The task waiting for a message (the owner's driver), woken by the next push. Kept
+    /// under the queue's lock, so a waiter that found too few messages cannot miss the
+    /// push that follows.
+    waiting: Option<Waker>,
+    /// Other tasks waiting at once (a native process's second task): rare.
+    also_waiting: Vec<Waker>,
 }
 
 /// A process's mailbox.
@@ -29,7 +35,6 @@ struct Queue {
 /// so the position of a message stays valid until its owner takes a message before it.
 pub struct Mailbox {
     queue: Mutex<Queue>,
-    arrived: Notify,
 }
 
 impl Default for Mailbox {
@@ -39,8 +44,9 @@ impl Default for Mailbox {
                 messages: VecDeque::new(),
                 bytes: 0,
                 closed: false,
+                waiting: None,
+                also_waiting: Vec::new(),
             }),
-            arrived: Notify::new(),
         }
     }
 }
@@ -54,7 +60,7 @@ impl Mailbox {
         max_messages: usize,
         max_bytes: usize,
     ) -> Result<(), Rejected> {
-        {
+        let waiting = {
             let mut q = self.queue.lock();
             if q.closed {
                 return Err(Rejected::Closed);
@@ -66,8 +72,17 @@ impl Mailbox {
             }
             q.bytes += msg.size();
             q.messages.push_back(msg);
+            let others = (!q.also_waiting.is_empty()).then(|| std::mem::take(&mut q.also_waiting));
+            (q.waiting.take(), others)
+        };
+        // Woken outside the lock: the woken task's first act is to take it.
+        let (first, others) = waiting;
+        if let Some(w) = first {
+            w.wake();
         }
-        self.arrived.notify_one();
+        for w in others.into_iter().flatten() {
+            w.wake();
+        }
         Ok(())
     }
 
@@ -126,23 +141,30 @@ impl Mailbox {
     ///
     /// Cancel safe: it only waits; nothing is taken from the mailbox.
     pub async fn wait_for(&self, index: usize, timeout: Option<Duration>) -> bool {
-        // A timeout too large to represent waits forever.
-        let deadline = timeout.and_then(|t| tokio::time::Instant::now().checked_add(t));
-        loop {
-            let notified = self.arrived.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.queue.lock().messages.len() > index {
-                return true;
+        let arrived = std::future::poll_fn(|cx| {
+            let mut q = self.queue.lock();
+            if q.messages.len() > index {
+                return Poll::Ready(());
             }
-            match deadline {
-                None => notified.await,
-                Some(d) => {
-                    if tokio::time::timeout_at(d, notified).await.is_err() {
-                        return self.queue.lock().messages.len() > index;
+            let me = cx.waker();
+            match &q.waiting {
+                None => q.waiting = Some(me.clone()),
+                Some(w) if w.will_wake(me) => {}
+                Some(_) => {
+                    if !q.also_waiting.iter().any(|w| w.will_wake(me)) {
+                        q.also_waiting.push(me.clone());
                     }
                 }
             }
+            Poll::Pending
+        });
+        // A timeout too large to represent waits forever.
+        match timeout.and_then(|t| tokio::time::Instant::now().checked_add(t)) {
+            None => {
+                arrived.await;
+                true
+            }
+            Some(d) => tokio::time::timeout_at(d, arrived).await.is_ok(),
         }
     }
 
