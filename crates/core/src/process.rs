@@ -319,6 +319,13 @@ impl Process {
         }
     }
 
+    /// Asks the process to change its code at its next message boundary (a pending
+    /// request is replaced), and wakes it if it waits.
+    pub fn request_code_change<T: std::any::Any + Send>(&self, change: T) {
+        self.code.request(change);
+        self.mailbox.wake();
+    }
+
     /// The reason the process was asked to stop with, if it was.
     pub fn stop_reason(&self) -> Option<ExitReason> {
         self.signals.lock().stop_reason.clone()

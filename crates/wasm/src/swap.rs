@@ -302,7 +302,7 @@ impl Node {
                 );
                 if proc.code.is_behaviour() && new.can_change {
                     tracker.state.lock().expected += 1;
-                    proc.code.request(ticket(Some(reason)));
+                    proc.request_code_change(ticket(Some(reason)));
                 } else {
                     proc.request_stop(ExitReason::custom(reason));
                     record.purged += 1;
@@ -317,7 +317,7 @@ impl Node {
                 record.kept += 1;
             } else if running.can_save && new.can_change {
                 tracker.state.lock().expected += 1;
-                proc.code.request(ticket(None));
+                proc.request_code_change(ticket(None));
             } else {
                 match policy {
                     UpgradePolicy::Keep => record.kept += 1,

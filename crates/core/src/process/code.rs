@@ -2,15 +2,15 @@
 //! change.
 //!
 //! The core does not know what a code change is (for Wasm processes it is an upgrade
-//! ticket of `hatchery-wasm`); it keeps one pending request per process and wakes the
-//! process's driver when one arrives, as Erlang's code change is a system message the
-//! process handles in its receive loop.
+//! ticket of `hatchery-wasm`); it keeps one pending request per process, and
+//! [`crate::process::Process::request_code_change`] wakes the process's driver through its
+//! mailbox, as Erlang's code change is a system message the process handles in its receive
+//! loop.
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 
 /// The version a process runs and the code change waiting for it.
 #[derive(Default)]
@@ -19,7 +19,8 @@ pub struct CodeState {
     /// Set once a behaviour process runs its receive loop (where code changes happen).
     behaviour: AtomicBool,
     request: Mutex<Option<Box<dyn Any + Send>>>,
-    wake: Notify,
+    /// Whether a request is pending (read without the lock at every message).
+    requested: AtomicBool,
 }
 
 impl CodeState {
@@ -50,40 +51,40 @@ impl CodeState {
         self.version.store(v, Ordering::Release);
     }
 
-    /// Asks for a code change; a pending one is replaced (and dropped).
-    pub fn request<T: Any + Send>(&self, change: T) {
-        let replaced = self.request.lock().replace(Box::new(change));
+    /// Asks for a code change; a pending one is replaced (and dropped). Does not wake
+    /// the process: [`crate::process::Process::request_code_change`] does.
+    pub(crate) fn request<T: Any + Send>(&self, change: T) {
+        let replaced = {
+            let mut slot = self.request.lock();
+            self.requested.store(true, Ordering::Release);
+            slot.replace(Box::new(change))
+        };
         drop(replaced);
-        self.wake.notify_waiters();
+    }
+
+    /// Whether a code change is pending.
+    pub fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::Acquire)
     }
 
     /// The pending code change, if there is one of type `T` (one of another type is
     /// dropped: a node has one kind of code change).
     pub fn take<T: Any + Send>(&self) -> Option<T> {
-        let change = self.request.lock().take()?;
+        let change = {
+            let mut slot = self.request.lock();
+            self.requested.store(false, Ordering::Release);
+            slot.take()?
+        };
         (change as Box<dyn Any>).downcast::<T>().ok().map(|b| *b)
     }
 
     /// Drops a pending code change, if any.
     pub fn clear(&self) {
-        let dropped = self.request.lock().take();
+        let dropped = {
+            let mut slot = self.request.lock();
+            self.requested.store(false, Ordering::Release);
+            slot.take()
+        };
         drop(dropped);
-    }
-
-    /// Waits until a code change is pending.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    pub async fn requested(&self) {
-        loop {
-            let notified = self.wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.request.lock().is_some() {
-                return;
-            }
-            notified.await;
-        }
     }
 }

@@ -141,9 +141,27 @@ impl Mailbox {
     ///
     /// Cancel safe: it only waits; nothing is taken from the mailbox.
     pub async fn wait_for(&self, index: usize, timeout: Option<Duration>) -> bool {
-        let arrived = std::future::poll_fn(|cx| {
+        let arrived = self.wait_until(index, || false);
+        // A timeout too large to represent waits forever.
+        match timeout.and_then(|t| tokio::time::Instant::now().checked_add(t)) {
+            None => {
+                arrived.await;
+                true
+            }
+            Some(d) => tokio::time::timeout_at(d, arrived).await.is_ok(),
+        }
+    }
+
+    /// Waits until a message exists at `index` or `woken` holds; `woken` is checked when
+    /// the wait begins and after each [`Mailbox::wake`] (and each message).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only waits.
+    pub async fn wait_until(&self, index: usize, woken: impl Fn() -> bool) {
+        std::future::poll_fn(|cx| {
             let mut q = self.queue.lock();
-            if q.messages.len() > index {
+            if q.messages.len() > index || woken() {
                 return Poll::Ready(());
             }
             let me = cx.waker();
@@ -157,14 +175,22 @@ impl Mailbox {
                 }
             }
             Poll::Pending
-        });
-        // A timeout too large to represent waits forever.
-        match timeout.and_then(|t| tokio::time::Instant::now().checked_add(t)) {
-            None => {
-                arrived.await;
-                true
-            }
-            Some(d) => tokio::time::timeout_at(d, arrived).await.is_ok(),
+        })
+        .await;
+    }
+
+    /// Wakes whoever waits on this mailbox without a message (something else changed
+    /// that the waiter checks, such as a pending code change).
+    pub fn wake(&self) {
+        let (first, others) = {
+            let mut q = self.queue.lock();
+            (q.waiting.take(), std::mem::take(&mut q.also_waiting))
+        };
+        if let Some(w) = first {
+            w.wake();
+        }
+        for w in others {
+            w.wake();
         }
     }
 

@@ -117,11 +117,13 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
         let asked = std::mem::take(&mut store.data_mut().hibernate);
         let idle_before = proc.mailbox.is_empty();
         proc.set_waiting(true);
+        // One wait for a message or a code change: both come through the mailbox's waker.
         let woke = tokio::select! {
             biased;
-            () = proc.code.requested() => Wake::Upgrade,
             ready = ready(&mut pending) => Wake::Prepared(ready),
-            _ = proc.mailbox.wait_for(0, None), if !asked => Wake::Message,
+            () = proc.mailbox.wait_until(0, || proc.code.is_requested()), if !asked => {
+                if proc.code.is_requested() { Wake::Upgrade } else { Wake::Message }
+            }
             () = idle(hibernate_after), if can_hibernate && !asked => Wake::Idle,
             () = std::future::ready(()), if asked => Wake::Idle,
         };
@@ -241,11 +243,10 @@ async fn hibernate(
         .hibernations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Asleep until a message or an upgrade.
-    let target = tokio::select! {
-        biased;
-        () = proc.code.requested() => None,
-        _ = proc.mailbox.wait_for(0, None) => Some(current.module.clone()),
-    };
+    proc.mailbox
+        .wait_until(0, || proc.code.is_requested())
+        .await;
+    let target = (!proc.code.is_requested()).then(|| current.module.clone());
     proc.set_hibernating(false);
     let target = match target {
         Some(m) => m,
