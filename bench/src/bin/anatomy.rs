@@ -67,6 +67,21 @@ enum Cmd {
         perf_ctl: Option<PathBuf>,
         #[arg(long)]
         perf_ack: Option<PathBuf>,
+        /// Ping from a native process on a worker (the pong is still the guest), and
+        /// count the round trips after which it resumed on another thread.
+        #[arg(long)]
+        native_ping: bool,
+    },
+    /// The same hand-off between two plain tokio tasks (a mutex-guarded queue and a
+    /// `Notify`, as Hatchery's mailbox), counting hops that ran on another thread than
+    /// the hop before (the partner task was stolen by, or woken on, the other worker).
+    TokioPingpong {
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        rounds: u64,
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
     },
     /// Sync against async calls and instantiation, on the host's engine settings.
     Calls {
@@ -99,13 +114,19 @@ fn main() -> anyhow::Result<()> {
             modules,
             perf_ctl,
             perf_ack,
+            native_ping,
         } => {
             let perf = match (perf_ctl, perf_ack) {
                 (Some(c), Some(a)) => Some(Perf::open(&c, &a)?),
                 _ => None,
             };
-            pingpong(&modules, workers, rounds, reps, perf)
+            pingpong(&modules, workers, rounds, reps, perf, native_ping)
         }
+        Cmd::TokioPingpong {
+            workers,
+            rounds,
+            reps,
+        } => tokio_pingpong(workers, rounds, reps),
         Cmd::Calls {
             iters,
             instances,
@@ -729,6 +750,7 @@ fn pingpong(
     rounds: u64,
     reps: usize,
     mut perf: Option<Perf>,
+    native_ping: bool,
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers.max(1))
@@ -754,23 +776,36 @@ fn pingpong(
         };
         let (mut rtt, mut vol, mut invol, mut park) = (vec![], vec![], vec![], vec![]);
         let mut busy_share = vec![];
+        let mut moves = vec![];
+        // Per thread, over the measured repetitions: (name, voluntary, involuntary, run ns).
+        let mut per_thread: BTreeMap<u64, (String, u64, u64, u64)> = BTreeMap::new();
         for _ in 0..reps.max(1) {
             let (t0, p0, b0) = (threads(), parks(), busy());
             if let Some(p) = &mut perf {
                 p.send("enable")?;
             }
-            let r = report(&me, "pingpong", json!({"rounds": rounds, "size": 64})).await?;
+            let ns = if native_ping {
+                let (ns, m) = native_round_trips(&node, rounds).await?;
+                moves.push(m);
+                ns
+            } else {
+                let r = report(&me, "pingpong", json!({"rounds": rounds, "size": 64})).await?;
+                r["ns"].as_f64().context("pingpong report without ns")? / rounds as f64
+            };
             if let Some(p) = &mut perf {
                 p.send("disable")?;
             }
             let (t1, p1, b1) = (threads(), parks(), busy());
-            let ns = r["ns"].as_f64().context("pingpong report without ns")?;
-            rtt.push(ns / rounds as f64);
+            rtt.push(ns);
             let (mut v, mut i) = (0, 0);
-            for (tid, (_, v1, i1, _)) in &t1 {
-                let (_, v0, i0, _) = t0.get(tid).cloned().unwrap_or_default();
+            for (tid, (name, v1, i1, r1)) in &t1 {
+                let (_, v0, i0, r0) = t0.get(tid).cloned().unwrap_or_default();
                 v += v1 - v0;
                 i += i1 - i0;
+                let e = per_thread.entry(*tid).or_insert_with(|| (name.clone(), 0, 0, 0));
+                e.1 += v1 - v0;
+                e.2 += i1 - i0;
+                e.3 += r1.saturating_sub(r0);
             }
             vol.push(v as f64 / rounds as f64);
             invol.push(i as f64 / rounds as f64);
@@ -797,25 +832,161 @@ fn pingpong(
             median(busy_share) * 100.0
         );
         println!(
-            "\n{reps} × {rounds} round trips (2 hops each), medians; load average {}",
+            "\n{reps} × {rounds} round trips (2 hops each){}, medians; load average {}",
+            if native_ping { ", native ping" } else { "" },
             load_average()
         );
-        let t = threads();
-        let mut by_name: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
-        for (name, v, i, run) in t.values() {
-            let e = by_name.entry(name.clone()).or_default();
-            e.0 += v;
-            e.1 += i;
-            e.2 += run;
+        if native_ping {
+            println!(
+                "native ping resumed on another thread after {:.1} % of round trips",
+                median(moves) * 100.0
+            );
         }
-        for (name, (v, i, run)) in by_name {
-            eprintln!(
-                "thread {name}: {v} voluntary, {i} involuntary switches, {:.2} s on cpu (whole run)",
-                run as f64 / 1e9
+        let total = (rounds * reps.max(1) as u64) as f64;
+        println!(
+            "\n| thread | CPU per round trip | voluntary switches / round trip | involuntary / round trip |\n|---|---|---|---|"
+        );
+        for (tid, (name, v, i, run)) in &per_thread {
+            if *v == 0 && *i == 0 && *run == 0 {
+                continue;
+            }
+            println!(
+                "| {name} ({tid}) | {:.0} ns | {:.4} | {:.4} |",
+                *run as f64 / total,
+                *v as f64 / total,
+                *i as f64 / total
             );
         }
         anyhow::Ok(())
     })
+}
+
+/// Round trips from a native process on a worker to a guest pong: ns per round trip,
+/// and the share of round trips after which the native task ran on another thread.
+async fn native_round_trips(node: &Node, rounds: u64) -> anyhow::Result<(f64, f64)> {
+    let node = node.clone();
+    tokio::spawn(async move {
+        let me = node.spawn_native("anatomy-ping")?;
+        let pong = me
+            .spawn_json("pingpong", &json!({"pong": true}), true, false)?
+            .pid;
+        let payload = vec![0xa5u8; 64];
+        let echo = |m: &hatchery::Message| {
+            (m.sender == pong && m.kind == hatchery::MessageKind::User).then_some(())
+        };
+        me.send(pong, payload.clone());
+        me.recv_match(None, echo).await?;
+        moved();
+        let start = Instant::now();
+        let mut moves = 0u64;
+        for _ in 0..rounds {
+            me.send(pong, payload.clone());
+            me.recv_match(None, echo).await?;
+            moves += u64::from(moved());
+        }
+        let ns = start.elapsed().as_nanos() as f64 / rounds as f64;
+        me.send(pong, br#""stop""#.to_vec());
+        anyhow::Ok((ns, moves as f64 / rounds as f64))
+    })
+    .await?
+}
+
+/// A mailbox as Hatchery's: a locked queue and a `Notify` (`process/mailbox.rs`).
+#[derive(Default)]
+struct Mailbox {
+    queue: std::sync::Mutex<std::collections::VecDeque<u64>>,
+    arrived: tokio::sync::Notify,
+}
+
+impl Mailbox {
+    fn push(&self, v: u64) {
+        if let Ok(mut q) = self.queue.lock() {
+            q.push_back(v);
+        }
+        self.arrived.notify_one();
+    }
+
+    async fn recv(&self) -> u64 {
+        loop {
+            let notified = self.arrived.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(v) = self.queue.lock().ok().and_then(|mut q| q.pop_front()) {
+                return v;
+            }
+            notified.await;
+        }
+    }
+}
+
+static NEXT_THREAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+static LAST_THREAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+thread_local! {
+    static THREAD: u64 = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Whether this hop runs on another thread than the hop before.
+fn moved() -> bool {
+    let me = THREAD.with(|t| *t);
+    LAST_THREAD.swap(me, Ordering::Relaxed) != me
+}
+
+fn tokio_pingpong(workers: usize, rounds: u64, reps: usize) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()?;
+    let (mut rtt, mut moves) = (vec![], vec![]);
+    for rep in 0..=reps.max(1) {
+        let (a, b) = (Arc::new(Mailbox::default()), Arc::new(Mailbox::default()));
+        let pong = {
+            let (a, b) = (a.clone(), b.clone());
+            rt.spawn(async move {
+                let mut n = 0u64;
+                loop {
+                    let v = b.recv().await;
+                    n += u64::from(moved());
+                    if v == u64::MAX {
+                        return n;
+                    }
+                    a.push(v);
+                }
+            })
+        };
+        let ping = rt.spawn(async move {
+            let start = Instant::now();
+            let mut n = 0u64;
+            for i in 0..rounds {
+                n += u64::from(moved());
+                b.push(i);
+                a.recv().await;
+            }
+            let took = start.elapsed();
+            b.push(u64::MAX);
+            (took, n)
+        });
+        let (ping, pong) = rt.block_on(async { (ping.await, pong.await) });
+        let ((took, n1), n2) = (ping?, pong?);
+        let n = n1 + n2;
+        if rep > 0 {
+            rtt.push(took.as_nanos() as f64 / rounds as f64);
+            moves.push(n as f64 / (2 * rounds) as f64);
+        }
+    }
+    println!(
+        "| workers | round trip | hops on another thread than the hop before |\n|---|---|---|"
+    );
+    println!(
+        "| {workers} | {:.0} ns | {:.1} % |",
+        median(rtt),
+        median(moves) * 100.0
+    );
+    println!(
+        "\n{reps} × {rounds} round trips, medians; load average {}",
+        load_average()
+    );
+    Ok(())
 }
 
 /// Spawns `module` with `args` plus `report_to`, and waits for its report and its exit.
@@ -879,6 +1050,37 @@ fn host_like_engine(slots: u32) -> anyhow::Result<wasmtime::Engine> {
         .decommit_batch_size(64);
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     w(wasmtime::Engine::new(&c))
+}
+
+/// Runs `f` on `state` in a task spawned on `rt` and hands the state back.
+fn in_task<S, F, Fut>(rt: &tokio::runtime::Runtime, state: Option<S>, f: F) -> anyhow::Result<S>
+where
+    S: Send + 'static,
+    F: FnOnce(S) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<S>> + Send + 'static,
+{
+    let state = state.context("no state")?;
+    rt.block_on(rt.spawn(f(state)))?
+}
+
+/// Pending once, having woken its task: a suspension and a resumption, with no I/O
+/// driver poll (`tokio::task::yield_now` defers its wake-up to the driver's next poll).
+struct SuspendOnce(bool);
+
+impl std::future::Future for SuspendOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
 }
 
 /// No imports: a store running it can use sync or async calls.
@@ -958,20 +1160,26 @@ fn calls(iters: u64, instances: u64, reps: usize, rust_guest: &Path) -> anyhow::
             Ok(())
         }),
     )?;
-    let mut astore = async_store(&engine);
-    let ainst = rt.block_on(plain_pre.instantiate_async(&mut astore));
-    let ainst = w(ainst)?;
-    let anop = w(ainst.get_typed_func::<(), ()>(&mut astore, "nop"))?;
+    // Async calls run in a spawned task, as a process does: a task woken while it runs
+    // goes back to the run queue, where `block_on`'s own future would poll the I/O driver.
+    let mut astore = Some(async_store(&engine));
+    let anop = {
+        let s = astore.as_mut().context("store")?;
+        let i = w(rt.block_on(plain_pre.instantiate_async(&mut *s)))?;
+        w(i.get_typed_func::<(), ()>(&mut *s, "nop"))?
+    };
     time(
         "TypedFunc::call_async, nop (async-yield store, module without imports)",
         iters,
         Box::new(|| {
-            rt.block_on(async {
+            let anop = anop.clone();
+            astore = Some(in_task(&rt, astore.take(), move |mut s| async move {
                 for _ in 0..iters {
-                    w(anop.call_async(&mut astore, ()).await)?;
+                    w(anop.call_async(&mut s, ()).await)?;
                 }
-                anyhow::Ok(())
-            })
+                Ok(s)
+            })?);
+            Ok(())
         }),
     )?;
 
@@ -982,13 +1190,16 @@ fn calls(iters: u64, instances: u64, reps: usize, rust_guest: &Path) -> anyhow::
     w(linker.func_wrap_async("h", "ready", |_c, (): ()| Box::new(async { Ok(1i32) })))?;
     w(linker.func_wrap_async("h", "yield", |_c, (): ()| {
         Box::new(async {
-            tokio::task::yield_now().await;
+            SuspendOnce(false).await;
             Ok(1i32)
         })
     }))?;
     let host_pre = w(linker.instantiate_pre(&host))?;
-    let mut hstore = async_store(&engine);
-    let hinst = w(rt.block_on(host_pre.instantiate_async(&mut hstore)))?;
+    let mut hstore = Some(async_store(&engine));
+    let hinst = {
+        let s = hstore.as_mut().context("store")?;
+        w(rt.block_on(host_pre.instantiate_async(&mut *s)))?
+    };
     for (label, export) in [
         ("call_async, nop (store with async imports)", "nop"),
         (
@@ -1000,27 +1211,44 @@ fn calls(iters: u64, instances: u64, reps: usize, rust_guest: &Path) -> anyhow::
             "call_ready",
         ),
         (
-            "call_async, Wasm calls an async host function that suspends once (yield_now)",
+            "call_async, Wasm calls an async host function that suspends once (wakes itself)",
             "call_yield",
         ),
     ] {
-        let f = w(hinst.get_typed_func::<(), ()>(&mut hstore, export))?;
+        let f = {
+            let s = hstore.as_mut().context("store")?;
+            w(hinst.get_typed_func::<(), ()>(&mut *s, export))?
+        };
         let hs = &mut hstore;
         let rt = &rt;
         time(
             label,
             iters,
             Box::new(move || {
-                rt.block_on(async {
+                let f = f.clone();
+                *hs = Some(in_task(rt, hs.take(), move |mut s| async move {
                     for _ in 0..iters {
-                        w(f.call_async(&mut *hs, ()).await)?;
+                        w(f.call_async(&mut s, ()).await)?;
                     }
-                    anyhow::Ok(())
-                })
+                    Ok(s)
+                })?);
+                Ok(())
             }),
         )?;
     }
     drop((store, astore, hstore));
+    time(
+        "the same suspension without Wasm: a task's future pending once, woken at once",
+        iters,
+        Box::new(|| {
+            in_task(&rt, Some(()), move |()| async move {
+                for _ in 0..iters {
+                    SuspendOnce(false).await;
+                }
+                Ok(())
+            })
+        }),
+    )?;
 
     // Instantiation from an InstancePre, a fresh store each time (what a spawn does).
     time(
