@@ -8,7 +8,9 @@
 //!   `/proc/self/smaps`, and the kernel's hidden share (page tables, VMAs, slabs).
 //! - `pingpong`: the `pingpong` guest's round trips on a runtime of W workers, with the
 //!   threads' context switches and tokio's park counts; `--perf-ctl`/`--perf-ack` let
-//!   `perf stat --control` count only the round trips.
+//!   `perf stat --control` count only the round trips; `--native-ping` pings from a
+//!   native process and counts the round trips after which it resumed on another thread.
+//! - `tokio-pingpong`: the same hand-off between two plain tokio tasks, without Wasm.
 //! - `calls`: wasmtime alone, the host's engine settings: `TypedFunc::call` against
 //!   `call_async` of a nop export, host calls from Wasm, and instantiating from an
 //!   `InstancePre` with and without a fiber.
