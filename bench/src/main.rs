@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 mod languages;
 mod load;
+mod markdown;
 mod swap;
 
 #[derive(Parser)]
@@ -36,7 +37,9 @@ struct Args {
     /// Worker threads (default: one per core, like Erlang's schedulers).
     #[arg(long)]
     workers: Option<usize>,
-    /// Write the table to this Markdown file.
+    /// Write the tables into this Markdown file, each between its marker comments
+    /// (`<!-- hatchery-bench:table -->` … `<!-- /hatchery-bench:table -->`, the same with
+    /// `languages`), keeping the rest of the file; a new file gets just the tables.
     #[arg(long)]
     write: Option<PathBuf>,
     /// Also spawn a million idle behaviour-style processes (needs ~13 GB of memory).
@@ -175,18 +178,20 @@ fn main() -> anyhow::Result<()> {
     } else {
         run_erlang(args.quick, &parts)?
     };
-    let mut table = if parts.core || parts.swap || parts.load {
-        render(&ours, &erlang, &sizes, &load_sizes, reps)
-    } else {
-        String::new()
-    };
-    if !langs.is_empty() {
-        table.push_str("\n### Guest languages\n\n");
-        table.push_str(&languages::render(&langs, &erlang));
+    let mut blocks = Vec::new();
+    if parts.core || parts.swap || parts.load {
+        let table = render(&ours, &erlang, &sizes, &load_sizes, reps);
+        println!("{table}");
+        blocks.push(("table", table));
     }
-    println!("{table}");
+    if !langs.is_empty() {
+        let table = languages::render(&langs, &erlang);
+        println!("\n### Guest languages\n\n{table}");
+        blocks.push(("languages", table));
+    }
     if let Some(path) = args.write {
-        std::fs::write(&path, table).with_context(|| format!("writing {}", path.display()))?;
+        let blocks: Vec<(&str, &str)> = blocks.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        markdown::write_blocks(&path, &blocks)?;
     }
     Ok(())
 }
