@@ -317,7 +317,7 @@ pub fn skynet_child(
             let (node, peak, done) = (node.clone(), peak.clone(), done.clone());
             async move {
                 while !done.load(Ordering::Relaxed) {
-                    peak.fetch_max(node.process_count() - base, Ordering::Relaxed);
+                    peak.fetch_max(node.process_count().saturating_sub(base), Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
             }
