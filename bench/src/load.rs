@@ -135,7 +135,10 @@ pub async fn run(
         let args = json!({"senders": senders, "messages": each});
         measure(
             key,
-            repeat(reps, || rate(&me, "load_stream", args.clone(), "messages")).await?,
+            repeat(key, reps, || {
+                rate(&me, "load_stream", args.clone(), "messages")
+            })
+            .await?,
         );
     }
 
@@ -173,7 +176,10 @@ pub async fn run(
         ("restarts_wat_per_s", "load_crash_wat"),
     ] {
         let args = json!({"n": s.restarts, "child": child});
-        measure(key, repeat(reps, || restarts(&me, args.clone())).await?);
+        measure(
+            key,
+            repeat(key, reps, || restarts(&me, args.clone())).await?,
+        );
     }
     node.shutdown(Duration::from_secs(10)).await;
 
@@ -184,24 +190,27 @@ pub async fn run(
     ] {
         let run = skynet_in_child(modules, wat, module, s.skynet_leaves, reps.min(3))?;
         eprintln!(
-            "hatchery {key}: {} processes, at most {} alive at once, peak resident {:.1} GB",
+            "hatchery {key}: {} processes, at most {} alive at once, peak resident {:.1} GB, runs (ns) {:?}",
             tree_processes(s.skynet_leaves),
             run.peak_processes,
-            run.peak_rss_bytes / 1e9
+            run.peak_rss_bytes / 1e9,
+            run.ns
         );
         measure(key, run.ns);
     }
     Ok(out)
 }
 
-/// A warm-up, then `reps` measured runs of `f`.
+/// A warm-up, then `reps` measured runs of `f`; each run's figure is printed.
 async fn repeat<F: Future<Output = anyhow::Result<f64>>>(
+    name: &str,
     reps: usize,
     mut f: impl FnMut() -> F,
 ) -> anyhow::Result<Vec<f64>> {
     let mut v = Vec::with_capacity(reps);
     for rep in 0..=reps {
         let x = f().await?;
+        eprintln!("hatchery {name} run {rep}: {x:.1}");
         if rep > 0 {
             v.push(x);
         }

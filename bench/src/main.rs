@@ -630,6 +630,8 @@ fn run_erlang(quick: bool, parts: &Parts) -> anyhow::Result<BTreeMap<&'static st
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // Its runs one by one, and its warnings about other load on the machine.
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let mut parts = line.split_whitespace();
