@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Hatchery beside Erlang/OTP on this machine and prints one table.
-# `scripts/bench.sh --write BENCHMARKS.md` also writes it; `--quick` is a smoke run.
+# `scripts/bench.sh --write BENCHMARKS.md` also puts the tables into BENCHMARKS.md between
+# their marker comments (the hand-written text stays); `--quick` is a smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env escript
 %%! +P 2000000
 %% Hatchery side-by-side benchmark: the Erlang/OTP reference figures.
-%% Usage (from the repository root):  escript bench/erlang/peer.escript [quick] [swap]
-%% (`swap`: only the hot-swap figures)
+%% Usage (from the repository root):  escript bench/erlang/peer.escript [quick] [swap] [load]
+%% (`swap`, `load`: only the hot-swap figures, only the load figures, or both)
 %% stdout: "erlang <figure> <value>" lines only; diagnostics go to stderr.
 -mode(compile).
 
@@ -14,18 +14,26 @@
 -define(REPS, 5).
 -define(SWAP_N, 10000).
 -define(SWAPS_ONE, 20).
+-define(STREAM_N, 1000000).
+-define(FAN_IN_SENDERS, 1000).
+-define(FAN_IN_EACH, 1000).
+-define(SKYNET_LEAVES, 1000000).
+-define(LATENCY_N, 10000).
+-define(SPINNERS, 2).
+-define(RESTARTS_N, 20000).
 
 main(["--idle-child", NStr]) ->
     %% Internal: one idle-memory measurement in a fresh VM (see idle/1).
     {PerProc, PerRss} = idle_measure(list_to_integer(NStr)),
     io:format("~w ~w~n", [float(PerProc), float(PerRss)]);
 main(Args) ->
-    [usage() || A <- Args, not lists:member(A, ["quick", "swap"])],
+    [usage() || A <- Args, not lists:member(A, ["quick", "swap", "load"])],
     {Div, Reps} = case lists:member("quick", Args) of
                       true -> {10, 1};
                       false -> {1, ?REPS}
                   end,
-    SwapOnly = lists:member("swap", Args),
+    Partial = lists:member("swap", Args) orelse lists:member("load", Args),
+    Part = fun(P) -> not Partial orelse lists:member(P, Args) end,
     T0 = erlang:monotonic_time(millisecond),
     SpawnN = ?SPAWN_N div Div,
     PingN = ?PINGPONG_N div Div,
@@ -38,16 +46,9 @@ main(Args) ->
          erlang:system_info(schedulers_online),
          erlang:system_info(process_limit), Reps, SpawnN, PingN, RingSize, Laps, IdleN]),
 
-    SwapOnly orelse others(Reps, SpawnN, PingN, RingSize, Laps, IdleN),
-
-    SwapsOne = ?SWAPS_ONE div min(Div, 4),
-    {Pause, ClientPause} = swap_one(SwapsOne),
-    out(swap_pause_ns, Pause),
-    out(swap_pause_client_ns, ClientPause),
-    SwapN = ?SWAP_N div Div,
-    {Took, MeanPause} = swap_many(SwapN, Reps),
-    out(swap_many_ns, Took),
-    out(swap_many_pause_mean_ns, MeanPause),
+    Partial orelse others(Reps, SpawnN, PingN, RingSize, Laps, IdleN),
+    Part("swap") andalso swaps(Div, Reps),
+    Part("load") andalso load(Div, Reps),
 
     io:format("erlang otp_release ~s~n", [erlang:system_info(otp_release)]),
     io:format("erlang schedulers ~p~n", [erlang:system_info(schedulers_online)]),
@@ -70,8 +71,41 @@ others(Reps, SpawnN, PingN, RingSize, Laps, IdleN) ->
     out(idle_rss_bytes, median([R || {_, R} <- Idle])),
     true.
 
+swaps(Div, Reps) ->
+    SwapsOne = ?SWAPS_ONE div min(Div, 4),
+    {Pause, ClientPause} = swap_one(SwapsOne),
+    out(swap_pause_ns, Pause),
+    out(swap_pause_client_ns, ClientPause),
+    SwapN = ?SWAP_N div Div,
+    {Took, MeanPause} = swap_many(SwapN, Reps),
+    out(swap_many_ns, Took),
+    out(swap_many_pause_mean_ns, MeanPause),
+    true.
+
+%% The load figures; `quick` makes the streams, latency and restart runs 10 times and the
+%% skynet 100 times smaller (a tree keeps a power of ten of leaves). Skynet takes at most 3
+%% runs, as on the Hatchery side, where a million leaves take half a minute.
+load(Div, Reps) ->
+    Stream = bench(stream, Reps, fun() -> stream(1, ?STREAM_N div Div) end),
+    out(stream_msgs_per_s, median(Stream)),
+    FanIn = bench(fan_in, Reps, fun() -> stream(?FAN_IN_SENDERS, ?FAN_IN_EACH div Div) end),
+    out(fan_in_msgs_per_s, median(FanIn)),
+    [begin
+         L = bench(Name, Reps, fun() -> latency(?LATENCY_N div Div, Spinners) end),
+         [out(list_to_atom(atom_to_list(Name) ++ Suffix), median([element(I, R) || R <- L]))
+          || {I, Suffix} <- [{1, "_p50_ns"}, {2, "_p99_ns"}, {3, "_p999_ns"}]]
+     end || {Name, Spinners} <- [{latency_busy, ?SPINNERS}, {latency, 0}]],
+    Restarts = bench(restarts, Reps, fun() -> restarts(?RESTARTS_N div Div) end),
+    out(restarts_per_s, median(Restarts)),
+    Skynet = bench(skynet, min(Reps, 3), fun() -> skynet(?SKYNET_LEAVES div (Div * Div)) end),
+    out(skynet_ns, median(Skynet)),
+    %% Last: the logger may still be printing crash reports when this returns.
+    Logged = bench(restarts_logged, Reps, fun() -> restarts_logged(?RESTARTS_N div Div) end),
+    out(restarts_logged_per_s, median(Logged)),
+    true.
+
 usage() ->
-    io:format(standard_error, "usage: escript bench/erlang/peer.escript [quick] [swap]~n", []),
+    io:format(standard_error, "usage: escript bench/erlang/peer.escript [quick] [swap] [load]~n", []),
     halt(2).
 
 %% One warm-up run (discarded), then Reps measured runs. Also reports on
@@ -477,6 +511,115 @@ feed_many(Pids, Last, Round) ->
         _ = hs_get(Last),
         feed_many(Pids, Last, Round + 1)
     end.
+
+%% ---------------------------------------------------------------------------
+%% 6. one-way streams: Senders processes each send Each 8-byte binaries to one
+%%    receiver, which counts them. Each sender says `ready` and waits for `go`, so
+%%    spawning is not timed: messages per second from the first `go` to the last
+%%    message counted. The receiver's queue is off-heap (as spawn_exit's): the
+%%    senders run ahead of it, and an on-heap queue of up to a million messages would
+%%    make every garbage collection of the receiver copy them.
+stream(Senders, Each) ->
+    run_isolated([{message_queue_data, off_heap}], fun() ->
+        Self = self(),
+        Pids = [spawn(fun() -> Self ! {ready, self()}, receive go -> send_n(Self, Each) end end)
+                || _ <- lists:seq(1, Senders)],
+        [receive {ready, P} -> ok end || P <- Pids],
+        T0 = now_ns(),
+        [P ! go || P <- Pids],
+        count(Senders * Each),
+        Senders * Each / ((now_ns() - T0) / 1.0e9)
+    end).
+
+send_n(_To, 0) -> ok;
+send_n(To, N) -> To ! <<N:64/little>>, send_n(To, N - 1).
+
+count(0) -> ok;
+count(N) -> receive <<_:64>> -> count(N - 1) end.
+
+%% ---------------------------------------------------------------------------
+%% 7. skynet: a 10-ary tree of processes with Leaves leaves (1,111,111 processes
+%%    for a million); each leaf sends its number, each parent the sum of its
+%%    children's. ns from spawning the root to its reply.
+skynet(Leaves) ->
+    run_isolated(fun() ->
+        Self = self(),
+        T0 = now_ns(),
+        spawn(fun() -> skynet(Self, 0, Leaves) end),
+        Sum = receive {skynet, S} -> S end,
+        T = now_ns() - T0,
+        Sum = Leaves * (Leaves - 1) div 2,
+        T
+    end).
+
+skynet(Parent, Num, 1) -> Parent ! {skynet, Num};
+skynet(Parent, Num, Size) ->
+    Self = self(),
+    Child = Size div 10,
+    [spawn(fun() -> skynet(Self, Num + I * Child, Child) end) || I <- lists:seq(0, 9)],
+    Parent ! {skynet, skynet_sum(10, 0)}.
+
+skynet_sum(0, Sum) -> Sum;
+skynet_sum(K, Sum) -> receive {skynet, S} -> skynet_sum(K - 1, Sum + S) end.
+
+%% ---------------------------------------------------------------------------
+%% 8. round-trip latency: Spinners busy-looping processes (linked, each says
+%%    `spinning` first), then a ping-pong of a 64-byte binary: 1,000 round trips
+%%    to warm up, N timed one by one. Returns {p50, p99, p99.9} in ns (nearest rank,
+%%    the same index as the Hatchery guest's).
+latency(N, Spinners) ->
+    run_isolated(fun() ->
+        Self = self(),
+        Spin = [spawn_link(fun() -> Self ! spinning, spin() end) || _ <- lists:seq(1, Spinners)],
+        [receive spinning -> ok end || _ <- Spin],
+        Pong = spawn_link(fun pong/0),
+        Msg = <<0:512>>,
+        _ = timed_pings(1000, Pong, Msg, []),
+        Times = timed_pings(N, Pong, Msg, []),
+        [begin unlink(P), exit(P, kill) end || P <- Spin],
+        Pong ! stop,
+        Sorted = list_to_tuple(lists:sort(Times)),
+        {rank(Sorted, 500), rank(Sorted, 990), rank(Sorted, 999)}
+    end).
+
+spin() -> spin().
+
+timed_pings(0, _Pong, _Msg, Acc) -> Acc;
+timed_pings(N, Pong, Msg, Acc) ->
+    T0 = now_ns(),
+    Pong ! {self(), Msg},
+    receive {Pong, _} -> ok end,
+    timed_pings(N - 1, Pong, Msg, [now_ns() - T0 | Acc]).
+
+rank(Sorted, PerMille) ->
+    Len = tuple_size(Sorted),
+    element(min(Len, Len * PerMille div 1000 + 1), Sorted).
+
+%% ---------------------------------------------------------------------------
+%% 9. restarts: a parent trapping exits spawn_links a child that calls
+%%    erlang:error at once; on each 'EXIT' it spawns the next. Restarts per second.
+%%    The emulator sends a report of every such crash to the logger; restarts/1 runs
+%%    with the logger's primary level at `none` (it drops them: Hatchery's bench node
+%%    keeps no crash log), restarts_logged/1 with the default handler printing them.
+restarts(N) ->
+    #{level := Level} = logger:get_primary_config(),
+    ok = logger:set_primary_config(level, none),
+    try restarts_logged(N)
+    after logger:set_primary_config(level, Level)
+    end.
+
+restarts_logged(N) ->
+    run_isolated(fun() ->
+        process_flag(trap_exit, true),
+        T0 = now_ns(),
+        restart_loop(N),
+        N / ((now_ns() - T0) / 1.0e9)
+    end).
+
+restart_loop(0) -> ok;
+restart_loop(N) ->
+    Pid = spawn_link(fun() -> erlang:error(crash) end),
+    receive {'EXIT', Pid, {crash, _}} -> restart_loop(N - 1) end.
 
 %% ---------------------------------------------------------------------------
 %% Run Fun in a fresh process (clean mailbox and heap) and return its result.

@@ -15,6 +15,8 @@ use hatchery::{NativeProcess, Node, NodeConfig};
 use serde_json::{Value, json};
 
 mod languages;
+mod load;
+mod markdown;
 mod swap;
 
 #[derive(Parser)]
@@ -35,7 +37,9 @@ struct Args {
     /// Worker threads (default: one per core, like Erlang's schedulers).
     #[arg(long)]
     workers: Option<usize>,
-    /// Write the table to this Markdown file.
+    /// Write the tables into this Markdown file, each between its marker comments
+    /// (`<!-- hatchery-bench:table -->` … `<!-- /hatchery-bench:table -->`, the same with
+    /// `languages`), keeping the rest of the file; a new file gets just the tables.
     #[arg(long)]
     write: Option<PathBuf>,
     /// Also spawn a million idle behaviour-style processes (needs ~13 GB of memory).
@@ -59,6 +63,39 @@ struct Args {
     /// Internal: the idle memory of N processes of the module FILE with a cap of MIB.
     #[arg(long, num_args = 3, value_names = ["FILE", "MIB", "N"], hide = true)]
     idle_file: Option<Vec<String>>,
+    /// Where the WAT guests of the load benchmarks are (loaded as text, no build step).
+    #[arg(long, default_value = "modules/load/wat")]
+    wat_guests: PathBuf,
+    /// Only the load benchmarks (streams, skynet, latency under load, restarts).
+    #[arg(long)]
+    load_only: bool,
+    /// Internal: REPS skynets of MODULE with LEAVES leaves in this (fresh) process.
+    #[arg(long, num_args = 3, value_names = ["MODULE", "LEAVES", "REPS"], hide = true)]
+    skynet_child: Option<Vec<String>>,
+}
+
+/// Which groups of rows a run measures.
+struct Parts {
+    /// Spawning, messaging, behaviours and idle memory (`run_ours`).
+    core: bool,
+    /// The hot-swap rows (swap.rs).
+    swap: bool,
+    /// Streams, skynet, latency under load and restarts (load.rs).
+    load: bool,
+    /// The per-language table (languages.rs).
+    languages: bool,
+}
+
+impl Parts {
+    fn of(a: &Args) -> Parts {
+        let only = a.swap_only || a.languages_only || a.load_only;
+        Parts {
+            core: !only,
+            swap: !only || a.swap_only,
+            load: !only || a.load_only,
+            languages: (!only && !a.no_languages) || a.languages_only,
+        }
+    }
 }
 
 struct Sizes {
@@ -103,20 +140,29 @@ fn main() -> anyhow::Result<()> {
     if let Some(f) = &args.idle_file {
         return languages::idle_file(Path::new(&f[0]), f[1].parse()?, f[2].parse()?);
     }
+    if let Some(c) = &args.skynet_child {
+        let (leaves, reps) = (c[1].parse()?, c[2].parse()?);
+        return load::skynet_child(&args.modules, &args.wat_guests, &c[0], leaves, reps);
+    }
+    let parts = Parts::of(&args);
+    let load_sizes = load::Sizes::new(args.quick);
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.workers {
         rt.worker_threads(n);
     }
     let rt = rt.enable_all().build()?;
-    let mut ours = if args.swap_only || args.languages_only {
-        BTreeMap::new()
-    } else {
-        rt.block_on(run_ours(&args.modules, &sizes, reps, args.million))?
-    };
-    if !args.languages_only {
+    let mut ours = BTreeMap::new();
+    if parts.core {
+        ours.extend(rt.block_on(run_ours(&args.modules, &sizes, reps, args.million))?);
+    }
+    if parts.swap {
         ours.extend(rt.block_on(swap::run(&args.modules, &sizes, reps))?);
     }
-    let langs = if args.swap_only || args.no_languages {
+    if parts.load {
+        let load = load::run(&args.modules, &args.wat_guests, &load_sizes, reps);
+        ours.extend(rt.block_on(load)?);
+    }
+    let langs = if !parts.languages {
         BTreeMap::new()
     } else {
         rt.block_on(languages::run(
@@ -130,20 +176,22 @@ fn main() -> anyhow::Result<()> {
     let erlang = if args.no_erlang {
         BTreeMap::new()
     } else {
-        run_erlang(args.quick, args.swap_only)?
+        run_erlang(args.quick, &parts)?
     };
-    let mut table = if args.languages_only {
-        String::new()
-    } else {
-        render(&ours, &erlang, &sizes, reps)
-    };
-    if !langs.is_empty() {
-        table.push_str("\n### Guest languages\n\n");
-        table.push_str(&languages::render(&langs, &erlang));
+    let mut blocks = Vec::new();
+    if parts.core || parts.swap || parts.load {
+        let table = render(&ours, &erlang, &sizes, &load_sizes, reps);
+        println!("{table}");
+        blocks.push(("table", table));
     }
-    println!("{table}");
+    if !langs.is_empty() {
+        let table = languages::render(&langs, &erlang);
+        println!("\n### Guest languages\n\n{table}");
+        blocks.push(("languages", table));
+    }
     if let Some(path) = args.write {
-        std::fs::write(&path, table).with_context(|| format!("writing {}", path.display()))?;
+        let blocks: Vec<(&str, &str)> = blocks.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        markdown::write_blocks(&path, &blocks)?;
     }
     Ok(())
 }
@@ -558,15 +606,21 @@ async fn settle() {
     }
 }
 
-fn run_erlang(quick: bool, swap_only: bool) -> anyhow::Result<BTreeMap<&'static str, f64>> {
+fn run_erlang(quick: bool, parts: &Parts) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let script = Path::new("bench/erlang/peer.escript");
     let mut cmd = Command::new("escript");
     cmd.arg(script);
     if quick {
         cmd.arg("quick");
     }
-    if swap_only {
-        cmd.arg("swap");
+    // The languages table needs the core figures, so only swap and load runs are partial.
+    if !parts.core && !parts.languages {
+        if parts.swap {
+            cmd.arg("swap");
+        }
+        if parts.load {
+            cmd.arg("load");
+        }
     }
     let out = cmd
         .output()
@@ -577,6 +631,8 @@ fn run_erlang(quick: bool, swap_only: bool) -> anyhow::Result<BTreeMap<&'static 
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // Its runs one by one, and its warnings about other load on the machine.
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let mut parts = line.split_whitespace();
@@ -600,11 +656,28 @@ const KEYS: &[&str] = &[
     "swap_pause_client_ns",
     "swap_many_ns",
     "swap_many_pause_mean_ns",
+    "stream_msgs_per_s",
+    "fan_in_msgs_per_s",
+    "skynet_ns",
+    "latency_busy_p50_ns",
+    "latency_busy_p99_ns",
+    "latency_busy_p999_ns",
+    "latency_p50_ns",
+    "latency_p99_ns",
+    "latency_p999_ns",
+    "restarts_per_s",
+    "restarts_logged_per_s",
     "otp_release",
     "schedulers",
 ];
 
-fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps: usize) -> String {
+fn render(
+    ours: &BTreeMap<&str, f64>,
+    erl: &BTreeMap<&str, f64>,
+    s: &Sizes,
+    load: &load::Sizes,
+    reps: usize,
+) -> String {
     let rows: &[(&str, &str, &str, &str)] = &[
         (
             "spawn + exit (Rust SDK guest)",
@@ -637,6 +710,66 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "µs",
         ),
         (
+            "one-way stream 1 → 1, 8-byte messages (Rust SDK guests)",
+            "stream_msgs_per_s",
+            "stream_msgs_per_s",
+            "msg/s",
+        ),
+        (
+            "fan-in 1,000 → 1, 8-byte messages (Rust SDK guests)",
+            "fan_in_msgs_per_s",
+            "fan_in_msgs_per_s",
+            "msg/s",
+        ),
+        (
+            "skynet, 1,111,111 processes (WAT guest): total",
+            "skynet_ns",
+            "skynet_ns",
+            "ms",
+        ),
+        (
+            "skynet, 1,111,111 processes (Rust SDK guest): total",
+            "skynet_rust_ns",
+            "skynet_ns",
+            "ms",
+        ),
+        (
+            "ping-pong latency beside 2 spinning processes, p50",
+            "latency_busy_p50_ns",
+            "latency_busy_p50_ns",
+            "µs",
+        ),
+        (
+            "ping-pong latency beside 2 spinning processes, p99",
+            "latency_busy_p99_ns",
+            "latency_busy_p99_ns",
+            "µs",
+        ),
+        (
+            "ping-pong latency beside 2 spinning processes, p99.9",
+            "latency_busy_p999_ns",
+            "latency_busy_p999_ns",
+            "µs",
+        ),
+        (
+            "ping-pong latency, nothing else running, p50",
+            "latency_p50_ns",
+            "latency_p50_ns",
+            "µs",
+        ),
+        (
+            "ping-pong latency, nothing else running, p99",
+            "latency_p99_ns",
+            "latency_p99_ns",
+            "µs",
+        ),
+        (
+            "ping-pong latency, nothing else running, p99.9",
+            "latency_p999_ns",
+            "latency_p999_ns",
+            "µs",
+        ),
+        (
             "call round trip, guest to a kv server",
             "guest_call_rtt_ns",
             "",
@@ -653,6 +786,18 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
             "restart_ns",
             "",
             "µs",
+        ),
+        (
+            "restarts of a crashing linked child under a trapping parent (Rust child, panics)",
+            "restarts_per_s",
+            "restarts_per_s",
+            "restarts/s",
+        ),
+        (
+            "restarts of a crashing linked child under a trapping parent (WAT child, traps)",
+            "restarts_wat_per_s",
+            "restarts_per_s",
+            "restarts/s",
         ),
         (
             "1,000,000 idle behaviour processes (WAT): spawn, per process",
@@ -742,17 +887,20 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
     let fmt = |v: Option<f64>, unit: &str| match v {
         Some(v) if unit == "µs" => format!("{:.2} µs", v / 1000.0),
         Some(v) if unit == "ms" => format!("{:.1} ms", v / 1e6),
-        Some(v) => format!("{:.1} KB", v / 1000.0),
+        Some(v) if unit == "KB" => format!("{:.1} KB", v / 1000.0),
+        Some(v) => per_second(v, unit),
         None => "–".into(),
     };
     let mut t = String::new();
     t.push_str(
-        "| benchmark | Hatchery | Erlang/OTP | ratio (Hatchery ÷ Erlang) |\n|---|---|---|---|\n",
+        "| benchmark | Hatchery | Erlang/OTP | ratio (above 1: Erlang is better) |\n|---|---|---|---|\n",
     );
     for (label, ours_key, erl_key, unit) in rows {
         let (o, e) = (ours.get(ours_key).copied(), erl.get(erl_key).copied());
+        // Times and memory: ours ÷ Erlang's; rates: Erlang's ÷ ours.
         let ratio = match (o, e) {
-            (Some(o), Some(e)) if e > 0.0 => format!("{:.1}×", o / e),
+            (Some(o), Some(e)) if unit.ends_with("/s") && o > 0.0 => format!("{:.1}×", e / o),
+            (Some(o), Some(e)) if !unit.ends_with("/s") && e > 0.0 => format!("{:.1}×", o / e),
             _ => "–".into(),
         };
         t.push_str(&format!(
@@ -766,8 +914,9 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
         .unwrap_or(1);
     t.push_str(&format!(
         "\nMedian of {reps} repetitions after a warm-up; {} spawns, {} round trips, ring {}×{}, {} idle processes, \
-         {} swaps of one process, {} processes swapped at once; \
-         {cores} cores; Hatchery with one worker thread per core, Erlang/OTP {} with {} schedulers; a ratio above 1 means Erlang is better.\n",
+         {} swaps of one process, {} processes swapped at once, {}; \
+         {cores} cores; Hatchery with one worker thread per core, Erlang/OTP {} with {} schedulers. \
+         The ratio is Hatchery ÷ Erlang for times and memory and Erlang ÷ Hatchery for rates: above 1, Erlang is better.\n",
         s.spawn,
         s.rounds,
         s.ring,
@@ -775,8 +924,32 @@ fn render(ours: &BTreeMap<&str, f64>, erl: &BTreeMap<&str, f64>, s: &Sizes, reps
         s.idle,
         s.swaps,
         s.swap_procs,
+        load.describe(),
         erl.get("otp_release").map_or("–".into(), |v| v.to_string()),
         erl.get("schedulers").map_or("–".into(), |v| v.to_string()),
     ));
     t
+}
+
+/// A rate: `1.23 M msg/s`, `45.6 k restarts/s`.
+fn per_second(v: f64, unit: &str) -> String {
+    if v >= 1e6 {
+        format!("{:.2} M {unit}", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1} k {unit}", v / 1e3)
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read_in_thousands_or_millions() {
+        assert_eq!(per_second(3_572_472.0, "msg/s"), "3.57 M msg/s");
+        assert_eq!(per_second(21_023.9, "restarts/s"), "21.0 k restarts/s");
+        assert_eq!(per_second(512.0, "restarts/s"), "512 restarts/s");
+    }
 }
