@@ -725,49 +725,49 @@ fn render(
             "skynet, 1,111,111 processes (WAT guest): total",
             "skynet_ns",
             "skynet_ns",
-            "ms",
+            "time",
         ),
         (
             "skynet, 1,111,111 processes (Rust SDK guest): total",
             "skynet_rust_ns",
             "skynet_ns",
-            "ms",
+            "time",
         ),
         (
             "ping-pong latency beside 2 spinning processes, p50",
             "latency_busy_p50_ns",
             "latency_busy_p50_ns",
-            "µs",
+            "time",
         ),
         (
             "ping-pong latency beside 2 spinning processes, p99",
             "latency_busy_p99_ns",
             "latency_busy_p99_ns",
-            "µs",
+            "time",
         ),
         (
             "ping-pong latency beside 2 spinning processes, p99.9",
             "latency_busy_p999_ns",
             "latency_busy_p999_ns",
-            "µs",
+            "time",
         ),
         (
             "ping-pong latency, nothing else running, p50",
             "latency_p50_ns",
             "latency_p50_ns",
-            "µs",
+            "time",
         ),
         (
             "ping-pong latency, nothing else running, p99",
             "latency_p99_ns",
             "latency_p99_ns",
-            "µs",
+            "time",
         ),
         (
             "ping-pong latency, nothing else running, p99.9",
             "latency_p999_ns",
             "latency_p999_ns",
-            "µs",
+            "time",
         ),
         (
             "call round trip, guest to a kv server",
@@ -888,6 +888,7 @@ fn render(
         Some(v) if unit == "µs" => format!("{:.2} µs", v / 1000.0),
         Some(v) if unit == "ms" => format!("{:.1} ms", v / 1e6),
         Some(v) if unit == "KB" => format!("{:.1} KB", v / 1000.0),
+        Some(v) if unit == "time" => time(v),
         Some(v) => per_second(v, unit),
         None => "–".into(),
     };
@@ -931,6 +932,17 @@ fn render(
     t
 }
 
+/// A time in nanoseconds, in the unit that suits it: `5.33 µs`, `1.09 ms`, `18.7 s`.
+fn time(ns: f64) -> String {
+    if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} s", ns / 1e9)
+    }
+}
+
 /// A rate: `1.23 M msg/s`, `45.6 k restarts/s`.
 fn per_second(v: f64, unit: &str) -> String {
     if v >= 1e6 {
@@ -951,5 +963,12 @@ mod tests {
         assert_eq!(per_second(3_572_472.0, "msg/s"), "3.57 M msg/s");
         assert_eq!(per_second(21_023.9, "restarts/s"), "21.0 k restarts/s");
         assert_eq!(per_second(512.0, "restarts/s"), "512 restarts/s");
+    }
+
+    #[test]
+    fn times_pick_their_unit() {
+        assert_eq!(time(5_330.0), "5.33 µs");
+        assert_eq!(time(1_091_858.0), "1.09 ms");
+        assert_eq!(time(18_748_351_019.0), "18.7 s");
     }
 }
