@@ -232,7 +232,7 @@ async fn the_node_and_the_process_list_filter_sort_and_page() {
     let page = api.get("/api/processes?offset=1&limit=1").await;
     assert_eq!(page.body["items"][0]["pid"], all.body["items"][1]["pid"]);
     for key in [
-        "module", "name", "mailbox", "memory", "received", "sent", "uptime",
+        "module", "name", "mailbox", "memory", "cpu", "received", "sent", "uptime",
     ] {
         let r = api.get(&format!("/api/processes?sort={key}")).await;
         assert_eq!(r.status, 200, "sort={key}");

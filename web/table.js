@@ -15,6 +15,7 @@ const COLUMNS = [
   { label: 'status', sort: null, cell: (p) => h('span', { class: `status status-${p.status}` }, p.status) },
   { label: 'mailbox', sort: 'mailbox', num: true, cell: (p) => h('span', { class: mailboxClass(p.mailbox_len) }, fmtInt(p.mailbox_len)) },
   { label: 'memory', sort: 'memory', num: true, cell: (p) => fmtBytes(p.memory_bytes) },
+  { label: 'cpu ticks', sort: 'cpu', num: true, cell: (p) => fmtInt(p.cpu_ticks ?? 0) },
   { label: 'received', sort: 'received', num: true, cell: (p) => fmtInt(p.received) },
   { label: 'sent', sort: 'sent', num: true, cell: (p) => fmtInt(p.sent) },
   { label: 'uptime', sort: 'uptime', num: true, cell: (p) => fmtDuration(p.uptime_ms) },

@@ -253,6 +253,7 @@ async fn list_processes(
             "name" => (0, p.name().map(|n| n.to_string()).unwrap_or_default()),
             "mailbox" => (p.mailbox.len() as u64, String::new()),
             "memory" => (c.memory.load(Ordering::Relaxed), String::new()),
+            "cpu" => (c.cpu_ticks.load(Ordering::Relaxed), String::new()),
             "received" => (c.received.load(Ordering::Relaxed), String::new()),
             "sent" => (c.sent.load(Ordering::Relaxed), String::new()),
             "uptime" => (p.started().elapsed().as_millis() as u64, String::new()),
@@ -261,10 +262,10 @@ async fn list_processes(
     };
     if !matches!(
         sort,
-        "pid" | "module" | "name" | "mailbox" | "memory" | "received" | "sent" | "uptime"
+        "pid" | "module" | "name" | "mailbox" | "memory" | "cpu" | "received" | "sent" | "uptime"
     ) {
         return Err(ApiError::bad_request(format!(
-            "unknown sort key {sort:?} (pid, module, name, mailbox, memory, received, sent, uptime)"
+            "unknown sort key {sort:?} (pid, module, name, mailbox, memory, cpu, received, sent, uptime)"
         )));
     }
     procs.sort_by_cached_key(|p| (key(p), p.pid()));
