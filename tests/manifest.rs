@@ -151,10 +151,20 @@ fn the_cli_runs_the_example_tree_and_stops_it_in_order() {
         .spawn()
         .expect("start");
     let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    // What the node printed before it started, to show if it never does.
+    let mut before = Vec::new();
+    let mut started = false;
     for line in lines.by_ref() {
-        if line.expect("utf-8").contains("started application tree") {
+        let line = line.expect("utf-8");
+        if line.contains("started application tree") {
+            started = true;
             break;
         }
+        before.push(line);
+    }
+    if !started {
+        let status = child.wait().expect("exits");
+        panic!("the node ended before it started the tree ({status}): {before:#?}");
     }
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
