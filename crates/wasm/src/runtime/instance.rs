@@ -144,15 +144,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
                         proc.code.set_version(current.module.version);
                         ticket.finish(proc.pid(), Ok(pause));
                     }
-                    Err(e) => {
-                        let purge = ticket.purge.clone();
-                        ticket.finish(proc.pid(), Err(e));
-                        if let Some(reason) = purge {
-                            return Err(wasmtime::Error::new(GuestExit(ExitReason::custom(
-                                reason,
-                            ))));
-                        }
-                    }
+                    Err(e) => upgrade_failed(ticket, proc.pid(), e)?,
                 }
                 continue;
             }
@@ -265,13 +257,7 @@ async fn hibernate(
                         return Ok((next, true));
                     }
                     Err(e) => {
-                        let purge = ticket.purge.clone();
-                        ticket.finish(proc.pid(), Err(e));
-                        if let Some(reason) = purge {
-                            return Err(wasmtime::Error::new(GuestExit(ExitReason::custom(
-                                reason,
-                            ))));
-                        }
+                        upgrade_failed(ticket, proc.pid(), e)?;
                         current.module.clone()
                     }
                 }
@@ -299,6 +285,21 @@ async fn hibernate(
                 delay *= 2;
             }
         }
+    }
+}
+
+/// Reports a failed upgrade; the process stays on its version, unless that version is
+/// being purged: then it ends with the purge's reason.
+fn upgrade_failed(
+    ticket: crate::swap::UpgradeTicket,
+    pid: crate::pid::Pid,
+    e: String,
+) -> wasmtime::Result<()> {
+    let purge = ticket.purge.clone();
+    ticket.finish(pid, Err(e));
+    match purge {
+        Some(reason) => Err(wasmtime::Error::new(GuestExit(ExitReason::custom(reason)))),
+        None => Ok(()),
     }
 }
 
