@@ -1,12 +1,25 @@
 //! The mailbox: a host-side FIFO queue per process, scanned by position.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
 use crate::message::{Message, MessageKind};
+
+/// Processes woken by a message (or [`Mailbox::wake`]) that have not run since: the work
+/// waiting behind whatever runs now. A guest preempted at the end of its time slice lets
+/// these go first (see the Wasm runtime's scheduling), so a process that waits for
+/// messages is not queued behind processes that spin. One count for the OS process, as
+/// all its nodes share the same worker threads.
+static WOKEN: AtomicUsize = AtomicUsize::new(0);
+
+/// How many processes were woken by a message and have not run since (see [`WOKEN`]).
+pub fn woken_not_run() -> usize {
+    WOKEN.load(Ordering::Relaxed)
+}
 
 /// Why a message did not go into a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,17 +42,37 @@ struct Queue {
     also_waiting: Vec<Waker>,
 }
 
+impl Queue {
+    /// Takes the owner's waker to wake it, counting it in `woken` until it runs.
+    fn take_waiting(&mut self, woken: &AtomicUsize) -> Option<Waker> {
+        let w = self.waiting.take();
+        if w.is_some() {
+            woken.fetch_add(1, Ordering::Relaxed);
+        }
+        w
+    }
+}
+
 /// A process's mailbox.
 ///
 /// Any process appends; only the owner reads, by position (`peek`) and removes (`take`),
 /// so the position of a message stays valid until its owner takes a message before it.
 pub struct Mailbox {
     queue: Mutex<Queue>,
+    /// Where its owner is counted while woken and not yet run: [`WOKEN`] but in tests.
+    woken: &'static AtomicUsize,
 }
 
 impl Default for Mailbox {
     fn default() -> Self {
+        Mailbox::counted_in(&WOKEN)
+    }
+}
+
+impl Mailbox {
+    fn counted_in(woken: &'static AtomicUsize) -> Self {
         Mailbox {
+            woken,
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
                 bytes: 0,
@@ -49,9 +82,7 @@ impl Default for Mailbox {
             }),
         }
     }
-}
 
-impl Mailbox {
     /// Appends a message, enforcing the caps on user messages (exit and down messages are
     /// always accepted: they are bounded by the links and monitors that produce them).
     pub fn push(
@@ -73,7 +104,7 @@ impl Mailbox {
             q.bytes += msg.size();
             q.messages.push_back(msg);
             let others = (!q.also_waiting.is_empty()).then(|| std::mem::take(&mut q.also_waiting));
-            (q.waiting.take(), others)
+            (q.take_waiting(self.woken), others)
         };
         // Woken outside the lock: the woken task's first act is to take it.
         let (first, others) = waiting;
@@ -159,14 +190,22 @@ impl Mailbox {
     ///
     /// Cancel safe: it only waits.
     pub async fn wait_until(&self, index: usize, woken: impl Fn() -> bool) {
+        let mut wait = Wait {
+            mailbox: self,
+            registered: None,
+        };
         std::future::poll_fn(|cx| {
             let mut q = self.queue.lock();
+            wait.ran(&q);
             if q.messages.len() > index || woken() {
                 return Poll::Ready(());
             }
             let me = cx.waker();
             match &q.waiting {
-                None => q.waiting = Some(me.clone()),
+                None => {
+                    q.waiting = Some(me.clone());
+                    wait.registered = Some(me.clone());
+                }
                 Some(w) if w.will_wake(me) => {}
                 Some(_) => {
                     if !q.also_waiting.iter().any(|w| w.will_wake(me)) {
@@ -184,7 +223,10 @@ impl Mailbox {
     pub fn wake(&self) {
         let (first, others) = {
             let mut q = self.queue.lock();
-            (q.waiting.take(), std::mem::take(&mut q.also_waiting))
+            (
+                q.take_waiting(self.woken),
+                std::mem::take(&mut q.also_waiting),
+            )
         };
         if let Some(w) = first {
             w.wake();
@@ -202,6 +244,47 @@ impl Mailbox {
         let n = q.messages.len();
         q.messages = VecDeque::new();
         n
+    }
+}
+
+/// The owner's side of a wait: the waker it left in the queue's `waiting` slot, so that a
+/// wake-up taken from there is uncounted exactly once, when the owner runs again (or stops
+/// waiting).
+struct Wait<'a> {
+    mailbox: &'a Mailbox,
+    registered: Option<Waker>,
+}
+
+impl Wait<'_> {
+    /// Whether `q` still holds the waker this wait left there.
+    fn still_waiting(&self, q: &Queue) -> bool {
+        match (&self.registered, &q.waiting) {
+            (Some(mine), Some(w)) => w.will_wake(mine),
+            _ => false,
+        }
+    }
+
+    /// The owner runs again: if a push or a wake took its waker, that wake-up is over.
+    fn ran(&mut self, q: &Queue) {
+        if self.registered.is_some() && !self.still_waiting(q) {
+            self.registered = None;
+            self.mailbox.woken.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if self.registered.is_none() {
+            return;
+        }
+        let mut q = self.mailbox.queue.lock();
+        // Still there: the waker is ours to remove; taken: the wake-up was counted.
+        if self.still_waiting(&q) {
+            q.waiting = None;
+        } else {
+            self.mailbox.woken.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -249,5 +332,56 @@ mod tests {
         tokio::task::yield_now().await;
         m.push(msg(b"x"), 10, 100).unwrap();
         assert!(waiter.await.unwrap());
+    }
+
+    /// Polls `f` once with a waker that does nothing.
+    fn poll_once(f: std::pin::Pin<&mut impl std::future::Future<Output = ()>>) -> bool {
+        let mut cx = std::task::Context::from_waker(Waker::noop());
+        f.poll(&mut cx).is_ready()
+    }
+
+    #[test]
+    fn a_woken_owner_is_counted_until_it_runs_or_stops_waiting() {
+        static WOKEN: AtomicUsize = AtomicUsize::new(0);
+        let m = Mailbox::counted_in(&WOKEN);
+        let count = || WOKEN.load(Ordering::Relaxed);
+
+        // Woken by a message, counted until it runs.
+        let mut wait = std::pin::pin!(m.wait_until(0, || false));
+        assert!(!poll_once(wait.as_mut()));
+        assert_eq!(count(), 0, "waiting is not woken");
+        m.push(msg(b"a"), 10, 100).unwrap();
+        assert_eq!(count(), 1);
+        assert!(poll_once(wait.as_mut()));
+        assert_eq!(count(), 0);
+
+        // Woken, then cancelled before it ran (a timeout won the race).
+        let mut wait = Box::pin(m.wait_until(1, || false));
+        assert!(!poll_once(wait.as_mut()));
+        m.push(msg(b"b"), 10, 100).unwrap();
+        assert_eq!(count(), 1);
+        drop(wait);
+        assert_eq!(count(), 0);
+
+        // Cancelled while waiting: its waker leaves with it, so the next push counts
+        // nobody.
+        let mut wait = Box::pin(m.wait_until(2, || false));
+        assert!(!poll_once(wait.as_mut()));
+        drop(wait);
+        m.push(msg(b"c"), 10, 100).unwrap();
+        assert_eq!(count(), 0);
+
+        // Woken for nothing it waits for: uncounted when it runs, counted again when the
+        // message comes.
+        let mut wait = std::pin::pin!(m.wait_until(3, || false));
+        assert!(!poll_once(wait.as_mut()));
+        m.wake();
+        assert_eq!(count(), 1);
+        assert!(!poll_once(wait.as_mut()));
+        assert_eq!(count(), 0);
+        m.push(msg(b"d"), 10, 100).unwrap();
+        assert_eq!(count(), 1);
+        assert!(poll_once(wait.as_mut()));
+        assert_eq!(count(), 0);
     }
 }
