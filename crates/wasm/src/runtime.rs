@@ -11,6 +11,7 @@ mod guest;
 pub mod instance;
 pub mod modules;
 pub(crate) mod output;
+mod slice;
 pub(crate) mod state;
 mod upgrade;
 
@@ -46,6 +47,8 @@ pub(crate) struct Runtime {
     /// that returning their instance slot is not part of the process's pause.
     retired: std::sync::mpsc::Sender<wasmtime::Store<ProcessState>>,
     ticker_stop: Arc<AtomicBool>,
+    /// The ticks of the epoch ticker, for guests deferring at the end of a slice.
+    pub(crate) ticks: slice::Ticks,
     /// The node's memory caps, to refuse modules that cannot start under them.
     caps: NodeConfig,
 }
@@ -78,10 +81,12 @@ impl Runtime {
         )?;
         let components = ComponentRuntime::new(cfg)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
+        let ticks = slice::Ticks::default();
         spawn_epoch_ticker(
             vec![engine.clone(), components.engine.clone()],
             cfg.preempt_interval,
             ticker_stop.clone(),
+            ticks.clone(),
         )?;
         let (retired, reaper) = std::sync::mpsc::channel::<wasmtime::Store<ProcessState>>();
         std::thread::Builder::new()
@@ -95,6 +100,7 @@ impl Runtime {
             code: CodeServer::default(),
             retired,
             ticker_stop,
+            ticks,
             caps: cfg.clone(),
         })
     }
@@ -292,6 +298,7 @@ fn spawn_epoch_ticker(
     engines: Vec<Engine>,
     every: Duration,
     stop: Arc<AtomicBool>,
+    ticks: slice::Ticks,
 ) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("hatchery-epoch".into())
@@ -299,6 +306,7 @@ fn spawn_epoch_ticker(
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(every);
                 engines.iter().for_each(Engine::increment_epoch);
+                ticks.tick();
             }
         })
         .context("starting the preemption ticker")?;

@@ -74,14 +74,15 @@ pub(super) fn new_store(
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);
     // Each tick that finds the guest running is counted; a behaviour callback past its
-    // CPU cap ends the process, anything else yields to the other tasks.
-    store.epoch_deadline_callback(|mut ctx| {
+    // CPU cap ends the process, anything else yields to the other tasks (see `slice`).
+    let ticks = node.wasm.runtime.ticks.clone();
+    store.epoch_deadline_callback(move |mut ctx| {
         if ctx.data_mut().cpu.tick() {
             return Err(wasmtime::Error::new(GuestExit(ExitReason::Limit(
                 "cpu".into(),
             ))));
         }
-        Ok(wasmtime::UpdateDeadline::Yield(1))
+        Ok(wasmtime::UpdateDeadline::YieldCustom(1, ticks.preempted()))
     });
     Ok(store)
 }
