@@ -94,12 +94,14 @@ const RUST_GUESTS: &[&str] = &[
 /// The WAT guests (modules/load/wat/).
 const WAT_GUESTS: &[&str] = &["load_spinner", "load_crash_wat"];
 
-/// Runs every load benchmark; figures by key (ns, or per second for rates).
+/// Runs every load benchmark on a node with the preemption tick `tick` (`None`: the
+/// default); figures by key (ns, or per second for rates).
 pub async fn run(
     modules: &Path,
     wat: &Path,
     s: &Sizes,
     reps: usize,
+    tick: Option<Duration>,
 ) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let most_queued = s.stream.max(FAN_IN_SENDERS * s.fan_in_each);
     let config = NodeConfig {
@@ -107,6 +109,7 @@ pub async fn run(
         // A stream's receiver may fall behind its senders by the whole stream.
         mailbox_max_messages: usize::try_from(most_queued + 10_000).unwrap_or(usize::MAX),
         mailbox_max_bytes: 1 << 30,
+        preempt_interval: tick.unwrap_or(NodeConfig::default().preempt_interval),
         ..NodeConfig::default()
     };
     let node = Node::new(config)?;

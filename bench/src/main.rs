@@ -69,6 +69,10 @@ struct Args {
     /// Only the load benchmarks (streams, skynet, latency under load, restarts).
     #[arg(long)]
     load_only: bool,
+    /// The preemption tick of the load benchmarks' node, in µs (default: the node's, 1 ms);
+    /// it bounds the latency beside spinners at p99.9 (BENCHMARKS.md, "Scheduling").
+    #[arg(long)]
+    preempt_us: Option<u64>,
     /// Internal: REPS skynets of MODULE with LEAVES leaves in this (fresh) process.
     #[arg(long, num_args = 3, value_names = ["MODULE", "LEAVES", "REPS"], hide = true)]
     skynet_child: Option<Vec<String>>,
@@ -159,7 +163,8 @@ fn main() -> anyhow::Result<()> {
         ours.extend(rt.block_on(swap::run(&args.modules, &sizes, reps))?);
     }
     if parts.load {
-        let load = load::run(&args.modules, &args.wat_guests, &load_sizes, reps);
+        let tick = args.preempt_us.map(std::time::Duration::from_micros);
+        let load = load::run(&args.modules, &args.wat_guests, &load_sizes, reps, tick);
         ours.extend(rt.block_on(load)?);
     }
     let langs = if !parts.languages {
