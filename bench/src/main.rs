@@ -14,6 +14,10 @@ use clap::Parser;
 use hatchery::{NativeProcess, Node, NodeConfig};
 use serde_json::{Value, json};
 
+// The allocator of the `hatchery` binary, so that the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod languages;
 mod load;
 mod markdown;

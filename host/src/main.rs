@@ -1,5 +1,12 @@
 //! The `hatchery` command line.
 
+/// Processes come and go by the hundred thousand, each leaving allocations of a few
+/// hundred bytes to free on another thread; under glibc's malloc that churned its arenas
+/// (an `mprotect` per grow and shrink) and cost a third of spawn + exit, of a ring hop and
+/// of fan-in throughput (BENCHMARKS.md, "The allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod client;
 mod new;
 
