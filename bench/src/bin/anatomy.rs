@@ -31,6 +31,10 @@ use clap::{Parser, Subcommand};
 use hatchery::{NativeProcess, Node, NodeConfig};
 use serde_json::{Value, json};
 
+// The allocator of the `hatchery` binary, so that the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(about = "Where an idle process's bytes and a message hop's time go")]
 struct Cli {
