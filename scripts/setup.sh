@@ -9,6 +9,18 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1; then
   rustup target add wasm32-wasip1
 fi
 
+# The binaries' allocator (jemalloc, built from its crate's C sources) needs a C compiler and
+# make; Debian-based machines usually have both.
+if ! command -v make >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing a C compiler and make (apt), for jemalloc"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc make >/dev/null
+  else
+    echo "setup: note: building needs a C compiler and make; run (as root): apt-get install gcc make"
+  fi
+fi
+
 # Each live process needs several memory mappings; Linux's default limit (65530) stops a
 # node near 13,000 processes. Raise it when we can (root), say how otherwise.
 want=16777216

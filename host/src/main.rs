@@ -1,11 +1,12 @@
 //! The `hatchery` command line.
 
 /// Processes come and go by the hundred thousand, each leaving allocations of a few
-/// hundred bytes to free on another thread; under glibc's malloc that churned its arenas
-/// (an `mprotect` per grow and shrink) and cost a third of spawn + exit, of a ring hop and
-/// of fan-in throughput (BENCHMARKS.md, "The allocator").
+/// hundred bytes to free, often on another thread. Under glibc's malloc that churned its
+/// arenas (grown and shrunk with `mprotect`) and cost a quarter to a third of spawn + exit;
+/// mimalloc cut that but made spawning processes that stay alive twice as slow. jemalloc
+/// does both well (BENCHMARKS.md, "The allocator").
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod client;
 mod new;

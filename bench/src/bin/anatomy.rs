@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 
 // The allocator of the `hatchery` binary, so that the figures are the product's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(about = "Where an idle process's bytes and a message hop's time go")]
