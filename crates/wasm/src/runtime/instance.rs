@@ -42,21 +42,22 @@ pub(crate) async fn run(
     module: Arc<LoadedModule>,
     launch: Launch,
 ) -> ExitReason {
-    let mut store = match new_store(node, proc, &module, &launch, module.wasi) {
-        Ok(s) => s,
+    // `None` while the process hibernates: it then holds no store at all.
+    let mut held = match new_store(node, proc, &module, &launch, module.wasi) {
+        Ok(s) => Some(s),
         Err(e) => return ExitReason::Undef(e),
     };
     let outcome = tokio::select! {
         biased;
         reason = proc.stop_requested() => Outcome::Stopped(reason),
-        result = start(&mut store, module) => Outcome::Finished(result),
+        result = start(&mut held, module) => Outcome::Finished(result),
     };
     // A swap waiting on this process learns it is gone.
     proc.code.clear();
     match outcome {
         Outcome::Stopped(reason) => reason,
         Outcome::Finished(Ok(())) => ExitReason::Normal,
-        Outcome::Finished(Err(e)) => classify(&e, store.data()),
+        Outcome::Finished(Err(e)) => classify(&e, held.as_ref().map(Store::data)),
     }
 }
 
@@ -87,7 +88,17 @@ pub(super) fn new_store(
     Ok(store)
 }
 
-async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wasmtime::Result<()> {
+/// The store of a process that is awake.
+fn awake(held: &mut Option<Store<ProcessState>>) -> wasmtime::Result<&mut Store<ProcessState>> {
+    held.as_mut()
+        .ok_or_else(|| wasmtime::Error::new(GuestExit(ExitReason::Undef("no instance".into()))))
+}
+
+async fn start(
+    held: &mut Option<Store<ProcessState>>,
+    module: Arc<LoadedModule>,
+) -> wasmtime::Result<()> {
+    let store = awake(held)?;
     let instance = guest::instantiate(store, &module).await?;
     guest::entry(store, &instance, &module).await?;
     if !module.is_behaviour {
@@ -106,6 +117,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
     let mut pending: Option<upgrade::Pending> = None;
     proc.code.set_behaviour();
     loop {
+        let store = awake(held)?;
         if let Some(ticket) = proc.code.take::<crate::swap::UpgradeTicket>() {
             // A newer swap replaces one under way (whose ticket then counts as gone).
             pending = Some(upgrade::prepare(store, ticket));
@@ -150,7 +162,7 @@ async fn start(store: &mut Store<ProcessState>, module: Arc<LoadedModule>) -> wa
                 continue;
             }
             Wake::Idle if can_hibernate => {
-                let (next, slept) = hibernate(store, current).await?;
+                let (next, slept) = hibernate(held, current).await?;
                 current = next;
                 save_failed = !slept;
                 continue;
@@ -195,43 +207,35 @@ async fn idle(after: Option<std::time::Duration>) {
     }
 }
 
-/// Hibernation (Erlang's `hibernate`): the state is saved and the instance dropped, with
-/// its linear memory, its instance slot and the fiber stack the store keeps; the process
-/// is then only its record, its mailbox and the saved bytes. The next message or upgrade
-/// brings it back in a fresh instance through `hatchery_code_change`.
+/// Hibernation (Erlang's `hibernate`): the state is saved and the store dropped, with its
+/// instance, linear memory, instance slot, fiber stack and WASI context; the process is
+/// then only its record, its mailbox, the saved bytes and what the next instance needs
+/// (its arguments and grants). The next message or upgrade brings it back in a fresh
+/// instance through `hatchery_code_change`: one instantiation.
 ///
 /// Returns the running instance and whether it slept (false: it could not save its state
 /// and stayed awake).
 async fn hibernate(
-    store: &mut Store<ProcessState>,
+    held: &mut Option<Store<ProcessState>>,
     current: Running,
 ) -> wasmtime::Result<(Running, bool)> {
-    let proc = store.data().proc.clone();
+    let store = awake(held)?;
     let state = match upgrade::save(store, &current).await {
         Ok(s) => s,
         // It cannot hand its state over now: it stays awake.
         Err(_) => return Ok((current, false)),
     };
-    // A store without an instance (and without WASI): it keeps what the next instance
-    // needs (args, grants) and nothing else.
-    let bare = {
+    let (node, proc, launch) = {
         let d = store.data();
-        let state = ProcessState::new(
-            d.node.clone(),
-            proc.clone(),
-            &d.launch(),
-            super::state::WasiKind::None,
-        )
-        .map_err(|e| wasmtime::Error::new(GuestExit(ExitReason::Undef(e))))?;
-        Store::new(&d.node.wasm.runtime.engine, state)
+        (d.node.clone(), d.proc.clone(), d.launch())
     };
-    let old = std::mem::replace(store, bare);
-    proc_node(&old).wasm.runtime.retire(old);
+    if let Some(old) = held.take() {
+        node.wasm.runtime.retire(old);
+    }
     proc.counters
         .memory
         .store(0, std::sync::atomic::Ordering::Relaxed);
     proc.set_hibernating(true);
-    let node = store.data().node.clone();
     node.stats()
         .hibernations
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -241,6 +245,16 @@ async fn hibernate(
         .await;
     let target = (!proc.code.is_requested()).then(|| current.module.clone());
     proc.set_hibernating(false);
+    let wake = |target: Arc<LoadedModule>| {
+        upgrade::take_state(
+            &node,
+            &proc,
+            &launch,
+            &current.module,
+            target,
+            state.clone(),
+        )
+    };
     let target = match target {
         Some(m) => m,
         // An upgrade: wake straight into the new version; the loop then finds no ticket
@@ -249,10 +263,9 @@ async fn hibernate(
             Some(ticket) => {
                 let began = Instant::now();
                 let target = ticket.target.clone();
-                match upgrade::take_state(store, &current.module, &target, state.clone()).await {
+                match wake(target.clone()).await {
                     Ok((new_store, next)) => {
-                        let old = std::mem::replace(store, new_store);
-                        proc_node(&old).wasm.runtime.retire(old);
+                        *held = Some(new_store);
                         proc.code.set_version(next.module.version);
                         ticket.finish(proc.pid(), Ok(began.elapsed()));
                         return Ok((next, true));
@@ -271,9 +284,9 @@ async fn hibernate(
     // before the process gives up.
     let mut delay = std::time::Duration::from_millis(10);
     loop {
-        match upgrade::take_state(store, &current.module, &target, state.clone()).await {
+        match wake(target.clone()).await {
             Ok((new_store, next)) => {
-                *store = new_store;
+                *held = Some(new_store);
                 return Ok((next, true));
             }
             Err(e) if delay > std::time::Duration::from_secs(2) => {
@@ -304,10 +317,6 @@ fn upgrade_failed(
     }
 }
 
-fn proc_node(store: &Store<ProcessState>) -> Node {
-    store.data().node.clone()
-}
-
 /// A one-line description of a failed guest call.
 pub(super) fn brief(e: &wasmtime::Error) -> String {
     if let Some(GuestExit(reason)) = e.downcast_ref::<GuestExit>() {
@@ -320,7 +329,7 @@ pub(super) fn brief(e: &wasmtime::Error) -> String {
 }
 
 /// Turns the error a guest call ended with into an exit reason.
-fn classify(e: &wasmtime::Error, state: &ProcessState) -> ExitReason {
+fn classify(e: &wasmtime::Error, state: Option<&ProcessState>) -> ExitReason {
     if let Some(GuestExit(reason)) = e.downcast_ref::<GuestExit>() {
         return reason.clone();
     }
@@ -330,7 +339,7 @@ fn classify(e: &wasmtime::Error, state: &ProcessState) -> ExitReason {
             n => ExitReason::custom(format!("exit status {n}")),
         };
     }
-    if state.limits.hit_memory_cap {
+    if state.is_some_and(|s| s.limits.hit_memory_cap) {
         return ExitReason::Limit("memory".into());
     }
     let message = match e.downcast_ref::<Trap>() {
@@ -341,7 +350,10 @@ fn classify(e: &wasmtime::Error, state: &ProcessState) -> ExitReason {
         .downcast_ref::<WasmBacktrace>()
         .map(|bt| bt.to_string())
         .unwrap_or_default();
-    let last = state.current.as_ref().map(describe).unwrap_or_default();
+    let last = state
+        .and_then(|s| s.current.as_ref())
+        .map(describe)
+        .unwrap_or_default();
     ExitReason::Trap(
         format!("{message}{last}\n{backtrace}")
             .trim_end()

@@ -168,23 +168,21 @@ pub(super) async fn save(
         .map_err(|e| format!("{name} v{from} {e}"))
 }
 
-/// Starts `target` in a new store and hands it `state` through its code-change callback
-/// (told the version `from` that saved it): waking from hibernation, where no instance
-/// runs to keep serving. On any failure the new store is dropped and the caller's store is
-/// untouched.
+/// Starts `target` in a new store for `proc` and hands it `state` through its code-change
+/// callback (told the version `from` that saved it): waking from hibernation, where no
+/// instance runs to keep serving. On any failure the new store is dropped.
 pub(super) async fn take_state(
-    store: &mut Store<ProcessState>,
+    node: &crate::node::Node,
+    proc: &Arc<crate::process::Process>,
+    launch: &Launch,
     from: &LoadedModule,
-    target: &Arc<LoadedModule>,
+    target: Arc<LoadedModule>,
     state: Vec<u8>,
 ) -> Result<(Store<ProcessState>, Running), String> {
     let name = &target.name;
     let (from, to) = (from.version, target.version);
-    let d = store.data();
-    let (node, proc) = (d.node.clone(), d.proc.clone());
-    let launch = d.launch();
-    let mut next = new_store(&node, &proc, target, &launch, target.wasi)?;
-    let instance = guest::instantiate(&mut next, target)
+    let mut next = new_store(node, proc, &target, launch, target.wasi)?;
+    let instance = guest::instantiate(&mut next, &target)
         .await
         .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
     let running = Running::new(&mut next, instance, target.clone())
