@@ -1,12 +1,13 @@
 //! The end of a time slice: what a running guest does when the epoch ticker finds it still
 //! running.
 //!
-//! Tokio puts a task that yields at the back of its worker's queue, behind the processes
-//! woken by a message since, but before those it wakes later; with the LIFO slot's cap a
-//! ping-pong beside two spinning guests waited a whole slice of a spinner almost every
-//! round trip (BENCHMARKS.md, "Scheduling"). So a preempted guest defers to processes
-//! woken by a message: while any of them has not run yet, it yields again, for at most
-//! [`DEFER_TICKS`] ticks, after which it runs its next slice whatever waits (a guest that
+//! A guest that yields goes to the back of its worker's run queue. A process woken by a
+//! message runs ahead of it only while tokio's LIFO slot lets it (3 polls in a row); after
+//! that it queues behind the spinner's whole next slice, so a ping-pong beside two spinning
+//! guests waited about one tick per round trip (BENCHMARKS.md, "Scheduling beside spinning
+//! guests"). So a preempted guest defers to processes woken by a message: while any of
+//! them has not run yet, it yields again each time it is polled, for at most
+//! [`DEFER_TICKS`] ticks, and then runs its next slice whatever waits (a guest that
 //! computes is slowed by message traffic, never stopped by it).
 
 use std::future::Future;
