@@ -184,7 +184,8 @@ impl Mailbox {
     }
 
     /// Waits until a message exists at `index` or `woken` holds; `woken` is checked when
-    /// the wait begins and after each [`Mailbox::wake`] (and each message).
+    /// the wait begins and after each [`Mailbox::wake`] (and each message). One task waits
+    /// on a mailbox with one call at a time (other tasks may wait beside it).
     ///
     /// # Cancel safety
     ///
@@ -268,9 +269,15 @@ impl Wait<'_> {
     fn ran(&mut self, q: &Queue) {
         if self.registered.is_some() && !self.still_waiting(q) {
             self.registered = None;
-            self.mailbox.woken.fetch_sub(1, Ordering::Relaxed);
+            uncount(self.mailbox.woken);
         }
     }
+}
+
+/// One woken owner ran. Never below zero: a miscount only makes preempted guests defer
+/// less, never forever.
+fn uncount(woken: &AtomicUsize) {
+    let _ = woken.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
 }
 
 impl Drop for Wait<'_> {
@@ -283,7 +290,7 @@ impl Drop for Wait<'_> {
         if self.still_waiting(&q) {
             q.waiting = None;
         } else {
-            self.mailbox.woken.fetch_sub(1, Ordering::Relaxed);
+            uncount(self.mailbox.woken);
         }
     }
 }
