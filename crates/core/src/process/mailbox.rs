@@ -10,10 +10,10 @@ use parking_lot::Mutex;
 use crate::message::{Message, MessageKind};
 
 /// Processes woken by a message (or [`Mailbox::wake`]) that have not run since: the work
-/// waiting behind whatever runs now. A guest preempted at the end of its time slice lets
-/// these go first (see the Wasm runtime's scheduling), so a process that waits for
-/// messages is not queued behind processes that spin. One count for the OS process, as
-/// all its nodes share the same worker threads.
+/// waiting behind whatever runs now. A runtime can let these go first when it preempts a
+/// process at the end of its time slice, so that a process that waits for messages is not
+/// queued behind processes that spin. One count for the OS process, as all its nodes share
+/// the same worker threads.
 static WOKEN: AtomicUsize = AtomicUsize::new(0);
 
 /// How many processes were woken by a message and have not run since (see [`WOKEN`]).
