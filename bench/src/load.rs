@@ -17,7 +17,7 @@ use anyhow::{Context as _, bail, ensure};
 use hatchery::{MessageKind, NativeProcess, Node, NodeConfig, Pid};
 use serde_json::{Value, json};
 
-use super::{median, num, report};
+use super::{num, record, report};
 
 /// Senders of the fan-in benchmark.
 pub const FAN_IN_SENDERS: u64 = 1_000;
@@ -125,11 +125,7 @@ pub async fn run(
     }
     let me = node.spawn_native("bench-load")?;
     let mut out = BTreeMap::new();
-    let mut measure = |name: &'static str, v: Vec<f64>| {
-        let m = median(v);
-        eprintln!("hatchery {name} {m:.1}");
-        out.insert(name, m);
-    };
+    let mut measure = |name, v| record(&mut out, name, v);
 
     for (key, senders, each) in [
         ("stream_msgs_per_s", 1, s.stream),

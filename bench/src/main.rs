@@ -205,6 +205,13 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Puts the median of `v` into `out` as figure `name`, and says it on stderr.
+fn record(out: &mut BTreeMap<&'static str, f64>, name: &'static str, v: Vec<f64>) {
+    let m = median(v);
+    eprintln!("hatchery {name} {m:.1}");
+    out.insert(name, m);
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -249,11 +256,7 @@ async fn run_ours(
 
     let me = node.spawn_native("bench")?;
     let mut out = BTreeMap::new();
-    let mut measure = |name: &'static str, v: Vec<f64>| {
-        let m = median(v);
-        eprintln!("hatchery {name} {m:.1}");
-        out.insert(name, m);
-    };
+    let mut measure = |name, v| record(&mut out, name, v);
 
     for (name, module) in [("spawn_exit_ns", "noop"), ("spawn_exit_wat_ns", "noop_wat")] {
         let mut v = Vec::new();
@@ -496,16 +499,7 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
             ..NodeConfig::default()
         };
         let node = Node::new(config)?;
-        if let Some(wat) = wat_source(module) {
-            let dir = std::env::temp_dir().join(format!("hatchery-idle-{}", std::process::id()));
-            std::fs::create_dir_all(&dir)?;
-            let path = dir.join(format!("{module}.wat"));
-            std::fs::write(&path, wat)?;
-            node.load_module_file(&path)?;
-            let _ = std::fs::remove_dir_all(&dir);
-        } else {
-            node.load_module_file(&modules.join(format!("{module}.wasm")))?;
-        }
+        node.load_module_file(&module_file(modules, module))?;
         let me = node.spawn_native("bench")?;
         // One small round first, so one-time allocations are not counted per process.
         idle_memory(&node, &me, module, 1000).await?;
@@ -515,27 +509,18 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
     })
 }
 
-/// The WAT guests the idle benchmark builds on the fly.
-fn wat_source(module: &str) -> Option<&'static str> {
-    match module {
-        "idle_wat" => Some(IDLE_WAT),
-        "echo_beh" => Some(ECHO_BEHAVIOUR_WAT),
-        _ => None,
+/// The WAT guests of the idle rows (`echo_beh`, `idle_wat`), read as text.
+const IDLE_WAT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/wat");
+
+/// The file of `module`: a WAT guest of [`IDLE_WAT_DIR`], or a built module in `modules`.
+fn module_file(modules: &Path, module: &str) -> PathBuf {
+    let wat = Path::new(IDLE_WAT_DIR).join(format!("{module}.wat"));
+    if wat.exists() {
+        wat
+    } else {
+        modules.join(format!("{module}.wasm"))
     }
 }
-
-/// A behaviour-style guest: an empty init, then one callback per message.
-const ECHO_BEHAVIOUR_WAT: &str = r#"(module
-  (import "hatchery_v1" "message_read" (func $read (param i32 i32) (result i32)))
-  (import "hatchery_v1" "exit" (func $exit (param i32 i32 i32)))
-  (memory (export "memory") 1)
-  (func (export "hatchery_main"))
-  (func (export "hatchery_handle") (param i32 i64 i32) (call $exit (i32.const 0) (i32.const 0) (i32.const 0))))"#;
-
-const IDLE_WAT: &str = r#"(module
-  (import "hatchery_v1" "recv" (func $recv (param i32 i64 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (func (export "hatchery_main") (drop (call $recv (i32.const 0) (i64.const -1) (i32.const 0) (i32.const 0) (i32.const 16)))))"#;
 
 /// Resident memory per idle process: RSS before and after `n` processes are blocked in
 /// `receive`, once RSS has settled.

@@ -437,18 +437,6 @@ fn kernel() -> Kernel {
     }
 }
 
-const ECHO_BEHAVIOUR_WAT: &str = r#"(module
-  (import "hatchery_v1" "message_read" (func $read (param i32 i32) (result i32)))
-  (import "hatchery_v1" "exit" (func $exit (param i32 i32 i32)))
-  (memory (export "memory") 1)
-  (func (export "hatchery_main"))
-  (func (export "hatchery_handle") (param i32 i64 i32) (call $exit (i32.const 0) (i32.const 0) (i32.const 0))))"#;
-
-const IDLE_WAT: &str = r#"(module
-  (import "hatchery_v1" "recv" (func $recv (param i32 i64 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (func (export "hatchery_main") (drop (call $recv (i32.const 0) (i64.const -1) (i32.const 0) (i32.const 0) (i32.const 16)))))"#;
-
 fn rss(modules: &Path, module: &str, n: u64, smaps: bool) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -470,21 +458,13 @@ fn rss(modules: &Path, module: &str, n: u64, smaps: bool) -> anyhow::Result<()> 
         let before_node = vmas(false)?;
         let node = Node::new(config)?;
         let regions = pool_regions(&before_node, &vmas(false)?, slots);
-        let wat = match module {
-            "echo_beh" => Some(ECHO_BEHAVIOUR_WAT),
-            "idle_wat" => Some(IDLE_WAT),
-            _ => None,
-        };
-        if let Some(wat) = wat {
-            let dir = std::env::temp_dir().join(format!("anatomy-{}", std::process::id()));
-            std::fs::create_dir_all(&dir)?;
-            let path = dir.join(format!("{module}.wat"));
-            std::fs::write(&path, wat)?;
-            node.load_module_file(&path)?;
-            let _ = std::fs::remove_dir_all(&dir);
+        // The idle rows' WAT guests (bench/wat/) or a built module.
+        let wat = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("wat/{module}.wat"));
+        node.load_module_file(&if wat.exists() {
+            wat
         } else {
-            node.load_module_file(&modules.join(format!("{module}.wasm")))?;
-        }
+            modules.join(format!("{module}.wasm"))
+        })?;
         let me = node.spawn_native("anatomy")?;
         // One small round first, so one-time allocations are not counted per process
         // (as `hatchery-bench --idle-child` does).
@@ -1021,41 +1001,15 @@ fn w<T>(r: wasmtime::Result<T>) -> anyhow::Result<T> {
     r.map_err(|e| anyhow::anyhow!("{e:#}"))
 }
 
-/// The host's core engine settings (`host/src/runtime.rs`: `common_config` and
-/// `engine_config`), with a small pool.
+/// The node's core engine settings (`hatchery::runtime::engine_config`), with a small pool.
 fn host_like_engine(slots: u32) -> anyhow::Result<wasmtime::Engine> {
-    use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
-    let stack = 256 << 10;
-    let memory = 16 << 20;
-    let mut c = Config::new();
-    c.epoch_interruption(true);
-    c.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32));
-    c.async_stack_size(stack);
-    c.max_wasm_stack(stack / 2);
-    c.memory_reservation(memory as u64);
-    c.memory_reservation_for_growth(0);
-    c.memory_guard_size(64 << 10);
-    c.guard_before_linear_memory(false);
-    c.memory_init_cow(true);
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_core_instances(slots)
-        .total_memories(slots)
-        .total_tables(slots)
-        .total_stacks(slots)
-        .total_component_instances(0)
-        .max_memory_size(memory)
-        .max_memories_per_module(1)
-        .max_tables_per_module(1)
-        .table_elements(10_000)
-        .max_core_instance_size(256 << 10)
-        .max_unused_warm_slots(1024)
-        .pagemap_scan(wasmtime::Enabled::Auto)
-        .linear_memory_keep_resident(1 << 20)
-        .table_keep_resident(64 << 10)
-        .async_stack_keep_resident(64 << 10)
-        .decommit_batch_size(64);
-    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    w(wasmtime::Engine::new(&c))
+    let cfg = NodeConfig {
+        max_processes: slots,
+        ..NodeConfig::default()
+    };
+    w(wasmtime::Engine::new(&hatchery::runtime::engine_config(
+        &cfg,
+    )))
 }
 
 /// Runs `f` on `state` in a task spawned on `rt` and hands the state back.

@@ -266,7 +266,10 @@ fn compile_cache(dir: &Path) -> anyhow::Result<wasmtime::Cache> {
     wasmtime::Cache::new(cc).map_err(|e| anyhow::anyhow!("{e:#}"))
 }
 
-fn engine_config(cfg: &NodeConfig) -> Config {
+/// The core engine's settings for a node configured by `cfg`: the pool sized by its
+/// process cap, preemption, stacks, memory reservation. Public so that measurements of
+/// wasmtime alone (the bench's `anatomy`) use the node's own settings.
+pub fn engine_config(cfg: &NodeConfig) -> Config {
     let mut c = common_config(cfg);
     let mut pool = PoolingAllocationConfig::new();
     let n = cfg.max_processes;
