@@ -99,3 +99,37 @@ async fn main_style_processes_are_only_preempted_and_a_child_can_lift_the_cap() 
         assert_eq!(down_of(&me, Some(pid)).await, ExitReason::Killed);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_callbacks_without_a_fiber_leave_both_workers_to_the_others() {
+    let node = node();
+    assert!(
+        node.module_infos()
+            .iter()
+            .any(|m| m.name == "busy" && m.fiberless),
+        "busy runs without a fiber"
+    );
+    let me = node.spawn_native("test").expect("native");
+    // As many uncapped callbacks spinning as there are workers: a synchronous call cannot
+    // yield, so each must hand its worker's queue to another thread.
+    let spinners: Vec<Pid> = (0..2)
+        .map(|_| spawn_monitored(&me, "busy", Some(Duration::ZERO)))
+        .collect();
+    for &pid in &spinners {
+        me.send(pid, b"work".to_vec());
+    }
+    eventually("both callbacks to spin", || {
+        spinners.iter().all(|&pid| ticks(&node, pid) > 5)
+    })
+    .await;
+    let probe = Probe::spawn(&me, false, false);
+    for i in 0..20 {
+        assert_eq!(probe.run(&me, json!({"report": i})).await, json!(i));
+    }
+    for pid in spinners {
+        let _ = me
+            .node()
+            .exit_signal(me.pid(), pid, &ExitReason::Killed, true);
+        assert_eq!(down_of(&me, Some(pid)).await, ExitReason::Killed);
+    }
+}

@@ -11,6 +11,7 @@ mod names;
 mod process;
 mod supervision;
 mod timers;
+pub(crate) mod wasi_sync;
 
 use wasmtime::Linker;
 
@@ -54,6 +55,9 @@ pub const FUNCTIONS: &[&str] = &[
     "hibernate",
     "write",
 ];
+
+/// The functions that may wait (defined async): a module importing one runs on a fiber.
+pub const BLOCKING: &[&str] = &["recv", "sup_start_child", "sup_terminate_child"];
 
 /// Error codes (ABI.md §2).
 pub mod err {

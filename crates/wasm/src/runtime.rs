@@ -39,6 +39,9 @@ pub(crate) struct Runtime {
     /// The engine of core modules: the instance pool is sized by the process cap.
     pub engine: Engine,
     pub linker: Linker<ProcessState>,
+    /// The linker of modules whose processes run without a fiber: the same `hatchery_v1`,
+    /// and WASI preview 1 only as the synchronous subset (`abi::wasi_sync`).
+    pub sync_linker: Linker<ProcessState>,
     /// The engine of components, which allocates on demand: a component instance holds
     /// many core instances (Python's has 14), so it does not fit the core pool's slots.
     pub components: ComponentRuntime,
@@ -79,6 +82,15 @@ impl Runtime {
             wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut ProcessState| s.wasi()),
             "registering WASI preview 1",
         )?;
+        let mut sync_linker = Linker::new(&engine);
+        wasm_ctx(
+            crate::abi::register(&mut sync_linker),
+            "registering the hatchery_v1 ABI",
+        )?;
+        wasm_ctx(
+            crate::abi::wasi_sync::register(&mut sync_linker),
+            "registering the synchronous WASI subset",
+        )?;
         let components = ComponentRuntime::new(cfg)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let ticks = slice::Ticks::default();
@@ -96,6 +108,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker,
+            sync_linker,
             components,
             code: CodeServer::default(),
             retired,

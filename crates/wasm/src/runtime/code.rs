@@ -56,6 +56,9 @@ pub struct ModuleInfo {
     pub format: super::modules::ModuleKind,
     /// Whether its current version has both upgrade callbacks.
     pub upgradable: bool,
+    /// Whether the processes of its current version run without a fiber (every call into
+    /// them a plain synchronous call; see `LoadedModule::fiberless`).
+    pub fiberless: bool,
     /// The current version.
     pub current: u32,
     /// The old version, if one is still loaded.
@@ -219,6 +222,7 @@ impl CodeServer {
                 },
                 format: s.current.kind,
                 upgradable: s.current.can_save && s.current.can_change,
+                fiberless: s.current.fiberless,
                 current: s.current.version,
                 old: s.old.as_ref().map(|m| m.version),
                 path: s.current.path.clone(),

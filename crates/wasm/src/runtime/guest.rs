@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use wasmtime::component::TypedFunc as ComponentFunc;
-use wasmtime::{Instance, Store, TypedFunc};
+use wasmtime::{Instance, Store, TypedFunc, WasmParams, WasmResults};
 
 use super::instance::brief;
 use super::modules::{CHANGE_EXPORT, HANDLE_EXPORT, LoadedModule, Pre, SAVE_EXPORT};
@@ -39,19 +39,22 @@ pub(super) async fn instantiate(
             module.name
         ))))
     };
-    let instance = match &module.pre {
-        Pre::Core(pre) => {
-            let instance = match pre.instantiate_async(&mut *store).await {
-                Ok(i) => i,
-                Err(e) => return Err(failed(e, store.data().limits.hit_memory_cap)),
-            };
-            store.data_mut().memory = instance.get_memory(&mut *store, "memory");
-            Instantiated::Core(instance)
+    // A fiber-less process runs its start function and `_initialize` as it runs its
+    // callbacks: under the CPU cap.
+    if module.fiberless {
+        store.data_mut().cpu.begin();
+    }
+    let made = instantiate_core_or_component(store, module).await;
+    let instance = match made {
+        Ok(i) => i,
+        Err(e) => {
+            store.data_mut().cpu.end();
+            // Ended from the outside (a kill, the CPU cap) while its start function ran.
+            if e.downcast_ref::<GuestExit>().is_some() {
+                return Err(e);
+            }
+            return Err(failed(e, store.data().limits.hit_memory_cap));
         }
-        Pre::Component(pre) => match pre.instantiate_async(&mut *store).await {
-            Ok(i) => Instantiated::Component(i),
-            Err(e) => return Err(failed(e, store.data().limits.hit_memory_cap)),
-        },
     };
     store
         .data()
@@ -63,9 +66,47 @@ pub(super) async fn instantiate(
         && module.has_initialize
     {
         let init = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")?;
-        init.call_async(&mut *store, ()).await?;
+        call(store, &init, (), module.fiberless).await?;
     }
+    store.data_mut().cpu.end();
     Ok(instance)
+}
+
+async fn instantiate_core_or_component(
+    store: &mut Store<ProcessState>,
+    module: &LoadedModule,
+) -> wasmtime::Result<Instantiated> {
+    Ok(match &module.pre {
+        Pre::Core(pre) => {
+            let instance = if module.fiberless {
+                pre.instantiate(&mut *store)?
+            } else {
+                pre.instantiate_async(&mut *store).await?
+            };
+            store.data_mut().memory = instance.get_memory(&mut *store, "memory");
+            Instantiated::Core(instance)
+        }
+        Pre::Component(pre) => Instantiated::Component(pre.instantiate_async(&mut *store).await?),
+    })
+}
+
+/// Calls a core export: a plain call on this thread's stack for a fiber-less process
+/// (`sync`), else on the process's fiber.
+async fn call<P, R>(
+    store: &mut Store<ProcessState>,
+    f: &TypedFunc<P, R>,
+    args: P,
+    sync: bool,
+) -> wasmtime::Result<R>
+where
+    P: WasmParams + Send + Sync,
+    R: WasmResults + Send + Sync,
+{
+    if sync {
+        f.call(&mut *store, args)
+    } else {
+        f.call_async(&mut *store, args).await
+    }
 }
 
 /// Runs the entry: a main-style process's whole life, a behaviour's init.
@@ -83,7 +124,7 @@ pub(super) async fn entry(
     let done = match instance {
         Instantiated::Core(i) => {
             let f = i.get_typed_func::<(), ()>(&mut *store, name)?;
-            f.call_async(&mut *store, ()).await
+            call(store, &f, (), module.fiberless).await
         }
         Instantiated::Component(i) => {
             let f = i.get_typed_func::<(), ()>(&mut *store, name)?;
@@ -145,7 +186,7 @@ impl Running {
                 let size = i32::try_from(msg.data.len()).unwrap_or(i32::MAX);
                 let args = (msg.kind as i32, msg.sender.as_u64() as i64, size);
                 store.data_mut().current = Some(msg);
-                handle.call_async(&mut *store, args).await
+                call(store, handle, args, self.module.fiberless).await
             }
             Callbacks::Component { handle, .. } => {
                 let wit = to_wit(&msg);
@@ -175,8 +216,7 @@ impl Running {
                 let save = instance
                     .get_typed_func::<(), i64>(&mut *store, SAVE_EXPORT)
                     .map_err(|_| format!("does not export {SAVE_EXPORT}"))?;
-                let packed = save
-                    .call_async(&mut *store, ())
+                let packed = call(store, &save, (), self.module.fiberless)
                     .await
                     .map_err(|e| format!("{SAVE_EXPORT} failed: {}", brief(&e)))?;
                 read_packed(store, packed).map_err(|e| format!("{SAVE_EXPORT} returned {e}"))
@@ -222,8 +262,8 @@ impl Running {
                 let size = i32::try_from(state.len()).unwrap_or(i32::MAX);
                 let pid = store.data().proc.pid();
                 store.data_mut().current = Some(Message::user(pid, state));
-                let verdict = change
-                    .call_async(&mut *store, (i32::try_from(from).unwrap_or(i32::MAX), size))
+                let old = i32::try_from(from).unwrap_or(i32::MAX);
+                let verdict = call(store, &change, (old, size), self.module.fiberless)
                     .await
                     .map_err(|e| format!("{CHANGE_EXPORT} failed: {}", brief(&e)))?;
                 store.data_mut().current = None;

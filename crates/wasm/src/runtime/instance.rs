@@ -12,7 +12,7 @@ use wasmtime::{Store, Trap, WasmBacktrace};
 use super::guest::{self, Running};
 use super::modules::LoadedModule;
 use super::state::{GuestExit, ProcessState, WasiKind};
-use super::upgrade;
+use super::{slice, upgrade};
 use crate::config::WasiGrants;
 use crate::exit::ExitReason;
 use crate::node::Node;
@@ -74,6 +74,10 @@ pub(super) fn new_store(
     let mut store = Store::new(node.wasm.runtime.engine_for(module), state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);
+    if module.fiberless {
+        store.epoch_deadline_callback(slice::synchronous);
+        return Ok(store);
+    }
     // Each tick that finds the guest running is counted; a behaviour callback past its
     // CPU cap ends the process, anything else yields to the other tasks (see `slice`).
     let ticks = node.wasm.runtime.ticks.clone();

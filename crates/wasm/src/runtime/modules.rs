@@ -28,7 +28,25 @@ struct Shape {
     is_behaviour: bool,
     can_save: bool,
     can_change: bool,
+    fiberless: bool,
     pre: Pre,
+}
+
+/// Whether a core module's processes can run without a fiber: a behaviour (its init and
+/// callbacks return; a main-style process's whole life is one call that must stay
+/// preemptible) whose every import is a plain function: no `hatchery_v1` call that may
+/// wait ([`crate::abi::BLOCKING`]), WASI only from the synchronous subset.
+fn runs_without_fiber(module: &Module) -> bool {
+    use crate::abi::{self, wasi_sync};
+    let behaviour = module
+        .exports()
+        .any(|e| e.name() == HANDLE_EXPORT && matches!(e.ty(), ExternType::Func(_)));
+    behaviour
+        && module.imports().all(|i| match i.module() {
+            abi::MODULE => !abi::BLOCKING.contains(&i.name()),
+            wasi_sync::MODULE => wasi_sync::SUBSET.contains(&i.name()),
+            _ => false,
+        })
 }
 
 /// Why a version was loaded.
@@ -124,6 +142,10 @@ pub struct LoadedModule {
     pub can_save: bool,
     /// Whether it exports `hatchery_code_change` (it can take over a state).
     pub can_change: bool,
+    /// Whether its processes run without a fiber: a core behaviour that imports nothing
+    /// that may wait, so every call into it (init, callbacks, the upgrade callbacks) is a
+    /// plain synchronous call on the worker's stack (see [`runs_without_fiber`]).
+    pub fiberless: bool,
     /// Its version number under its name: 1, 2, 3, … in load order (0 until installed).
     pub version: u32,
     /// Why it was loaded.
@@ -306,8 +328,13 @@ impl LoadedModule {
         // Build the copy-on-write memory image now, on the compiling thread, rather than in
         // the first instantiation (a swap's first upgrade would pay for it).
         module.initialize_copy_on_write_image().map_err(invalid)?;
-        let pre = rt
-            .linker
+        let fiberless = runs_without_fiber(&module);
+        let linker = if fiberless {
+            &rt.sync_linker
+        } else {
+            &rt.linker
+        };
+        let pre = linker
             .instantiate_pre(&module)
             .map_err(|e| LoadError::Link {
                 path: path.to_path_buf(),
@@ -333,7 +360,8 @@ impl LoadedModule {
                 entry,
                 has_initialize: exports("_initialize"),
                 kind: ModuleKind::Core,
-                wasi: if uses_wasi {
+                // A fiber-less process's WASI calls need no WASI context.
+                wasi: if uses_wasi && !fiberless {
                     WasiKind::P1
                 } else {
                     WasiKind::None
@@ -341,6 +369,7 @@ impl LoadedModule {
                 is_behaviour: exports(HANDLE_EXPORT),
                 can_save: exports(SAVE_EXPORT),
                 can_change: exports(CHANGE_EXPORT),
+                fiberless,
                 pre: Pre::Core(pre),
             },
         ))
@@ -370,6 +399,7 @@ impl LoadedModule {
                 is_behaviour: world.behaviour,
                 can_save: world.upgradable,
                 can_change: world.upgradable,
+                fiberless: false,
                 pre: Pre::Component(pre),
             },
         ))
@@ -385,6 +415,7 @@ impl LoadedModule {
             is_behaviour,
             can_save,
             can_change,
+            fiberless,
             pre,
         } = shape;
         LoadedModule {
@@ -400,6 +431,7 @@ impl LoadedModule {
             is_behaviour,
             can_save,
             can_change,
+            fiberless,
             version: 0,
             cause: LoadCause::Initial,
             pre,

@@ -9,6 +9,13 @@
 //! them has not run yet, it yields again each time it is polled, for at most
 //! [`DEFER_TICKS`] ticks, and then runs its next slice whatever waits (a guest that
 //! computes is slowed by message traffic, never stopped by it).
+//!
+//! A fiber-less process (`LoadedModule::fiberless`) cannot yield: its calls are plain
+//! synchronous calls on the worker's stack. [`synchronous`] is its tick: it counts the
+//! tick, ends the process past its CPU cap or when it was asked to stop (a kill cannot
+//! wait for the call to return), and once a call has run through [`HAND_OFF_TICKS`] it
+//! hands the worker's other tasks to another thread (tokio's `block_in_place`), so a long
+//! callback costs a core, not the processes queued behind it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use hatchery_core::process::mailbox::woken_not_run;
+use wasmtime::{StoreContextMut, UpdateDeadline};
+
+use super::state::{GuestExit, ProcessState};
+use crate::exit::ExitReason;
 
 /// The most ticks a preempted guest lets message-woken processes go first.
 pub(crate) const DEFER_TICKS: u64 = 2;
@@ -64,5 +75,49 @@ impl Future for Preempted {
         // Woken while it runs, the task goes to the back of its worker's queue.
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+/// The ticks of one synchronous call at which its worker's other tasks are handed to
+/// another thread (tried twice: the hand-off can lose a race, see [`hand_off_worker`]).
+pub(crate) const HAND_OFF_TICKS: [u64; 2] = [2, 4];
+
+/// How long a hand-off leaves the worker's core for the new thread to take.
+const HAND_OFF_WAIT: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// The epoch tick of a fiber-less process.
+pub(crate) fn synchronous(
+    mut ctx: StoreContextMut<'_, ProcessState>,
+) -> wasmtime::Result<UpdateDeadline> {
+    let state = ctx.data_mut();
+    if state.cpu.tick() {
+        return Err(wasmtime::Error::new(GuestExit(ExitReason::Limit(
+            "cpu".into(),
+        ))));
+    }
+    if let Some(reason) = state.proc.stop_reason() {
+        return Err(wasmtime::Error::new(GuestExit(reason)));
+    }
+    if state
+        .cpu
+        .running()
+        .is_some_and(|t| HAND_OFF_TICKS.contains(&t))
+    {
+        hand_off_worker();
+    }
+    Ok(UpdateDeadline::Continue(1))
+}
+
+/// Moves the current worker's run queue to another thread while this one goes on with a
+/// long synchronous call. tokio's `block_in_place` sends the worker's core to a new thread
+/// and takes it back when its closure returns, if that thread has not taken it yet: the
+/// closure waits briefly so that it has. Only on a multi-threaded runtime (elsewhere
+/// `block_in_place` panics; a current-thread runtime has no other thread to run on).
+fn hand_off_worker() {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let multi =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    if multi {
+        tokio::task::block_in_place(|| std::thread::sleep(HAND_OFF_WAIT));
     }
 }

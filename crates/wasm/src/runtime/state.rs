@@ -146,8 +146,17 @@ impl Cpu {
                 *used += 1;
                 *used > cap
             }
+            (Some(used), None) => {
+                *used += 1;
+                false
+            }
             _ => false,
         }
+    }
+
+    /// The ticks the callback running now has been found running; `None` outside one.
+    pub fn running(&self) -> Option<u64> {
+        self.used
     }
 }
 
@@ -229,6 +238,11 @@ impl ProcessState {
             max_memory: self.max_memory(),
             callback_cpu_limit: self.callback_cpu_limit,
         }
+    }
+
+    /// The environment this process was granted (none by default).
+    pub fn granted_env(&self) -> &[(String, String)] {
+        self.grants.as_deref().map_or(&[], |g| &g.env)
     }
 
     /// The memory cap of this process, in bytes.
