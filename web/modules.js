@@ -65,6 +65,7 @@ export function mount(root, _params, scope) {
         h('span', { class: 'tag' }, m.kind),
         m.format === 'component' ? h('span', { class: 'tag', title: 'a WebAssembly component of the hatchery:process world' }, 'component') : null,
         m.upgradable ? h('span', { class: 'tag tag-ok' }, 'upgradable') : h('span', { class: 'tag' }, 'not upgradable'),
+        m.fiberless ? h('span', { class: 'tag', title: 'imports nothing that may wait: every call into its processes is a plain call, with no fiber stack' }, 'no fiber') : null,
         h('span', { class: 'mono muted small path', title: m.path }, m.path),
         h('span', { class: 'spacer' }),
         h('button', { type: 'button', testid: 'module-reload', disabled: busy.has(m.name), on: { click: () => action(m.name, 'reload') } }, 'Reload'),

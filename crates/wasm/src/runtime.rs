@@ -73,23 +73,13 @@ impl Runtime {
                 cfg.max_processes
             )
         })?;
-        let mut linker = Linker::new(&engine);
-        wasm_ctx(
-            crate::abi::register(&mut linker),
-            "registering the hatchery_v1 ABI",
-        )?;
-        wasm_ctx(
-            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut ProcessState| s.wasi()),
-            "registering WASI preview 1",
-        )?;
-        let mut sync_linker = Linker::new(&engine);
-        wasm_ctx(
-            crate::abi::register(&mut sync_linker),
-            "registering the hatchery_v1 ABI",
-        )?;
-        wasm_ctx(
-            crate::abi::wasi_sync::register(&mut sync_linker),
-            "registering the synchronous WASI subset",
+        let linker = new_linker(&engine, "WASI preview 1", |l| {
+            wasmtime_wasi::p1::add_to_linker_async(l, |s: &mut ProcessState| s.wasi())
+        })?;
+        let sync_linker = new_linker(
+            &engine,
+            "the synchronous WASI subset",
+            crate::abi::wasi_sync::register,
         )?;
         let components = ComponentRuntime::new(cfg)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -203,6 +193,21 @@ impl Drop for Runtime {
 }
 
 /// Converts wasmtime's error type, with context.
+/// A linker with `hatchery_v1` and the WASI that `add_wasi` adds (named `wasi`).
+fn new_linker(
+    engine: &Engine,
+    wasi: &str,
+    add_wasi: impl FnOnce(&mut Linker<ProcessState>) -> wasmtime::Result<()>,
+) -> anyhow::Result<Linker<ProcessState>> {
+    let mut linker = Linker::new(engine);
+    wasm_ctx(
+        crate::abi::register(&mut linker),
+        "registering the hatchery_v1 ABI",
+    )?;
+    wasm_ctx(add_wasi(&mut linker), &format!("registering {wasi}"))?;
+    Ok(linker)
+}
+
 fn wasm_ctx<T>(r: wasmtime::Result<T>, what: &str) -> anyhow::Result<T> {
     r.map_err(|e| anyhow::anyhow!("{what}: {e:#}"))
 }

@@ -291,6 +291,15 @@ pub(crate) fn module_rollback(state: &ProcessState, n: &[u8]) -> Coded<u32> {
 }
 
 /// Writes to the process's captured standard output or error (the same lines as WASI's).
+/// The output stream of a descriptor: 1 is stdout, 2 stderr (`write`, WASI's `fd_write`).
+pub(crate) fn stream(fd: i32) -> Option<crate::process::Stream> {
+    match fd {
+        1 => Some(crate::process::Stream::Stdout),
+        2 => Some(crate::process::Stream::Stderr),
+        _ => None,
+    }
+}
+
 pub(crate) fn write(state: &ProcessState, stream: crate::process::Stream, bytes: &[u8]) {
     let lines = state.proc.write_output(stream, bytes);
     let module: std::sync::Arc<str> = std::sync::Arc::from(state.proc.module());

@@ -21,10 +21,8 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "write",
         |mut caller: Caller<'_, ProcessState>, stream: i32, ptr: i32, len: i32| {
-            let stream = match stream {
-                1 => crate::process::Stream::Stdout,
-                2 => crate::process::Stream::Stderr,
-                _ => return Ok(err::BAD_ARG),
+            let Some(stream) = calls::stream(stream) else {
+                return Ok(err::BAD_ARG);
             };
             memory::with_bytes(&mut caller, "write", ptr, len, |bytes, state| {
                 calls::write(state, stream, bytes);

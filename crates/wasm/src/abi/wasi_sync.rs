@@ -98,10 +98,8 @@ pub(crate) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "fd_write",
         |mut caller: Caller<'_, ProcessState>, fd: i32, iovs: i32, n: i32, written: i32| {
-            let stream = match fd {
-                1 => crate::process::Stream::Stdout,
-                2 => crate::process::Stream::Stderr,
-                _ => return Ok(errno::BADF),
+            let Some(stream) = crate::abi::calls::stream(fd) else {
+                return Ok(errno::BADF);
             };
             guest(&mut caller, |mem, state| {
                 let n = n as u32;
