@@ -103,8 +103,11 @@ async fn start(
     module: Arc<LoadedModule>,
 ) -> wasmtime::Result<()> {
     let store = awake(held)?;
-    let instance = guest::instantiate(store, &module).await?;
-    guest::entry(store, &instance, &module).await?;
+    // The futures of what a process does once (its start) or rarely (an upgrade, going to
+    // sleep, waking) are boxed: a task's future is as large as the largest state it can be
+    // in, and every process, hibernated ones too, keeps its task's future allocated.
+    let instance = Box::pin(guest::instantiate(store, &module)).await?;
+    Box::pin(guest::entry(store, &instance, &module)).await?;
     if !module.is_behaviour {
         return Ok(());
     }
@@ -152,7 +155,7 @@ async fn start(
                     continue;
                 };
                 let switched = match ready {
-                    Ok(prepared) => upgrade::switch(store, &current, prepared).await,
+                    Ok(prepared) => Box::pin(upgrade::switch(store, &current, prepared)).await,
                     Err(e) => Err(e),
                 };
                 match switched {
@@ -166,7 +169,7 @@ async fn start(
                 continue;
             }
             Wake::Idle if can_hibernate => {
-                let (next, slept) = hibernate(held, current).await?;
+                let (next, slept) = Box::pin(hibernate(held, current)).await?;
                 current = next;
                 save_failed = !slept;
                 continue;
@@ -224,7 +227,7 @@ async fn hibernate(
     current: Running,
 ) -> wasmtime::Result<(Running, bool)> {
     let store = awake(held)?;
-    let state = match upgrade::save(store, &current).await {
+    let state = match Box::pin(upgrade::save(store, &current)).await {
         Ok(s) => s,
         // It cannot hand its state over now: it stays awake.
         Err(_) => return Ok((current, false)),
@@ -267,7 +270,7 @@ async fn hibernate(
             Some(ticket) => {
                 let began = Instant::now();
                 let target = ticket.target.clone();
-                match wake(target.clone()).await {
+                match Box::pin(wake(target.clone())).await {
                     Ok((new_store, next)) => {
                         *held = Some(new_store);
                         proc.code.set_version(next.module.version);
@@ -288,7 +291,7 @@ async fn hibernate(
     // before the process gives up.
     let mut delay = std::time::Duration::from_millis(10);
     loop {
-        match wake(target.clone()).await {
+        match Box::pin(wake(target.clone())).await {
             Ok((new_store, next)) => {
                 *held = Some(new_store);
                 return Ok((next, true));
