@@ -103,9 +103,11 @@ async fn start(
     module: Arc<LoadedModule>,
 ) -> wasmtime::Result<()> {
     let store = awake(held)?;
-    // The futures of what a process does once (its start) or rarely (an upgrade, going to
-    // sleep, waking) are boxed: a task's future is as large as the largest state it can be
-    // in, and every process, hibernated ones too, keeps its task's future allocated.
+    // The futures of what a process does once (its start) or rarely (an upgrade's switch,
+    // saving its state to hibernate, waking) are boxed: a task's future is as large as the
+    // largest state it can be in, and every process, hibernated ones too, keeps its task's
+    // future allocated (2.7 KB unboxed, 1.2 KB so). `hibernate` itself is not boxed: a
+    // hibernated process waits inside it, and would hold both allocations.
     let instance = Box::pin(guest::instantiate(store, &module)).await?;
     Box::pin(guest::entry(store, &instance, &module)).await?;
     if !module.is_behaviour {
@@ -169,7 +171,7 @@ async fn start(
                 continue;
             }
             Wake::Idle if can_hibernate => {
-                let (next, slept) = Box::pin(hibernate(held, current)).await?;
+                let (next, slept) = hibernate(held, current).await?;
                 current = next;
                 save_failed = !slept;
                 continue;
