@@ -32,21 +32,17 @@ struct Shape {
     pre: Pre,
 }
 
-/// Whether a core module's processes can run without a fiber: a behaviour (its init and
-/// callbacks return; a main-style process's whole life is one call that must stay
-/// preemptible) whose every import is a plain function: no `hatchery_v1` call that may
-/// wait ([`crate::abi::BLOCKING`]), WASI only from the synchronous subset.
-fn runs_without_fiber(module: &Module) -> bool {
+/// Whether every import of a core module is a plain function: no `hatchery_v1` call that
+/// may wait ([`crate::abi::BLOCKING`]), WASI only from the synchronous subset. A behaviour
+/// importing only these runs without a fiber (a main-style process keeps its fiber: its
+/// whole life is one call, which must stay preemptible).
+fn imports_only_plain_calls(module: &Module) -> bool {
     use crate::abi::{self, wasi_sync};
-    let behaviour = module
-        .exports()
-        .any(|e| e.name() == HANDLE_EXPORT && matches!(e.ty(), ExternType::Func(_)));
-    behaviour
-        && module.imports().all(|i| match i.module() {
-            abi::MODULE => !abi::BLOCKING.contains(&i.name()),
-            wasi_sync::MODULE => wasi_sync::SUBSET.contains(&i.name()),
-            _ => false,
-        })
+    module.imports().all(|i| match i.module() {
+        abi::MODULE => !abi::BLOCKING.contains(&i.name()),
+        wasi_sync::MODULE => wasi_sync::SUBSET.contains(&i.name()),
+        _ => false,
+    })
 }
 
 /// Why a version was loaded.
@@ -144,7 +140,7 @@ pub struct LoadedModule {
     pub can_change: bool,
     /// Whether its processes run without a fiber: a core behaviour that imports nothing
     /// that may wait, so every call into it (init, callbacks, the upgrade callbacks) is a
-    /// plain synchronous call on the worker's stack (see [`runs_without_fiber`]).
+    /// plain synchronous call on the worker's stack (see [`imports_only_plain_calls`]).
     pub fiberless: bool,
     /// Its version number under its name: 1, 2, 3, … in load order (0 until installed).
     pub version: u32,
@@ -328,7 +324,13 @@ impl LoadedModule {
         // Build the copy-on-write memory image now, on the compiling thread, rather than in
         // the first instantiation (a swap's first upgrade would pay for it).
         module.initialize_copy_on_write_image().map_err(invalid)?;
-        let fiberless = runs_without_fiber(&module);
+        let exports = |name: &str| {
+            module
+                .exports()
+                .any(|e| e.name() == name && matches!(e.ty(), ExternType::Func(_)))
+        };
+        let is_behaviour = exports(HANDLE_EXPORT);
+        let fiberless = is_behaviour && imports_only_plain_calls(&module);
         let linker = if fiberless {
             &rt.sync_linker
         } else {
@@ -340,11 +342,6 @@ impl LoadedModule {
                 path: path.to_path_buf(),
                 reason: format!("{e:#}"),
             })?;
-        let exports = |name: &str| {
-            module
-                .exports()
-                .any(|e| e.name() == name && matches!(e.ty(), ExternType::Func(_)))
-        };
         let entry = if exports("hatchery_main") {
             Entry::Main
         } else {
@@ -366,7 +363,7 @@ impl LoadedModule {
                 } else {
                     WasiKind::None
                 },
-                is_behaviour: exports(HANDLE_EXPORT),
+                is_behaviour,
                 can_save: exports(SAVE_EXPORT),
                 can_change: exports(CHANGE_EXPORT),
                 fiberless,

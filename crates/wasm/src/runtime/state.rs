@@ -141,17 +141,11 @@ impl Cpu {
             .counters
             .cpu_ticks
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        match (&mut self.used, self.cap) {
-            (Some(used), Some(cap)) => {
-                *used += 1;
-                *used > cap
-            }
-            (Some(used), None) => {
-                *used += 1;
-                false
-            }
-            _ => false,
-        }
+        let Some(used) = &mut self.used else {
+            return false;
+        };
+        *used += 1;
+        self.cap.is_some_and(|cap| *used > cap)
     }
 
     /// The ticks the callback running now has been found running; `None` outside one.
