@@ -11,6 +11,7 @@ mod guest;
 pub mod instance;
 pub mod modules;
 pub(crate) mod output;
+mod reaper;
 mod slice;
 pub(crate) mod state;
 mod upgrade;
@@ -48,7 +49,7 @@ pub(crate) struct Runtime {
     pub code: CodeServer,
     /// Stores replaced by an upgrade or a hibernation, dropped on a thread of their own so
     /// that returning their instance slot is not part of the process's pause.
-    retired: std::sync::mpsc::Sender<wasmtime::Store<ProcessState>>,
+    reaper: Arc<reaper::Reaper>,
     ticker_stop: Arc<AtomicBool>,
     /// The ticks of the epoch ticker, for guests deferring at the end of a slice.
     pub(crate) ticks: slice::Ticks,
@@ -84,24 +85,21 @@ impl Runtime {
         let components = ComponentRuntime::new(cfg)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let ticks = slice::Ticks::default();
+        let reaper = reaper::Reaper::start()?;
         spawn_epoch_ticker(
             vec![engine.clone(), components.engine.clone()],
             cfg.preempt_interval,
             ticker_stop.clone(),
             ticks.clone(),
+            reaper.clone(),
         )?;
-        let (retired, reaper) = std::sync::mpsc::channel::<wasmtime::Store<ProcessState>>();
-        std::thread::Builder::new()
-            .name("hatchery-reaper".into())
-            .spawn(move || reaper.iter().for_each(drop))
-            .context("starting the store reaper")?;
         Ok(Runtime {
             engine,
             linker,
             sync_linker,
             components,
             code: CodeServer::default(),
-            retired,
+            reaper,
             ticker_stop,
             ticks,
             caps: cfg.clone(),
@@ -116,11 +114,9 @@ impl Runtime {
         self.code.all_current()
     }
 
-    /// Drops a store that is no longer used, off the calling thread.
+    /// Drops a store that is no longer used, off the calling thread, within a tick.
     pub fn retire(&self, store: wasmtime::Store<ProcessState>) {
-        if let Err(e) = self.retired.send(store) {
-            drop(e.0);
-        }
+        self.reaper.retire(store);
     }
 
     /// Compiles a file (CPU-bound: call it off the async worker threads).
@@ -320,6 +316,7 @@ fn spawn_epoch_ticker(
     every: Duration,
     stop: Arc<AtomicBool>,
     ticks: slice::Ticks,
+    reaper: Arc<reaper::Reaper>,
 ) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("hatchery-epoch".into())
@@ -328,6 +325,7 @@ fn spawn_epoch_ticker(
                 std::thread::sleep(every);
                 engines.iter().for_each(Engine::increment_epoch);
                 ticks.tick();
+                reaper.hand_over();
             }
         })
         .context("starting the preemption ticker")?;
