@@ -49,7 +49,7 @@ pub(crate) struct Runtime {
     pub code: CodeServer,
     /// Stores replaced by an upgrade or a hibernation, dropped on a thread of their own so
     /// that returning their instance slot is not part of the process's pause.
-    reaper: Arc<reaper::Reaper>,
+    reaper: Arc<reaper::Reaper<wasmtime::Store<ProcessState>>>,
     ticker_stop: Arc<AtomicBool>,
     /// The ticks of the epoch ticker, for guests deferring at the end of a slice.
     pub(crate) ticks: slice::Ticks,
@@ -316,7 +316,7 @@ fn spawn_epoch_ticker(
     every: Duration,
     stop: Arc<AtomicBool>,
     ticks: slice::Ticks,
-    reaper: Arc<reaper::Reaper>,
+    reaper: Arc<reaper::Reaper<wasmtime::Store<ProcessState>>>,
 ) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("hatchery-epoch".into())

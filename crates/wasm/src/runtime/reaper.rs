@@ -13,21 +13,17 @@ use std::sync::mpsc::Sender;
 
 use anyhow::Context as _;
 use parking_lot::Mutex;
-use wasmtime::Store;
 
-use super::state::ProcessState;
-
-type Stores = Vec<Store<ProcessState>>;
-
-pub(crate) struct Reaper {
-    queue: Mutex<Stores>,
-    thread: Sender<Stores>,
+/// Drops values of `T` (the runtime's: replaced stores) on a thread of its own.
+pub(crate) struct Reaper<T> {
+    queue: Mutex<Vec<T>>,
+    thread: Sender<Vec<T>>,
 }
 
-impl Reaper {
+impl<T: Send + 'static> Reaper<T> {
     /// Starts the reaper's thread.
-    pub fn start() -> anyhow::Result<Arc<Reaper>> {
-        let (thread, batches) = std::sync::mpsc::channel::<Stores>();
+    pub fn start() -> anyhow::Result<Arc<Reaper<T>>> {
+        let (thread, batches) = std::sync::mpsc::channel::<Vec<T>>();
         std::thread::Builder::new()
             .name("hatchery-reaper".into())
             .spawn(move || batches.iter().for_each(drop))
@@ -38,9 +34,9 @@ impl Reaper {
         }))
     }
 
-    /// Queues `store` to be dropped within a tick, without waking anyone.
-    pub fn retire(&self, store: Store<ProcessState>) {
-        self.queue.lock().push(store);
+    /// Queues `value` to be dropped after the next hand-over, without waking anyone.
+    pub fn retire(&self, value: T) {
+        self.queue.lock().push(value);
     }
 
     /// Hands what was queued to the reaper's thread (the epoch ticker calls this each
@@ -56,5 +52,44 @@ impl Reaper {
         if let Err(e) = self.thread.send(batch) {
             drop(e.0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+    use std::time::Duration;
+
+    use super::Reaper;
+
+    /// Tells, when dropped, the name of the thread that dropped it.
+    struct Told(SyncSender<Option<String>>);
+
+    impl Drop for Told {
+        fn drop(&mut self) {
+            let _ = self
+                .0
+                .send(std::thread::current().name().map(str::to_owned));
+        }
+    }
+
+    fn dropped(rx: &Receiver<Option<String>>) -> Option<String> {
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("dropped within 30 s")
+    }
+
+    #[test]
+    fn a_retired_value_waits_for_the_hand_over_and_drops_on_the_reaper_thread() {
+        let reaper = Reaper::start().expect("the reaper starts");
+        let (tx, rx) = sync_channel(4);
+        reaper.retire(Told(tx.clone()));
+        reaper.retire(Told(tx));
+        assert!(rx.try_recv().is_err(), "dropped before the hand-over");
+        reaper.hand_over();
+        for _ in 0..2 {
+            assert_eq!(dropped(&rx).as_deref(), Some("hatchery-reaper"));
+        }
+        // Nothing queued: a hand-over sends nothing and drops nothing.
+        reaper.hand_over();
     }
 }
