@@ -24,6 +24,7 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("unlink", "(param i64) (result i32)"),
     ("trap_exit", "(param i32) (result i32)"),
     ("exit", "(param i32 i32 i32)"),
+    ("panic", "(param i32 i32)"),
     ("exit_signal", "(param i64 i32 i32 i32) (result i32)"),
     ("monitor", "(param i64) (result i64)"),
     ("demonitor", "(param i64 i32) (result i32)"),

@@ -48,6 +48,11 @@ async fn a_crash_is_reported_with_reason_backtrace_and_output_and_normal_exits_a
                 (p.pid.as_u64(), "probe", "trap")
             );
             assert!(reason.contains("wasm backtrace"), "{reason}");
+            // The Rust SDK's panic hook: the message leads the reason, and no
+            // `unreachable` was executed.
+            assert!(reason.starts_with("trap: panicked at "), "{reason}");
+            assert!(reason.contains("deliberate"), "{reason}");
+            assert!(!reason.contains("unreachable"), "{reason}");
             assert!(output.iter().any(|l| l == "about to fail"), "{output:?}");
             assert!(
                 output.iter().any(|l| l.contains("deliberate")),

@@ -131,6 +131,7 @@ mod ffi {
         pub(super) safe fn unlink(pid: i64) -> i32;
         pub(super) safe fn trap_exit(flag: i32) -> i32;
         pub(super) fn exit(kind: i32, detail_ptr: i32, detail_len: i32);
+        pub(super) fn panic(ptr: i32, len: i32);
         pub(super) fn exit_signal(pid: i64, kind: i32, detail_ptr: i32, detail_len: i32) -> i32;
         pub(super) safe fn monitor(pid: i64) -> i64;
         pub(super) safe fn demonitor(reference: i64, flags: i32) -> i32;
@@ -210,6 +211,9 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn exit(_: i32, _: i32, _: i32) {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn panic(_: i32, _: i32) {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn exit_signal(_: i64, _: i32, _: i32, _: i32) -> i32 {
@@ -438,6 +442,28 @@ pub fn exit(kind: i32, detail: &[u8]) -> ! {
     // The host does not return from `exit`; if it ever did, stop here rather than run on.
     std::process::abort()
 }
+
+/// `panic(text)`: ends the calling process with reason `trap`, the text first, and writes
+/// the text to its stderr (the host does both, so a panic costs no hardware trap).
+pub fn panic(text: &str) -> ! {
+    // SAFETY: `text` is a live slice the host only reads.
+    unsafe { ffi::panic(addr(text.as_ptr()), len(text.len())) };
+    std::process::abort()
+}
+
+/// Runs before `main` (and before a behaviour's first callback): a Rust panic goes to
+/// the host's `panic` instead of printing and trapping on `unreachable`. wasm-ld calls
+/// the functions of `.init_array` from `__wasm_call_ctors`, which the WASI start code runs
+/// first.
+#[cfg(target_arch = "wasm32")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static PANIC_HOOK: extern "C" fn() = {
+    extern "C" fn install() {
+        crate::install_panic_hook();
+    }
+    install
+};
 
 /// `exit_signal(pid, kind, detail) -> i32`: 0 or [`ERR_NOPROC`] / [`ERR_BAD_ARG`].
 pub fn exit_signal(pid: i64, kind: i32, detail: &[u8]) -> i32 {

@@ -39,6 +39,7 @@ pub const FUNCTIONS: &[&str] = &[
     "unlink",
     "trap_exit",
     "exit",
+    "panic",
     "exit_signal",
     "monitor",
     "demonitor",

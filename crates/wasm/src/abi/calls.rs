@@ -169,6 +169,32 @@ pub(crate) fn exit(reason: ExitReason) -> wasmtime::Error {
     }
 }
 
+/// The longest panic message kept, in bytes: the rest is cut (it travels in every exit
+/// signal and `DOWN` of the process).
+const PANIC_TEXT_MAX: usize = 16 << 10;
+
+/// The guest panicked with `text`: written to its stderr as a line, as a language's own
+/// panic handler would, and the error that ends it with reason `trap` (the message, then
+/// the Wasm backtrace wasmtime attaches to a host call's error) without a hardware trap.
+pub(crate) fn panic(state: &ProcessState, text: &[u8]) -> wasmtime::Error {
+    let cut = text.len() > PANIC_TEXT_MAX;
+    let mut text = String::from_utf8_lossy(&text[..text.len().min(PANIC_TEXT_MAX)])
+        .trim_end()
+        .to_string();
+    if text.is_empty() {
+        text.push_str("panic");
+    }
+    if cut {
+        text.push_str(" [cut]");
+    }
+    write(
+        state,
+        crate::process::Stream::Stderr,
+        format!("{text}\n").as_bytes(),
+    );
+    wasmtime::Error::msg(text)
+}
+
 pub(crate) fn exit_signal(
     state: &ProcessState,
     to: Pid,

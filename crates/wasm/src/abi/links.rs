@@ -48,6 +48,19 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     )?;
     linker.func_wrap(
         MODULE,
+        "panic",
+        |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| -> wasmtime::Result<()> {
+            Err(memory::with_bytes(
+                &mut caller,
+                "panic",
+                ptr,
+                len,
+                |text, state| calls::panic(state, text),
+            )?)
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
         "exit_signal",
         |mut caller: Caller<'_, ProcessState>,
          pid: i64,
