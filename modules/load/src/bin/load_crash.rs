@@ -3,5 +3,8 @@
 //! the message first), so no `unreachable` is executed.
 
 fn main() {
-    panic!("load_crash {}: crashing on purpose", hatchery_sdk::self_pid());
+    panic!(
+        "load_crash {}: crashing on purpose",
+        hatchery_sdk::self_pid()
+    );
 }
