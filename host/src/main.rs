@@ -397,11 +397,12 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
     let parent = node.spawn_native("application")?;
     parent.trap_exit(true);
     let root = node.start_supervisor(app.root, Some(parent.pid()))?;
+    let interrupt = interrupts()?;
     eprintln!(
         "hatchery: started application {} (root supervisor {root}); Ctrl-C stops it",
         app.name
     );
-    serve(&node, events, root, args.quiet, Some(parent)).await
+    serve(&node, events, interrupt, root, args.quiet, Some(parent)).await
 }
 
 /// Serves the inspector unless told not to.
@@ -484,8 +485,17 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let _watcher = watch(&node, &args, &[folder])?;
     let _http = inspector(&node, &args).await?;
     let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
+    let interrupt = interrupts()?;
     eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");
-    serve(&node, events, entry_pid, args.quiet, None).await
+    serve(&node, events, interrupt, entry_pid, args.quiet, None).await
+}
+
+/// Ctrl-C (`SIGINT`), listened to from now on: made before the node says Ctrl-C stops it,
+/// so that a Ctrl-C right after that line stops the node in order instead of killing the
+/// host (a `ctrl_c()` future only installs its handler when first polled).
+fn interrupts() -> anyhow::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("listening for Ctrl-C")
 }
 
 /// Prints output and exits until Ctrl-C or until no process is left; the exit code follows
@@ -493,16 +503,15 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 async fn serve(
     node: &Node,
     mut events: tokio::sync::broadcast::Receiver<NodeEvent>,
+    mut interrupt: tokio::signal::unix::Signal,
     entry_pid: Pid,
     quiet: bool,
     application: Option<hatchery::NativeProcess>,
 ) -> anyhow::Result<ExitCode> {
     let mut entry_reason: Option<ExitReason> = None;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
-            _ = &mut ctrl_c => {
+            _ = interrupt.recv() => {
                 eprintln!("hatchery: stopping ({} processes)", node.process_count());
                 if let Some(app) = &application {
                     // Stop the tree from the top, children in reverse start order.
