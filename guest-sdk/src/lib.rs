@@ -50,15 +50,6 @@ mod timeout;
 mod timer;
 
 pub use error::Error;
-
-/// A Rust panic ends the process through the host's `panic` call, with the message
-/// (`panicked at FILE:LINE:COL:` and the payload, as Rust's own hook prints it) as the
-/// start of its `trap` reason and on its stderr. Installed before `main` by the SDK; a
-/// program that sets its own hook replaces it.
-#[cfg(target_arch = "wasm32")]
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| sys::panic(&info.to_string())));
-}
 pub use message::{
     Message, mailbox_len, receive, receive_json, receive_match, send_named, send_named_bytes,
 };

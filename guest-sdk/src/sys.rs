@@ -451,16 +451,18 @@ pub fn panic(text: &str) -> ! {
     std::process::abort()
 }
 
-/// Runs before `main` (and before a behaviour's first callback): a Rust panic goes to
-/// the host's `panic` instead of printing and trapping on `unreachable`. wasm-ld calls
-/// the functions of `.init_array` from `__wasm_call_ctors`, which the WASI start code runs
-/// first.
+/// Runs before `main` (and before a behaviour's first callback): a Rust panic ends the
+/// process through the host's [`panic`], with Rust's own text (`panicked at
+/// FILE:LINE:COL:` and the payload) first in its `trap` reason and on its stderr, instead
+/// of printing and trapping on `unreachable`. A program that sets its own hook replaces
+/// this one. wasm-ld calls the functions of `.init_array` from `__wasm_call_ctors`, which
+/// the WASI start code runs first.
 #[cfg(target_arch = "wasm32")]
 #[used]
 #[unsafe(link_section = ".init_array")]
 static PANIC_HOOK: extern "C" fn() = {
     extern "C" fn install() {
-        crate::install_panic_hook();
+        std::panic::set_hook(Box::new(|info| panic(&info.to_string())));
     }
     install
 };
