@@ -74,6 +74,10 @@ pub struct NodeConfig {
     pub max_message_bytes: usize,
     /// How often a running guest is made to yield to others (the epoch tick).
     pub preempt_interval: Duration,
+    /// Schedulers the node's processes and supervisors run on: one thread each, with a run
+    /// queue of its own (`crate::sched`). 0 (the default) runs them on the tokio runtime
+    /// that created the node.
+    pub schedulers: usize,
     /// The most CPU one behaviour callback (init, a message, a state save or code change)
     /// may use before its process ends with `limit: cpu`, counted in epoch ticks the
     /// callback was running; `None`: no cap. Main-style processes are only preempted.
@@ -133,6 +137,7 @@ impl Default for NodeConfig {
             mailbox_overflow: MailboxOverflow::Exit,
             max_message_bytes: 8 << 20,
             preempt_interval: Duration::from_millis(1),
+            schedulers: 0,
             callback_cpu_limit: Some(Duration::from_secs(5)),
             stack_bytes: 256 << 10,
             max_table_elements: 10_000,

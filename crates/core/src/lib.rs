@@ -21,6 +21,7 @@ pub mod node;
 pub mod pid;
 pub mod process;
 pub mod registry;
+mod sched;
 pub mod supervisor;
 pub mod timers;
 pub mod trace;

@@ -77,6 +77,8 @@ pub(crate) struct NodeInner {
     pub exits: Mutex<ExitLog>,
     pub events: broadcast::Sender<NodeEvent>,
     pub rt: tokio::runtime::Handle,
+    /// Where processes run, unless `config.schedulers` is 0 (then on `rt`).
+    sched: Option<crate::sched::Schedulers>,
     next_pid: AtomicU64,
     next_ref: AtomicU64,
     live: AtomicUsize,
@@ -111,6 +113,13 @@ impl Node {
             None => None,
         };
         let (events, _) = broadcast::channel(4096);
+        let sched = match config.schedulers {
+            0 => None,
+            n => Some(
+                crate::sched::Schedulers::new(n)
+                    .map_err(|e| anyhow::anyhow!("starting {n} scheduler threads: {e}"))?,
+            ),
+        };
         Ok(Node {
             inner: Arc::new(NodeInner {
                 config,
@@ -124,6 +133,7 @@ impl Node {
                 exits: Mutex::new(ExitLog::default()),
                 events,
                 rt: tokio::runtime::Handle::current(),
+                sched,
                 next_pid: AtomicU64::new(1),
                 next_ref: AtomicU64::new(1),
                 live: AtomicUsize::new(0),
@@ -151,9 +161,40 @@ impl Node {
             .map_err(|_| anyhow::anyhow!("the node already has a launcher"))
     }
 
-    /// The tokio runtime the node's processes run on.
+    /// The tokio runtime the node was created on: its native processes, timers and
+    /// background work run there (guest processes on its schedulers, when it has them).
     pub fn handle(&self) -> &tokio::runtime::Handle {
         &self.inner.rt
+    }
+
+    /// Where work started by a process should run: the runtime of the calling thread when
+    /// it is one of the node's schedulers (so a timer that fires or an upgrade prepared for
+    /// a process wakes no other thread, and no third thread competes for the cores),
+    /// [`Node::handle`] otherwise.
+    pub fn local_handle(&self) -> &tokio::runtime::Handle {
+        self.inner
+            .sched
+            .as_ref()
+            .and_then(|s| s.here_handle())
+            .unwrap_or(&self.inner.rt)
+    }
+
+    /// How many schedulers run the node's processes (0: they run on [`Node::handle`]), and
+    /// how many times a process moved from one to another to balance them.
+    pub fn schedulers(&self) -> (usize, u64) {
+        self.inner
+            .sched
+            .as_ref()
+            .map_or((0, 0), |s| (s.len(), s.moves()))
+    }
+
+    /// Runs a process's task where processes run: on the schedulers (on the caller's, when
+    /// it is one of them), or on [`Node::handle`] when the node has none.
+    pub(crate) fn spawn_process_task(&self, task: crate::sched::Task) {
+        match &self.inner.sched {
+            Some(s) => s.spawn(task),
+            None => drop(self.inner.rt.spawn(task)),
+        }
     }
 
     /// Marks `pid` as ended by the node under the `restart` upgrade policy, so that its
@@ -282,13 +323,14 @@ impl Node {
         let pid = proc.pid();
         let node = self.clone();
         let run = prepared.run;
-        self.inner.rt.spawn(async move {
+        let task = async move {
             let reason = match run {
                 Some(run) => run(node.clone(), proc.clone()).await,
                 None => ExitReason::Undef(format!("module `{}` is not loaded", proc.module())),
             };
             node.finish(&proc, reason);
-        });
+        };
+        self.spawn_process_task(Box::pin(task));
         Ok(Spawned { pid, monitor })
     }
 

@@ -219,7 +219,8 @@ impl Node {
         // the tree is complete when the caller sees the supervisor's pid.
         let failed = sup.start_all().err();
         let node = self.clone();
-        self.inner.rt.spawn(async move {
+        // Where its children run: a restart (exit signal in, spawn out) stays on one thread.
+        self.spawn_process_task(Box::pin(async move {
             let reason = match failed {
                 Some(reason) => {
                     sup.stop_all().await;
@@ -229,7 +230,7 @@ impl Node {
             };
             node.inner.supervisors.lock().remove(&pid);
             sup.me.exit(reason);
-        });
+        }));
         Ok(pid)
     }
 

@@ -42,7 +42,7 @@ impl Node {
         let node = self.clone();
         // Hold the table lock while spawning, so the task cannot fire before its entry exists.
         let mut pending = self.inner.timers.pending.lock();
-        let task = self.inner.rt.spawn(async move {
+        let task = self.local_handle().spawn(async move {
             tokio::time::sleep_until(deadline).await;
             if node.inner.timers.pending.lock().remove(&r).is_some() {
                 node.deliver(to, Message::user(from, data));

@@ -68,7 +68,7 @@ pub(super) fn prepare(store: &Store<ProcessState>, ticket: UpgradeTicket) -> Pen
     let d = store.data();
     let (node, proc, target) = (d.node.clone(), d.proc.clone(), ticket.target.clone());
     let launch = d.launch();
-    let rt = node.handle().clone();
+    let rt = node.local_handle().clone();
     // A start function that never returns must not hold the upgrade (and a core) forever.
     let wait = node.config().upgrade_wait;
     let task = rt.spawn(async move {
