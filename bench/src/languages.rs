@@ -103,7 +103,7 @@ fn config(lang: &Lang, processes: u64, cache: Option<PathBuf>) -> NodeConfig {
         max_processes: u32::try_from(processes + 2_000).unwrap_or(u32::MAX),
         max_memory_bytes: lang.memory_mib << 20,
         compile_cache: cache,
-        ..NodeConfig::default()
+        ..crate::base_config()
     }
 }
 

@@ -110,7 +110,7 @@ pub async fn run(
         mailbox_max_messages: usize::try_from(most_queued + 10_000).unwrap_or(usize::MAX),
         mailbox_max_bytes: 1 << 30,
         preempt_interval: tick.unwrap_or(NodeConfig::default().preempt_interval),
-        ..NodeConfig::default()
+        ..crate::base_config()
     };
     let node = Node::new(config)?;
     for m in RUST_GUESTS {
@@ -301,7 +301,7 @@ pub fn skynet_child(
     let processes = tree_processes(leaves);
     let config = NodeConfig {
         max_processes: u32::try_from(processes + 2_000).unwrap_or(u32::MAX),
-        ..NodeConfig::default()
+        ..crate::base_config()
     };
     if let Some(w) = hatchery::sys::map_count_warning(config.max_processes) {
         bail!("{w}");

@@ -19,6 +19,21 @@ use serde_json::{Value, json};
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod languages;
+
+/// The node settings every benchmark starts from: the defaults, but for the schedulers when
+/// `HATCHERY_BENCH_SCHEDULERS` is set (`NodeConfig::schedulers`: 0, the default, runs the
+/// processes on the bench's own tokio runtime; for A/B runs of one binary). An environment
+/// variable, so that the benchmarks run in child processes follow it.
+fn base_config() -> NodeConfig {
+    let mut c = NodeConfig::default();
+    if let Some(n) = std::env::var("HATCHERY_BENCH_SCHEDULERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        c.schedulers = n;
+    }
+    c
+}
 mod load;
 mod markdown;
 mod swap;
@@ -38,7 +53,8 @@ struct Args {
     /// Skip the Erlang peer.
     #[arg(long)]
     no_erlang: bool,
-    /// Worker threads (default: one per core, like Erlang's schedulers).
+    /// Worker threads of the bench's own tokio runtime (default: one per core), on which
+    /// the processes run unless `HATCHERY_BENCH_SCHEDULERS` gives them schedulers.
     #[arg(long)]
     workers: Option<usize>,
     /// Write the tables into this Markdown file, each between its marker comments
@@ -225,7 +241,7 @@ async fn run_ours(
 ) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let config = NodeConfig {
         max_processes: u32::try_from(s.spawn + 20_000).unwrap_or(u32::MAX),
-        ..NodeConfig::default()
+        ..crate::base_config()
     };
     if let Some(w) = hatchery::sys::map_count_warning(config.max_processes) {
         bail!("{w}");
@@ -496,7 +512,7 @@ fn idle_child(modules: &Path, module: &str, n: u64) -> anyhow::Result<()> {
         let config = NodeConfig {
             max_processes: u32::try_from(n + 2_000).unwrap_or(u32::MAX),
             hibernate_after: hibernate.then_some(Duration::from_millis(1)),
-            ..NodeConfig::default()
+            ..crate::base_config()
         };
         let node = Node::new(config)?;
         node.load_module_file(&module_file(modules, module))?;

@@ -26,7 +26,7 @@ pub async fn run(
     let config = NodeConfig {
         // Each counter briefly holds two instances while it switches.
         max_processes: u32::try_from(s.swap_procs + 2_000).unwrap_or(u32::MAX),
-        ..NodeConfig::default()
+        ..crate::base_config()
     };
     let node = Node::new(config)?;
     let mut swapper = Swapper::new(modules)?;

@@ -179,6 +179,11 @@ struct LimitArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
+    /// Run the processes on this many schedulers of their own, each a thread with its own
+    /// run queue, instead of on the worker threads (0, the default). Chains of messages
+    /// (calls, restarts, rings) get faster and spawning slower: BENCHMARKS.md, "Schedulers".
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    schedulers: usize,
     /// Where crash and supervisor reports are kept (JSON lines, bounded, kept across runs).
     #[arg(long, default_value = DEFAULT_CRASH_LOG)]
     crash_log: PathBuf,
@@ -250,6 +255,7 @@ impl LimitArgs {
                 .hibernate_after_ms
                 .map(|ms| Duration::from_millis(ms.max(1))),
             compile_cache: self.compile_cache_dir(),
+            schedulers: self.schedulers,
             ..NodeConfig::default()
         }
     }

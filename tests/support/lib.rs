@@ -20,10 +20,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("HATCHERY_ROOT"))
 }
 
-/// A small config for tests.
+/// A small config for tests; with `HATCHERY_TEST_SCHEDULERS=N` (`scripts/test.sh` runs the
+/// suite once more so), the processes run on N schedulers of the node's own.
 pub fn config() -> NodeConfig {
+    let schedulers = std::env::var("HATCHERY_TEST_SCHEDULERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     NodeConfig {
         max_processes: 2_000,
+        schedulers,
         ..NodeConfig::default()
     }
 }
