@@ -166,11 +166,24 @@ impl Shared {
     }
 
     fn spawn(self: &Arc<Self>, task: Task) {
-        let i = self
-            .here()
-            .or_else(|| self.claim_parked(usize::MAX))
-            .unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len());
+        let i = match self.here() {
+            Some(here) => self.backlog_elsewhere(here).unwrap_or(here),
+            None => self
+                .claim_parked(usize::MAX)
+                .unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len()),
+        };
         start(self.clone(), i, task);
+    }
+
+    /// Where a process spawned on `here` starts instead, when processes already wait to
+    /// run there: a parked scheduler, or one with two fewer waiting. A parent that spawns
+    /// many children keeps both cores busy (as tokio's stealing half a queue at once did),
+    /// and a child spawned into an empty queue (a restart, a call) stays.
+    fn backlog_elsewhere(&self, here: usize) -> Option<usize> {
+        if self.cores[here].queued.load(Ordering::Relaxed) < BACKLOG {
+            return None;
+        }
+        self.claim_parked(here).or_else(|| self.less_busy(here))
     }
 
     /// The calling thread's scheduler, if it is one of these.
@@ -202,6 +215,9 @@ impl Shared {
         })
     }
 }
+
+/// Processes waiting on a scheduler from which a new one starts elsewhere.
+const BACKLOG: usize = 1;
 
 /// A process's state in [`Slot::state`].
 const IDLE: u8 = 0;
@@ -236,6 +252,8 @@ struct Slot {
     queued_at: AtomicU64,
     /// When it last moved to spread the load (0: never).
     spread_at: AtomicU64,
+    /// It moved to spread the load and has not run since.
+    spread_arrived: AtomicBool,
 }
 
 /// Starts `task` as a process queued on scheduler `i`.
@@ -249,6 +267,7 @@ fn start(shared: Arc<Shared>, i: usize, task: Task) {
         future: Mutex::new(Some(task)),
         queued_at: AtomicU64::new(0),
         spread_at: AtomicU64::new(0),
+        spread_arrived: AtomicBool::new(false),
     });
     shared.live.lock().insert(id, slot.clone());
     if shared.stopped.load(Ordering::SeqCst) {
@@ -275,6 +294,13 @@ impl Slot {
     /// it waited long enough ([`SPREAD_WAIT_NS`], at most once per [`SPREAD_EVERY_NS`]).
     fn spread(&self, here: usize) -> Option<usize> {
         let shared = &self.shared;
+        // Just moved here to spread: it runs here, whatever waits. (Otherwise, between two
+        // schedulers each running a spinning guest, it found the other's spinner queued
+        // behind it at every arrival and moved on, never running: a ping-pong's round trip
+        // beside two spinners took up to 300 ms.)
+        if self.spread_arrived.swap(false, Ordering::Relaxed) {
+            return None;
+        }
         if shared.cores[here].queued.load(Ordering::Relaxed) == 0 {
             return None;
         }
@@ -290,6 +316,7 @@ impl Slot {
             .claim_parked(here)
             .or_else(|| shared.less_busy(here))?;
         self.spread_at.store(now, Ordering::Relaxed);
+        self.spread_arrived.store(true, Ordering::Relaxed);
         Some(to)
     }
 
@@ -598,5 +625,62 @@ mod tests {
         let apart = t.iter().filter(|&&x| x != first).count();
         eprintln!("moves {} apart {apart}", s.moves());
         assert_eq!(apart, 0);
+    }
+
+    /// A yield as wasmtime's epoch yield: wake at once, then Pending.
+    async fn yield_once() {
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                return Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await;
+    }
+
+    /// A task that spins in slices of a millisecond, yielding between them, `slices` times.
+    fn spinner(slices: u32, done: Arc<AtomicUsize>) -> Task {
+        Box::pin(async move {
+            for _ in 0..slices {
+                let slice = std::time::Instant::now();
+                while slice.elapsed() < Duration::from_millis(1) {
+                    std::hint::spin_loop();
+                }
+                yield_once().await;
+            }
+            done.fetch_add(1, Ordering::SeqCst);
+        })
+    }
+
+    /// With a spinner on each scheduler, a third runnable task still runs: one that moved
+    /// to spread the load runs where it arrived, instead of finding the other spinner
+    /// queued behind it there and moving on at every arrival.
+    #[test]
+    fn a_task_beside_a_spinner_on_each_scheduler_is_not_moved_for_ever() {
+        let s = Schedulers::new(2).unwrap();
+        wait_parked(&s);
+        let spinners_done = Arc::new(AtomicUsize::new(0));
+        start(s.shared.clone(), 0, spinner(400, spinners_done.clone()));
+        start(s.shared.clone(), 1, spinner(400, spinners_done.clone()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let done = spinners_done.clone();
+        start(
+            s.shared.clone(),
+            0,
+            Box::pin(async move {
+                for _ in 0..20 {
+                    yield_once().await;
+                }
+                let _ = tx.send(done.load(Ordering::SeqCst));
+            }),
+        );
+        let finished_spinners = rx.recv_timeout(Duration::from_secs(120)).unwrap();
+        assert_eq!(
+            finished_spinners, 0,
+            "the task ran only once the spinners ended"
+        );
     }
 }
