@@ -40,10 +40,11 @@ export HATCHERY_STRICT_LANGUAGES=1
 cargo build --workspace --bins --quiet
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
-  # Again with the processes on schedulers of their own (`NodeConfig::schedulers`, opt-in):
-  # the integration tests' nodes read HATCHERY_TEST_SCHEDULERS (tests/support).
-  echo "test: integration tests with two schedulers"
-  HATCHERY_TEST_SCHEDULERS=2 cargo nextest run -p hatchery-tests --no-fail-fast \
+  # Again with the processes on the node's tokio runtime instead of its schedulers
+  # (`NodeConfig::schedulers` = 0): the integration tests' nodes read
+  # HATCHERY_TEST_SCHEDULERS (tests/support).
+  echo "test: integration tests without schedulers"
+  HATCHERY_TEST_SCHEDULERS=0 cargo nextest run -p hatchery-tests --no-fail-fast \
     -E 'not binary(templates) and not binary(browser)'
 else
   cargo test --workspace --no-fail-fast

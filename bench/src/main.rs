@@ -21,9 +21,9 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod languages;
 
 /// The node settings every benchmark starts from: the defaults, but for the schedulers when
-/// `HATCHERY_BENCH_SCHEDULERS` is set (`NodeConfig::schedulers`: 0, the default, runs the
-/// processes on the bench's own tokio runtime; for A/B runs of one binary). An environment
-/// variable, so that the benchmarks run in child processes follow it.
+/// `HATCHERY_BENCH_SCHEDULERS` is set (`NodeConfig::schedulers`, one per core by default;
+/// 0 runs the processes on the bench's own tokio runtime; for A/B runs of one binary). An
+/// environment variable, so that the benchmarks run in child processes follow it.
 fn base_config() -> NodeConfig {
     let mut c = NodeConfig::default();
     if let Some(n) = std::env::var("HATCHERY_BENCH_SCHEDULERS")
@@ -53,8 +53,8 @@ struct Args {
     /// Skip the Erlang peer.
     #[arg(long)]
     no_erlang: bool,
-    /// Worker threads of the bench's own tokio runtime (default: one per core), on which
-    /// the processes run unless `HATCHERY_BENCH_SCHEDULERS` gives them schedulers.
+    /// Worker threads of the bench's own tokio runtime (default: one per core); the
+    /// processes run there only with `HATCHERY_BENCH_SCHEDULERS=0`.
     #[arg(long)]
     workers: Option<usize>,
     /// Write the tables into this Markdown file, each between its marker comments
@@ -926,7 +926,7 @@ fn render(
     t.push_str(&format!(
         "\nMedian of {reps} repetitions after a warm-up; {} spawns, {} round trips, ring {}×{}, {} idle processes, \
          {} swaps of one process, {} processes swapped at once, {}; \
-         {cores} cores; Hatchery with one worker thread per core, Erlang/OTP {} with {} schedulers. \
+         {cores} cores; Hatchery with one scheduler thread per core, Erlang/OTP {} with {} schedulers. \
          The ratio is Hatchery ÷ Erlang for times and memory and Erlang ÷ Hatchery for rates: above 1, Erlang is better.\n",
         s.spawn,
         s.rounds,

@@ -176,14 +176,14 @@ struct LimitArgs {
     /// processes are only preempted.
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     callback_cpu_limit_ms: u64,
-    /// Worker threads (default: one per core).
+    /// Worker threads of the node's own runtime: the HTTP API, the file watcher, and the
+    /// processes when `--schedulers 0` (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
-    /// Run the processes on this many schedulers of their own, each a thread with its own
-    /// run queue, instead of on the worker threads (0, the default). Chains of messages
-    /// (calls, restarts, rings) get faster and spawning slower: BENCHMARKS.md, "Schedulers".
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    schedulers: usize,
+    /// Schedulers that run the processes, each a thread with a run queue of its own
+    /// (default: one per core); 0 runs them on the worker threads instead.
+    #[arg(long, value_name = "N")]
+    schedulers: Option<usize>,
     /// Where crash and supervisor reports are kept (JSON lines, bounded, kept across runs).
     #[arg(long, default_value = DEFAULT_CRASH_LOG)]
     crash_log: PathBuf,
@@ -255,7 +255,7 @@ impl LimitArgs {
                 .hibernate_after_ms
                 .map(|ms| Duration::from_millis(ms.max(1))),
             compile_cache: self.compile_cache_dir(),
-            schedulers: self.schedulers,
+            schedulers: self.schedulers.unwrap_or(NodeConfig::default().schedulers),
             ..NodeConfig::default()
         }
     }

@@ -21,17 +21,19 @@ pub fn root() -> PathBuf {
 }
 
 /// A small config for tests; with `HATCHERY_TEST_SCHEDULERS=N` (`scripts/test.sh` runs the
-/// suite once more so), the processes run on N schedulers of the node's own.
+/// suite once more with 0), the processes run on N schedulers instead of one per core.
 pub fn config() -> NodeConfig {
-    let schedulers = std::env::var("HATCHERY_TEST_SCHEDULERS")
+    let mut config = NodeConfig {
+        max_processes: 2_000,
+        ..NodeConfig::default()
+    };
+    if let Some(n) = std::env::var("HATCHERY_TEST_SCHEDULERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    NodeConfig {
-        max_processes: 2_000,
-        schedulers,
-        ..NodeConfig::default()
+    {
+        config.schedulers = n;
     }
+    config
 }
 
 /// A node with the named modules from `modules/` loaded.

@@ -75,8 +75,8 @@ pub struct NodeConfig {
     /// How often a running guest is made to yield to others (the epoch tick).
     pub preempt_interval: Duration,
     /// Schedulers the node's processes and supervisors run on: one thread each, with a run
-    /// queue of its own (`crate::sched`). 0 (the default) runs them on the tokio runtime
-    /// that created the node.
+    /// queue of its own (`crate::sched`). Default: one per core. 0 runs them on the tokio
+    /// runtime that created the node.
     pub schedulers: usize,
     /// The most CPU one behaviour callback (init, a message, a state save or code change)
     /// may use before its process ends with `limit: cpu`, counted in epoch ticks the
@@ -137,7 +137,7 @@ impl Default for NodeConfig {
             mailbox_overflow: MailboxOverflow::Exit,
             max_message_bytes: 8 << 20,
             preempt_interval: Duration::from_millis(1),
-            schedulers: 0,
+            schedulers: std::thread::available_parallelism().map_or(1, usize::from),
             callback_cpu_limit: Some(Duration::from_secs(5)),
             stack_bytes: 256 << 10,
             max_table_elements: 10_000,
