@@ -492,18 +492,7 @@ mod tests {
                         while slice.elapsed() < Duration::from_millis(1) {
                             std::hint::spin_loop();
                         }
-                        // Yield as wasmtime's epoch yield does: wake at once, then
-                        // Pending (tokio's `yield_now` defers the wake-up).
-                        let mut yielded = false;
-                        std::future::poll_fn(|cx| {
-                            if yielded {
-                                return Poll::Ready(());
-                            }
-                            yielded = true;
-                            cx.waker().wake_by_ref();
-                            Poll::Pending
-                        })
-                        .await;
+                        yield_once().await;
                     }
                     tx.send(()).unwrap();
                 }),
@@ -627,7 +616,8 @@ mod tests {
         assert_eq!(apart, 0);
     }
 
-    /// A yield as wasmtime's epoch yield: wake at once, then Pending.
+    /// A yield as wasmtime's epoch yield does it: wake at once, then Pending (tokio's
+    /// `yield_now` defers the wake-up).
     async fn yield_once() {
         let mut yielded = false;
         std::future::poll_fn(|cx| {
