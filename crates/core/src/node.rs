@@ -161,8 +161,9 @@ impl Node {
             .map_err(|_| anyhow::anyhow!("the node already has a launcher"))
     }
 
-    /// The tokio runtime the node was created on: its native processes, timers and
-    /// background work run there (guest processes on its schedulers, when it has them).
+    /// The tokio runtime the node was created on: the host's own work runs there (the API,
+    /// native processes, compiling); processes, supervisors and what they start run on the
+    /// node's schedulers when it has them ([`Node::local_handle`]).
     pub fn handle(&self) -> &tokio::runtime::Handle {
         &self.inner.rt
     }
@@ -177,15 +178,6 @@ impl Node {
             .as_ref()
             .and_then(|s| s.here_handle())
             .unwrap_or(&self.inner.rt)
-    }
-
-    /// How many schedulers run the node's processes (0: they run on [`Node::handle`]), and
-    /// how many times a process moved from one to another to balance them.
-    pub fn schedulers(&self) -> (usize, u64) {
-        self.inner
-            .sched
-            .as_ref()
-            .map_or((0, 0), |s| (s.len(), s.moves()))
     }
 
     /// Runs a process's task where processes run: on the schedulers (on the caller's, when

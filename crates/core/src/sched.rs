@@ -15,13 +15,15 @@
 //!   (tokio's LIFO slot: it runs next), and no other thread is woken. A chain of messages
 //!   (ping-pong, a ring, a restart) stays on one core whatever scheduler each process ran
 //!   on before.
-//! - **Woken from elsewhere** (a timer, the HTTP API, a native supervisor), it runs where it
-//!   ran last.
-//! - **A child starts where its parent runs.**
+//! - **Woken from elsewhere** (the HTTP API, a native process, a timer set from outside),
+//!   it runs where it ran last.
+//! - **A child starts where its parent runs**, unless processes already wait there: then
+//!   on a parked scheduler, or one with two fewer waiting.
 //! - **Spreading**: a process that waited a quarter of a slice to run while another
 //!   scheduler's thread is parked (or has two tasks fewer waiting) moves there instead of
-//!   running, at most once a millisecond. So an idle scheduler is woken only when there is
-//!   work for it, and parallel work (processes that stay runnable) spreads over the cores.
+//!   running, at most once a millisecond, and then runs where it arrived. So an idle
+//!   scheduler is woken only when there is work for it, and parallel work (processes that
+//!   stay runnable) spreads over the cores.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -74,7 +76,7 @@ struct Shared {
 /// The node's schedulers.
 pub(crate) struct Schedulers {
     shared: Arc<Shared>,
-    runtimes: Mutex<Vec<Runtime>>,
+    runtimes: Vec<Runtime>,
 }
 
 impl Schedulers {
@@ -111,10 +113,7 @@ impl Schedulers {
             next_slot: AtomicU64::new(1),
             stopped: AtomicBool::new(false),
         });
-        Ok(Schedulers {
-            shared,
-            runtimes: Mutex::new(runtimes),
-        })
+        Ok(Schedulers { shared, runtimes })
     }
 
     /// Runs `task` on the scheduler of the calling thread, or, from a thread that is not
@@ -124,7 +123,8 @@ impl Schedulers {
     }
 
     /// How many times a process ran on another scheduler than the one before.
-    pub(crate) fn moves(&self) -> u64 {
+    #[cfg(test)]
+    fn moves(&self) -> u64 {
         self.shared.moves.load(Ordering::Relaxed)
     }
 
@@ -132,18 +132,13 @@ impl Schedulers {
     pub(crate) fn here_handle(&self) -> Option<&Handle> {
         self.shared.here().map(|i| &self.shared.handles[i])
     }
-
-    /// How many schedulers there are.
-    pub(crate) fn len(&self) -> usize {
-        self.shared.handles.len()
-    }
 }
 
 impl Drop for Schedulers {
     fn drop(&mut self) {
         self.shared.stopped.store(true, Ordering::SeqCst);
         // Without waiting: the last reference to a node may go on one of its own threads.
-        for rt in self.runtimes.get_mut().drain(..) {
+        for rt in self.runtimes.drain(..) {
             rt.shutdown_background();
         }
         // The waiting processes' futures (a process being polled now drops its own when
@@ -612,7 +607,6 @@ mod tests {
         let t = threads.lock();
         let first = t[0];
         let apart = t.iter().filter(|&&x| x != first).count();
-        eprintln!("moves {} apart {apart}", s.moves());
         assert_eq!(apart, 0);
     }
 
