@@ -667,4 +667,33 @@ mod tests {
             "the task ran only once the spinners ended"
         );
     }
+
+    /// A child spawned while another already waits where its parent runs starts on the
+    /// parked scheduler; the first child stays with its parent.
+    #[test]
+    fn a_child_spawned_behind_a_waiting_one_starts_on_a_parked_scheduler() {
+        let s = Schedulers::new(2).unwrap();
+        wait_parked(&s);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = s.shared.clone();
+        s.spawn(Box::pin(async move {
+            let _ = tx.send((0, std::thread::current().id()));
+            for child in 1..=2 {
+                let tx = tx.clone();
+                shared.spawn(Box::pin(async move {
+                    let _ = tx.send((child, std::thread::current().id()));
+                }));
+            }
+        }));
+        let mut threads = std::collections::BTreeMap::new();
+        for _ in 0..3 {
+            let (who, thread) = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+            threads.insert(who, thread);
+        }
+        assert_eq!(threads[&1], threads[&0], "the first child left its parent");
+        assert_ne!(
+            threads[&2], threads[&0],
+            "the second child waited behind the first"
+        );
+    }
 }
