@@ -295,6 +295,40 @@ async fn a_trap_carries_its_message_and_a_wasm_backtrace() {
     }
 }
 
+/// The backtrace part of a trap's text.
+fn backtrace_of(reason: ExitReason) -> String {
+    match reason {
+        ExitReason::Trap(text) => match text.split_once("wasm backtrace:") {
+            Some((_, frames)) => frames.to_string(),
+            None => panic!("no backtrace in {text}"),
+        },
+        other => panic!("expected a trap, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn each_crash_path_keeps_its_own_backtrace() {
+    // A module's backtrace texts are formatted once per call path and kept: a crash on
+    // another path must still get its own frames, and the same path the same text.
+    let node = node_with(&["probe"]);
+    let me = node.spawn_native("test").expect("native");
+    let mut texts = Vec::new();
+    for step in [
+        json!({"unreachable": null}),
+        json!({"panic": "on purpose"}),
+        json!({"unreachable": null}),
+        json!({"panic": "again"}),
+    ] {
+        let p = Probe::spawn(&me, false, true);
+        p.start(&me, step);
+        texts.push(backtrace_of(down_of(&me, p.pid).await));
+    }
+    assert_eq!(texts[0], texts[2], "the same path, the same frames");
+    assert_eq!(texts[1], texts[3], "the same path, the same frames");
+    assert_ne!(texts[0], texts[1], "two paths, two backtraces: {texts:?}");
+    assert!(texts[1].contains("panic"), "{}", texts[1]);
+}
+
 #[tokio::test]
 async fn kill_ends_a_process_blocked_in_receive() {
     let node = node_with(&["probe"]);

@@ -5,6 +5,7 @@
 //! slots fit in the address space), copy-on-write memory images, and epoch interruption
 //! with an async yield so that a guest in an endless loop cannot stop others from running.
 
+mod backtrace;
 pub mod code;
 pub(crate) mod components;
 mod guest;

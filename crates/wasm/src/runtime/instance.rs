@@ -70,7 +70,13 @@ pub(super) fn new_store(
     launch: &Launch,
     wasi: WasiKind,
 ) -> Result<Store<ProcessState>, String> {
-    let state = ProcessState::new(node.clone(), proc.clone(), launch, wasi)?;
+    let state = ProcessState::new(
+        node.clone(),
+        proc.clone(),
+        launch,
+        wasi,
+        module.backtraces.clone(),
+    )?;
     let mut store = Store::new(node.wasm.runtime.engine_for(module), state);
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline(1);
@@ -355,10 +361,11 @@ fn classify(e: &wasmtime::Error, state: Option<&ProcessState>) -> ExitReason {
         Some(trap) => trap.to_string(),
         None => e.root_cause().to_string(),
     };
-    let backtrace = e
-        .downcast_ref::<WasmBacktrace>()
-        .map(|bt| bt.to_string())
-        .unwrap_or_default();
+    let backtrace = match (e.downcast_ref::<WasmBacktrace>(), state) {
+        (Some(bt), Some(s)) => s.backtraces.text(bt),
+        (Some(bt), None) => bt.to_string().into(),
+        (None, _) => "".into(),
+    };
     let last = state
         .and_then(|s| s.current.as_ref())
         .map(describe)

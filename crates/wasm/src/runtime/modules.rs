@@ -147,6 +147,8 @@ pub struct LoadedModule {
     /// Why it was loaded.
     pub cause: LoadCause,
     pub(crate) pre: Pre,
+    /// Its crashes' backtraces, formatted once per call path.
+    pub(crate) backtraces: Arc<super::backtrace::Backtraces>,
 }
 
 /// Why a module could not be loaded. Each message names the file and says what is wrong.
@@ -415,6 +417,10 @@ impl LoadedModule {
             fiberless,
             pre,
         } = shape;
+        let backtraces = super::backtrace::Backtraces::new(match &pre {
+            Pre::Core(pre) => Some(pre.module().clone()),
+            Pre::Component(_) => None,
+        });
         LoadedModule {
             name: Arc::from(module_name(path)),
             path: path.to_path_buf(),
@@ -432,6 +438,7 @@ impl LoadedModule {
             version: 0,
             cause: LoadCause::Initial,
             pre,
+            backtraces,
         }
     }
 

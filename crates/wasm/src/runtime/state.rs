@@ -38,6 +38,8 @@ pub(crate) struct ProcessState {
     /// The WASI 0.2 context of a component.
     wasi_p2: Option<(Box<WasiCtx>, ResourceTable)>,
     grants: Option<Arc<WasiGrants>>,
+    /// Its module's formatted crash backtraces.
+    pub backtraces: Arc<super::backtrace::Backtraces>,
 }
 
 /// Which WASI a module imports, so its processes get a context for it.
@@ -176,6 +178,7 @@ impl ProcessState {
         proc: Arc<Process>,
         launch: &Launch,
         wasi: WasiKind,
+        backtraces: Arc<super::backtrace::Backtraces>,
     ) -> Result<Self, String> {
         let (args, grants, max_memory) = (
             launch.args.clone(),
@@ -209,6 +212,7 @@ impl ProcessState {
             wasi_p1: None,
             wasi_p2: None,
             grants,
+            backtraces,
         };
         match wasi {
             WasiKind::None => {}
