@@ -12,6 +12,7 @@ mod guest;
 pub mod instance;
 pub mod modules;
 pub(crate) mod output;
+mod prefault;
 mod reaper;
 mod slice;
 pub(crate) mod state;

@@ -68,6 +68,7 @@ pub(super) fn prepare(store: &Store<ProcessState>, ticket: UpgradeTicket) -> Pen
     let d = store.data();
     let (node, proc, target) = (d.node.clone(), d.proc.clone(), ticket.target.clone());
     let launch = d.launch();
+    let written = super::prefault::written(store);
     let rt = node.local_handle().clone();
     // A start function that never returns must not hold the upgrade (and a core) forever.
     let wait = node.config().upgrade_wait;
@@ -80,14 +81,17 @@ pub(super) fn prepare(store: &Store<ProcessState>, ticket: UpgradeTicket) -> Pen
             .acquire_owned()
             .await
             .map_err(|_| "the node is shutting down".to_string())?;
-        tokio::time::timeout(wait, instantiate(node, proc, target, launch, permit))
-            .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "{name} v{to}: starting the new version took longer than {} ms",
-                    wait.as_millis()
-                ))
-            })
+        tokio::time::timeout(
+            wait,
+            instantiate(node, proc, target, launch, written, permit),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{name} v{to}: starting the new version took longer than {} ms",
+                wait.as_millis()
+            ))
+        })
     });
     Pending {
         ticket: Some(ticket),
@@ -101,6 +105,7 @@ async fn instantiate(
     proc: Arc<crate::process::Process>,
     target: Arc<LoadedModule>,
     launch: Launch,
+    written: super::prefault::Written,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<Prepared, String> {
     // No WASI context of its own: the process's moves over at the switch.
@@ -111,6 +116,8 @@ async fn instantiate(
         .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
     let running = Running::new(&mut store, instance, target.clone())
         .map_err(|e| format!("{name} v{to}: {}", brief(&e)))?;
+    // What the old instance wrote, the new one's code change will touch first.
+    super::prefault::touch(&mut store, &written);
     Ok(Prepared {
         store,
         running,
