@@ -39,7 +39,9 @@ impl Backtraces {
         let Some(module) = &self.module else {
             return bt.to_string().into();
         };
-        // A frame of another module (a host call into another store) is not ours to name.
+        // Function indexes and offsets name a frame only within one module: a path that
+        // leaves this one is not cached (a store holds one core instance, so this is a
+        // guard, not a case seen).
         if !bt.frames().iter().all(|f| Module::same(f.module(), module)) {
             return bt.to_string().into();
         }
