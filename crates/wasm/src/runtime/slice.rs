@@ -13,7 +13,7 @@
 //! A fiber-less process (`LoadedModule::fiberless`) cannot yield: its calls are plain
 //! synchronous calls on the worker's stack. [`synchronous`] is its tick: it counts the
 //! tick, ends the process past its CPU cap or when it was asked to stop (a kill cannot
-//! wait for the call to return), and once a call has run through [`HAND_OFF_TICKS`] it
+//! wait for the call to return), and once a call has run through [`HAND_OFF_TICK`] it
 //! hands the worker's other tasks to another thread (tokio's `block_in_place`), so a long
 //! callback costs a core, not the processes queued behind it.
 
@@ -78,12 +78,13 @@ impl Future for Preempted {
     }
 }
 
-/// The ticks of one synchronous call at which its worker's other tasks are handed to
-/// another thread (tried twice: the hand-off can lose a race, see [`hand_off_worker`]).
-pub(crate) const HAND_OFF_TICKS: [u64; 2] = [2, 4];
+/// The tick of one synchronous call from which its worker's other tasks are handed to
+/// another thread (tried again at each later tick until the hand-off took, see
+/// [`hand_off_worker`]).
+pub(crate) const HAND_OFF_TICK: u64 = 2;
 
-/// How long a hand-off leaves the worker's core for the new thread to take.
-const HAND_OFF_WAIT: std::time::Duration = std::time::Duration::from_micros(200);
+/// How long one try at a hand-off waits for the new thread to take the worker's core.
+const HAND_OFF_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The epoch tick of a fiber-less process.
 pub(crate) fn synchronous(
@@ -98,26 +99,38 @@ pub(crate) fn synchronous(
     if let Some(reason) = state.proc.stop_reason() {
         return Err(wasmtime::Error::new(GuestExit(reason)));
     }
-    if state
-        .cpu
-        .running()
-        .is_some_and(|t| HAND_OFF_TICKS.contains(&t))
-    {
-        hand_off_worker();
+    if !state.cpu.handed_off && state.cpu.running().is_some_and(|t| t >= HAND_OFF_TICK) {
+        state.cpu.handed_off = hand_off_worker();
     }
     Ok(UpdateDeadline::Continue(1))
 }
 
 /// Moves the current worker's run queue to another thread while this one goes on with a
-/// long synchronous call. tokio's `block_in_place` sends the worker's core to a new thread
-/// and takes it back when its closure returns, if that thread has not taken it yet: the
-/// closure waits briefly so that it has. Only on a multi-threaded runtime (elsewhere
+/// long synchronous call; true once another thread has it.
+///
+/// tokio's `block_in_place` sends the worker's core to a new thread and takes it back when
+/// its closure returns, if that thread has not taken it yet. So the closure waits until a
+/// marker task queued on the core has run (only the core's holder runs it), for at most
+/// [`HAND_OFF_WAIT`]: on a loaded machine a new thread can take longer than any fixed
+/// wait, and the next tick tries again. Only on a multi-threaded runtime (elsewhere
 /// `block_in_place` panics; a current-thread runtime has no other thread to run on).
-fn hand_off_worker() {
+fn hand_off_worker() -> bool {
     use tokio::runtime::{Handle, RuntimeFlavor};
-    let multi =
-        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
-    if multi {
-        tokio::task::block_in_place(|| std::thread::sleep(HAND_OFF_WAIT));
+    let Ok(handle) = Handle::try_current() else {
+        return true;
+    };
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        return true;
     }
+    let taken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let marker = taken.clone();
+    // Queued on this worker's core: whoever runs it holds the core.
+    drop(handle.spawn(async move { marker.store(true, Ordering::Release) }));
+    tokio::task::block_in_place(|| {
+        let start = std::time::Instant::now();
+        while !taken.load(Ordering::Acquire) && start.elapsed() < HAND_OFF_WAIT {
+            std::thread::sleep(std::time::Duration::from_micros(100));
+        }
+    });
+    taken.load(Ordering::Acquire)
 }

@@ -103,6 +103,8 @@ pub(crate) struct Cpu {
     cap: Option<u64>,
     /// Ticks of the callback running now; `None` outside one.
     used: Option<u64>,
+    /// The callback running now has handed its worker's other tasks to another thread.
+    pub handed_off: bool,
 }
 
 impl Cpu {
@@ -124,12 +126,14 @@ impl Cpu {
             proc,
             cap,
             used: None,
+            handed_off: false,
         }
     }
 
     /// A behaviour callback starts.
     pub fn begin(&mut self) {
         self.used = Some(0);
+        self.handed_off = false;
     }
 
     /// The callback returned (or failed).
