@@ -12,6 +12,48 @@ use serde_json::{Value, json};
 /// Where `run` writes the address of its HTTP API, for these commands to find.
 pub const URL_FILE: &str = ".hatchery/inspector.url";
 
+/// Where `run` writes its API's token (readable by its user only), beside [`URL_FILE`].
+pub const TOKEN_FILE: &str = ".hatchery/inspector.token";
+
+/// A new random token: 128 bits from the kernel, in hex.
+///
+/// # Errors
+///
+/// When the kernel's random source cannot be read.
+pub fn new_token() -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .context("reading /dev/urandom for the HTTP API's token")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Writes the URL (and the token, or removes an old one) for the commands below; a
+/// failure only means they need `--node` and `--token`.
+pub fn remember(url: &str, token: Option<&str>) {
+    if let Some(dir) = Path::new(URL_FILE).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::remove_file(TOKEN_FILE);
+    if let Some(t) = token {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(TOKEN_FILE)
+            .and_then(|mut f| writeln!(f, "{t}"));
+        if let Err(e) = written {
+            eprintln!(
+                "hatchery: warning: cannot write {TOKEN_FILE} ({e}); CLI commands need --token"
+            );
+        }
+    }
+    let _ = std::fs::write(URL_FILE, format!("{url}\n"));
+}
+
 /// How to reach a node.
 #[derive(Args, Clone)]
 pub struct NodeArgs {
@@ -20,7 +62,8 @@ pub struct NodeArgs {
     /// http://127.0.0.1:7780].
     #[arg(long)]
     node: Option<String>,
-    /// The node's token [default: $HATCHERY_TOKEN].
+    /// The node's token [default: $HATCHERY_TOKEN, else, for the node of
+    /// .hatchery/inspector.url, the token `hatchery run` wrote beside it].
     #[arg(long)]
     token: Option<String>,
 }
@@ -57,9 +100,21 @@ impl NodeArgs {
         let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
             .iter()
             .any(|p| url.starts_with(p));
-        std::env::var("HATCHERY_TOKEN")
+        if let Some(t) = std::env::var("HATCHERY_TOKEN")
             .ok()
-            .filter(|_| explicit || local)
+            .filter(|t| !t.is_empty() && (explicit || local))
+        {
+            return Some(t);
+        }
+        // The token file belongs to the node of the URL file only.
+        let remembered = std::fs::read_to_string(URL_FILE).ok()?;
+        if remembered.trim().trim_end_matches('/') != url {
+            return None;
+        }
+        std::fs::read_to_string(TOKEN_FILE)
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
     }
 
     /// One request; the JSON answer, or the API's error message as the error.

@@ -38,7 +38,7 @@ enum Command {
     /// PATH is a module file (.wasm or .wat; the other modules in its folder are loaded
     /// too, so it can spawn them), a folder of modules (then --entry names the entry), or
     /// an application: a `hatchery.toml` manifest or a folder holding one.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the crash log: crash reports and what supervisors did, oldest first.
     Crashes(CrashesArgs),
     /// Send a JSON message to a process of a running node (by pid or registered name).
@@ -149,9 +149,15 @@ struct RunArgs {
     /// .hatchery/inspector.url).
     #[arg(long, default_value = "127.0.0.1:7780")]
     http: String,
-    /// The token HTTP clients must send (required to listen off loopback).
+    /// The token HTTP clients must send [default: a new random one, printed in the
+    /// inspector's URL and written to .hatchery/inspector.token]. An empty token turns the
+    /// check off, on loopback only.
     #[arg(long, env = "HATCHERY_TOKEN", hide_env_values = true)]
     http_token: Option<String>,
+    /// A host name, besides the listening address and `localhost`, by which the inspector
+    /// may be reached (requests naming any other `Host` are refused: DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    http_allow_host: Vec<String>,
 }
 
 #[derive(Args)]
@@ -264,7 +270,7 @@ impl LimitArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => runtime(args.limits.workers).and_then(|rt| rt.block_on(run(args))),
+        Command::Run(args) => runtime(args.limits.workers).and_then(|rt| rt.block_on(run(*args))),
         Command::Crashes(args) => crashes(&args),
         Command::Send(args) => client::send(&args),
         Command::Ps(args) => client::ps(&args),
@@ -425,8 +431,13 @@ async fn inspector(
             args.http
         )
     })?;
+    let token = match &args.http_token {
+        Some(t) => Some(t.clone()).filter(|t| !t.is_empty()),
+        None => Some(client::new_token()?),
+    };
     let config = hatchery::http::HttpConfig {
-        token: args.http_token.clone().filter(|t| !t.is_empty()),
+        token: token.clone(),
+        allowed_hosts: args.http_allow_host.clone(),
         ..hatchery::http::HttpConfig::local(addr)
     };
     let server = match hatchery::http::HttpServer::start(node, config.clone()).await {
@@ -440,11 +451,18 @@ async fn inspector(
         Err(e) => return Err(e),
     };
     let url = format!("http://{}", server.addr);
-    eprintln!("hatchery: inspector at {url}/  (API: {url}/api, OpenAPI: {url}/api/openapi.json)");
-    if let Some(dir) = std::path::Path::new(client::URL_FILE).parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let _ = std::fs::write(client::URL_FILE, format!("{url}\n"));
+    let open = token
+        .as_deref()
+        .map_or_else(String::new, |t| format!("#token={t}"));
+    eprintln!(
+        "hatchery: inspector at {url}/{open}  (API: {url}/api, OpenAPI: {url}/api/openapi.json{})",
+        if token.is_some() {
+            "; the CLI finds the token in .hatchery/inspector.token"
+        } else {
+            ""
+        }
+    );
+    client::remember(&url, token.as_deref());
     Ok(Some(server))
 }
 

@@ -61,7 +61,7 @@ async function step(name, fn) {
 let node = null;
 const tmp = mkdtempSync(join(tmpdir(), 'hatchery-e2e-'));
 
-/** Starts the demo application and resolves with the inspector's base URL. */
+/** Starts the demo application and resolves with the inspector's base URL and the URL it printed. */
 function startNode() {
   const nodeLog = createWriteStream(join(out, 'node.log'));
   node = spawn(bin, [
@@ -77,10 +77,11 @@ function startNode() {
     node.stderr.on('data', (chunk) => {
       nodeLog.write(chunk);
       seen += chunk;
-      const m = /inspector at (http:\/\/\S+?)\/?\s/.exec(seen);
+      // `inspector at http://127.0.0.1:PORT/#token=HEX`: the URL to open, as a user clicks it.
+      const m = /inspector at (http:\/\/[^/\s]+)\/(#token=[0-9a-f]+)?\s/.exec(seen);
       if (m) {
         clearTimeout(timer);
-        ok(m[1]);
+        ok({ base: m[1], open: `${m[1]}/${m[2] ?? ''}` });
       }
     });
     node.on('error', (e) => { clearTimeout(timer); fail(new Error(`cannot start ${bin}: ${e.message}`)); });
@@ -107,7 +108,7 @@ let browser = null;
 let page = null;
 
 async function main() {
-  const base = await step('start the demo node', startNode);
+  const { base, open } = await step('start the demo node', startNode);
   log(`inspector at ${base}`);
 
   browser = await step('launch Chromium', () => chromium.launch({
@@ -132,7 +133,7 @@ async function main() {
   const until = (fn, arg) => page.waitForFunction(fn, arg, { timeout: STEP_MS });
 
   await step('open the inspector', async () => {
-    await page.goto(`${base}/`);
+    await page.goto(open);
     await t('process-row').first().waitFor();
     await until(() => document.querySelector('[data-testid=node-version]')?.textContent.startsWith('v'));
   });

@@ -3,12 +3,14 @@
 //! Everything the inspector shows is plain JSON under `/api` (described by
 //! `/api/openapi.json`); the UI itself is the static files of `web/`, embedded in the
 //! binary. The edge is guarded: loopback by default, a bearer token required for any other
-//! address, bounded request bodies, a per-client request rate, a time limit per request,
-//! and one error shape for every 4xx: `{"error": {"code": "...", "message": "..."}}`.
+//! address, `Host`, `Origin` and body-type checks against web pages ([`edge`]), bounded
+//! request bodies, a per-client request rate, a time limit per request, and one error
+//! shape for every 4xx: `{"error": {"code": "...", "message": "..."}}`.
 
 #![warn(missing_docs)]
 
 mod api;
+mod edge;
 mod openapi;
 mod ui;
 
@@ -38,6 +40,9 @@ pub struct HttpConfig {
     pub addr: SocketAddr,
     /// The bearer token every API request must carry (required off loopback).
     pub token: Option<String>,
+    /// Host names besides the listening address (and `localhost` on loopback) that
+    /// requests may name in `Host`.
+    pub allowed_hosts: Vec<String>,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Requests per second one client may make (a burst of twice that is allowed).
@@ -52,6 +57,7 @@ impl HttpConfig {
         HttpConfig {
             addr,
             token: None,
+            allowed_hosts: Vec::new(),
             max_body_bytes: 1 << 20,
             rate_per_sec: 200,
             request_timeout: Duration::from_secs(30),
@@ -144,6 +150,7 @@ impl HttpServer {
             .await
             .with_context(|| format!("binding the HTTP API to {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let config = HttpConfig { addr, ..config };
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let ctx = Ctx {
             node: node.clone(),
@@ -181,8 +188,20 @@ fn router(ctx: Ctx) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             ctx.config.max_body_bytes,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            edge_guard,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(ctx)
+}
+
+/// The checks that keep web pages out (see [`edge`]), on every request.
+async fn edge_guard(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
+    match edge::check(&req, ctx.config.addr, &ctx.config.allowed_hosts) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Token, rate and time limits for `/api`.

@@ -2,13 +2,17 @@
 
 use serde_json::{Value, json};
 
+/// Answers any request can get: no or a wrong token, a `Host` that does not name the
+/// server, too many requests, a request that took too long.
+const EVERY: [&str; 4] = ["401", "403", "429", "503"];
+
 fn op(summary: &str, ok: &str, errors: &[&str]) -> Value {
     let mut responses = serde_json::Map::new();
     responses.insert(
         ok.to_string(),
         json!({"description": "success", "content": {"application/json": {}}}),
     );
-    for e in errors {
+    for e in errors.iter().chain(&EVERY) {
         responses.insert(
             (*e).to_string(),
             json!({"$ref": "#/components/responses/Error"}),
@@ -17,8 +21,10 @@ fn op(summary: &str, ok: &str, errors: &[&str]) -> Value {
     json!({"summary": summary, "responses": responses})
 }
 
+/// A JSON request body; a body of another type is refused with 415.
 fn with_body(mut op: Value, schema: Value) -> Value {
     op["requestBody"] = json!({"content": {"application/json": {"schema": schema}}});
+    op["responses"]["415"] = json!({"$ref": "#/components/responses/Error"});
     op
 }
 
@@ -40,7 +46,10 @@ pub(super) fn document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Live processes, supervision trees, module versions and message injection. \
                 Every error is {\"error\": {\"code\", \"message\"}} with a 4xx status. \
-                Off loopback every request needs `Authorization: Bearer <token>` (or ?token= for the event stream)."
+                Every request needs `Authorization: Bearer <token>` (or ?token= for the event stream) when the node has a token: \
+                `hatchery run` makes one unless told otherwise. `Host` must name the server (403 forbidden_host), \
+                a state-changing request from a browser must come from the inspector's own origin (403 cross_origin), \
+                and request bodies must be `application/json` (415 unsupported_media_type)."
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -49,7 +58,8 @@ pub(super) fn document() -> Value {
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string", "enum": [
                         "bad_request", "not_found", "too_large", "unauthorized", "rate_limited",
-                        "conflict", "invalid_module", "limit", "timeout", "unavailable", "method_not_allowed"]},
+                        "conflict", "invalid_module", "limit", "timeout", "unavailable", "method_not_allowed",
+                        "forbidden_host", "cross_origin", "unsupported_media_type"]},
                         "message": {"type": "string"}}}}},
                 "ProcessSummary": {"type": "object", "properties": {
                     "pid": {"type": "string"}, "id": {"type": "integer"}, "module": {"type": "string"},
