@@ -247,6 +247,12 @@ impl LimitArgs {
     }
 
     fn config(&self) -> NodeConfig {
+        if !hatchery::runtime::pagemap_reset_is_safe() {
+            eprintln!(
+                "hatchery: swap is on, so a process's memory slot is cleared without PAGEMAP_SCAN \
+                 (wasmtime 48's scan misses swapped-out pages); spawn and exit cost more"
+            );
+        }
         NodeConfig {
             max_processes: self.max_processes(),
             max_memory_bytes: self.max_memory_mib << 20,

@@ -303,14 +303,35 @@ pub fn engine_config(cfg: &NodeConfig) -> Config {
         // Returning a slot with madvise costs a TLB shootdown (an IPI to every core the
         // node's threads ran on); on small VMs that dominated spawn+exit. Reset the pages
         // a process touched in place instead (PAGEMAP_SCAN finds them), and batch the
-        // decommits that remain.
-        .pagemap_scan(wasmtime::Enabled::Auto)
+        // decommits that remain. Not where swap is on: wasmtime 48's scan skips dirty
+        // pages that were swapped out, so the next instance in the slot would see them
+        // (fixed in wasmtime 50; see `pagemap_reset_is_safe`).
+        .pagemap_scan(if pagemap_reset_is_safe() {
+            wasmtime::Enabled::Auto
+        } else {
+            wasmtime::Enabled::No
+        })
         .linear_memory_keep_resident(1 << 20)
         .table_keep_resident(64 << 10)
         .async_stack_keep_resident(64 << 10)
         .decommit_batch_size(64);
     c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     c
+}
+
+/// Whether a pooled slot may be reset by scanning `/proc/self/pagemap` for the pages its
+/// last instance wrote. wasmtime 48 asks the kernel for pages both written and present, so
+/// a written page that was swapped out is neither reset nor decommitted, and the next
+/// process in that slot reads the previous one's bytes (wasmtime 50 drops `PRESENT` from
+/// the mask). So the scan is used only while no swap is on, as `/proc/swaps` says when the
+/// node starts; swap turned on later is not seen (restart the node after `swapon`).
+pub fn pagemap_reset_is_safe() -> bool {
+    std::fs::read_to_string("/proc/swaps").is_ok_and(|swaps| no_swap_in(&swaps))
+}
+
+/// `/proc/swaps` lists no swap area: it holds its header line only.
+fn no_swap_in(swaps: &str) -> bool {
+    swaps.lines().skip(1).all(|l| l.trim().is_empty())
 }
 
 fn spawn_epoch_ticker(
@@ -332,4 +353,21 @@ fn spawn_epoch_ticker(
         })
         .context("starting the preemption ticker")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn any_swap_area_turns_the_pagemap_reset_off() {
+        let header = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+        assert!(super::no_swap_in(header));
+        assert!(super::no_swap_in(""));
+        let file =
+            format!("{header}/swapfile                               file\t\t1048572\t\t0\t\t-2\n");
+        assert!(!super::no_swap_in(&file));
+        let zram = format!(
+            "{header}/dev/zram0                              partition\t4194300\t\t0\t\t100\n"
+        );
+        assert!(!super::no_swap_in(&zram));
+    }
 }
