@@ -37,6 +37,10 @@ async fn the_process_cap_refuses_spawns_until_processes_exit() {
     let node = node_with_config(
         NodeConfig {
             max_processes: 6,
+            budgets: hatchery::Budgets {
+                subtree_processes: Some(6),
+                ..hatchery::Budgets::default()
+            },
             ..config()
         },
         &["probe", "idle"],

@@ -116,9 +116,13 @@ async function refreshNode() {
     setText('sum-rss', fmtBytes(n.memory_rss_bytes));
     setText('node-version', n.version ? `v${n.version}` : '');
     const st = n.stats || {};
+    const refused = Object.entries(n.refused || {}).filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k.replaceAll('_', ' ')} ${fmtInt(v)}`);
     document.querySelector('.summary').title =
       `spawned ${fmtInt(st.spawned)} · exited ${fmtInt(st.exited)} · sent ${fmtInt(st.sent)} · ` +
-      `dropped (dead) ${fmtInt(st.dropped_dead)} · dropped (overflow) ${fmtInt(st.dropped_overflow)} · instantiated ${fmtInt(st.instantiated)}`;
+      `dropped (dead) ${fmtInt(st.dropped_dead)} · dropped (overflow) ${fmtInt(st.dropped_overflow)} · instantiated ${fmtInt(st.instantiated)}` +
+      ` · guest memory ${fmtBytes(n.guest_memory_bytes ?? 0)}` +
+      (refused.length ? ` · refused by caps: ${refused.join(', ')}` : '');
   } catch {
     // The banner reports unreachability; keep the last values on screen.
   }

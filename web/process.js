@@ -103,6 +103,9 @@ export function mount(root, params, scope) {
       ...(has('memory_bytes') ? field('memory', fmtBytes(p.memory_bytes)) : []),
       ...(has('cpu_ticks') ? field('cpu', h('span', { testid: 'detail-cpu' }, `${fmtInt(p.cpu_ticks)} ticks` +
         (p.callback_cpu_limit_ms ? ` · ${fmtDuration(p.callback_cpu_limit_ms)} per callback at most` : ' · no cap per callback'))) : []),
+      ...(p.output_dropped_bytes ? field('output dropped', h('span', { testid: 'detail-output-dropped' },
+        `${fmtBytes(p.output_dropped_bytes)} (over the output rate)`)) : []),
+      ...(has('subtree') && p.subtree !== p.pid ? field('subtree of', pidLink(p.subtree, { testid: 'detail-subtree' })) : []),
       ...(has('received') ? field('received', fmtInt(p.received)) : []),
       ...(has('sent') ? field('sent', fmtInt(p.sent)) : []),
       ...(has('uptime_ms') ? field('uptime', fmtDuration(p.uptime_ms)) : []));

@@ -20,12 +20,16 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod languages;
 
-/// The node settings every benchmark starts from: the defaults, but for the schedulers when
-/// `HATCHERY_BENCH_SCHEDULERS` is set (`NodeConfig::schedulers`, one per core by default;
+/// The node settings every benchmark starts from: the defaults, but with no subtree quota
+/// and no guest memory budget (skynet's million processes are one subtree; a million Rust
+/// servers' linear memories add up to more than the machine has, though little of it is
+/// resident), and for the schedulers when `HATCHERY_BENCH_SCHEDULERS` is set (`NodeConfig::schedulers`, one per core by default;
 /// 0 runs the processes on the bench's own tokio runtime; for A/B runs of one binary). An
 /// environment variable, so that the benchmarks run in child processes follow it.
 fn base_config() -> NodeConfig {
     let mut c = NodeConfig::default();
+    c.budgets.subtree_processes = Some(u32::MAX);
+    c.budgets.guest_memory = None;
     if let Some(n) = std::env::var("HATCHERY_BENCH_SCHEDULERS")
         .ok()
         .and_then(|v| v.parse().ok())

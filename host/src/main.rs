@@ -19,8 +19,8 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use hatchery::runtime::modules::module_name;
 use hatchery::{
-    ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts, UpgradePolicy,
-    manifest,
+    Budgets, ExitReason, MailboxOverflow, Node, NodeConfig, NodeEvent, Pid, SpawnOpts,
+    UpgradePolicy, manifest,
 };
 
 /// Erlang-style processes on WebAssembly.
@@ -209,6 +209,34 @@ struct LimitArgs {
     /// Compile every module afresh (no compile cache).
     #[arg(long)]
     no_compile_cache: bool,
+    /// The linear memory of all processes together, in MiB: past it memory.grow fails and
+    /// spawns are refused; 0: no budget [default: half the machine's or cgroup's memory].
+    #[arg(long, value_name = "MIB")]
+    memory_budget_mib: Option<usize>,
+    /// The bytes in all mailboxes together, in MiB: past it messages are dropped and
+    /// counted [default: a quarter of the machine's or cgroup's memory].
+    #[arg(long, value_name = "MIB")]
+    mailbox_budget_mib: Option<usize>,
+    /// The most processes one subtree (a process started by a supervisor or the API, and
+    /// all it and its children spawn) may have alive [default: half of --max-processes].
+    #[arg(long, value_name = "N")]
+    subtree_max_processes: Option<u32>,
+    /// The most links one process may hold (one more ends it with `limit: links`).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_links: usize,
+    /// The most monitors one process may hold (one more ends it with `limit: monitors`).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_monitors: usize,
+    /// The most pending timers aimed at one process (one more ends the process setting it
+    /// with `limit: timers`).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_timers: usize,
+    /// Output lines one process may write per second; the excess is dropped and counted.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    output_lines_per_sec: u32,
+    /// Output bytes one process may write per second; the excess is dropped and counted.
+    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
+    output_bytes_per_sec: u32,
 }
 
 impl LimitArgs {
@@ -268,7 +296,28 @@ impl LimitArgs {
                 .map(|ms| Duration::from_millis(ms.max(1))),
             compile_cache: self.compile_cache_dir(),
             schedulers: self.schedulers.unwrap_or(NodeConfig::default().schedulers),
+            budgets: self.budgets(),
             ..NodeConfig::default()
+        }
+    }
+
+    fn budgets(&self) -> Budgets {
+        let defaults = Budgets::default();
+        Budgets {
+            guest_memory: match self.memory_budget_mib {
+                Some(0) => None,
+                Some(m) => Some(m << 20),
+                None => defaults.guest_memory,
+            },
+            mailbox_bytes: self
+                .mailbox_budget_mib
+                .map_or(defaults.mailbox_bytes, |m| m << 20),
+            subtree_processes: self.subtree_max_processes,
+            links: self.max_links,
+            monitors: self.max_monitors,
+            timers: self.max_timers,
+            output_lines_per_sec: self.output_lines_per_sec,
+            output_bytes_per_sec: self.output_bytes_per_sec,
         }
     }
 }

@@ -105,6 +105,22 @@ pub struct Limits {
     /// `keep` or `restart`: what a new module version does to servers without upgrade
     /// callbacks.
     pub upgrade_policy: Option<String>,
+    /// The linear memory of all processes together, in MiB; 0: no budget.
+    pub memory_budget_mib: Option<usize>,
+    /// The bytes in all mailboxes together, in MiB.
+    pub mailbox_budget_mib: Option<usize>,
+    /// The most processes one subtree may have alive.
+    pub subtree_max_processes: Option<u32>,
+    /// The most links one process may hold.
+    pub max_links: Option<usize>,
+    /// The most monitors one process may hold.
+    pub max_monitors: Option<usize>,
+    /// The most pending timers aimed at one process.
+    pub max_timers: Option<usize>,
+    /// Output lines one process may write per second.
+    pub output_lines_per_sec: Option<u32>,
+    /// Output bytes one process may write per second.
+    pub output_bytes_per_sec: Option<u32>,
 }
 
 impl Limits {
@@ -139,6 +155,19 @@ impl Limits {
         {
             config.mailbox_overflow = o;
         }
+        let b = &mut config.budgets;
+        if let Some(m) = self.memory_budget_mib {
+            b.guest_memory = (m > 0).then_some(m << 20);
+        }
+        if let Some(m) = self.mailbox_budget_mib {
+            b.mailbox_bytes = m << 20;
+        }
+        b.subtree_processes = self.subtree_max_processes.or(b.subtree_processes);
+        b.links = self.max_links.unwrap_or(b.links);
+        b.monitors = self.max_monitors.unwrap_or(b.monitors);
+        b.timers = self.max_timers.unwrap_or(b.timers);
+        b.output_lines_per_sec = self.output_lines_per_sec.unwrap_or(b.output_lines_per_sec);
+        b.output_bytes_per_sec = self.output_bytes_per_sec.unwrap_or(b.output_bytes_per_sec);
         config
     }
 }

@@ -450,6 +450,11 @@ fn rss(modules: &Path, module: &str, n: u64, smaps: bool) -> anyhow::Result<()> 
         let config = NodeConfig {
             max_processes: u32::try_from(slots).unwrap_or(u32::MAX),
             hibernate_after: hibernate.then_some(Duration::from_millis(1)),
+            budgets: hatchery::Budgets {
+                guest_memory: None,
+                subtree_processes: Some(u32::MAX),
+                ..hatchery::Budgets::default()
+            },
             ..NodeConfig::default()
         };
         if let Some(w) = hatchery::sys::map_count_warning(config.max_processes) {

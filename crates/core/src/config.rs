@@ -104,9 +104,94 @@ pub struct NodeConfig {
     /// The largest memory cap a single spawn may ask for (a supervisor's child with its
     /// own cap), when above the node's and the modules' caps.
     pub memory_reservation: Option<usize>,
+    /// Node-wide caps beside the per-process ones ([`Budgets`]).
+    pub budgets: Budgets,
+}
+
+/// Node-wide budgets and the per-process caps on what a process holds, so that a guest
+/// that loops on one call costs only itself (ARCHITECTURE.md, "Caps").
+#[derive(Clone, Debug)]
+pub struct Budgets {
+    /// The linear memory of all processes together, in bytes: past it `memory.grow`
+    /// fails (the guest sees -1, and most languages trap with `limit: memory`) and spawns
+    /// are refused. `None`: no budget. Default: half of the machine's memory or of the
+    /// cgroup limit, whichever is lower ([`machine_memory`]).
+    pub guest_memory: Option<usize>,
+    /// The bytes in all mailboxes together: a message past it is refused as by a full
+    /// mailbox (the receiver's overflow action applies).
+    pub mailbox_bytes: usize,
+    /// The most processes one subtree may have alive: a process and everything it and its
+    /// children spawned (a process started by a supervisor, the API or the CLI starts a
+    /// subtree). A spawn past it is refused with `ERR_LIMIT`. Default: half the node's
+    /// process cap, so a spawn bomb leaves the other half to the rest.
+    pub subtree_processes: Option<u32>,
+    /// The most links one process may hold; one more ends it with `limit: links`.
+    pub links: usize,
+    /// The most monitors one process may hold; one more ends it with `limit: monitors`.
+    pub monitors: usize,
+    /// The most pending timers aimed at one process; one more ends the process setting
+    /// it with `limit: timers`.
+    pub timers: usize,
+    /// Output lines one process may write per second (a burst of as many is allowed);
+    /// the excess is dropped and counted.
+    pub output_lines_per_sec: u32,
+    /// Output bytes one process may write per second (a burst of as many is allowed);
+    /// the excess is dropped and counted.
+    pub output_bytes_per_sec: u32,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            guest_memory: machine_memory().map(|m| m / 2),
+            mailbox_bytes: machine_memory().map_or(4 << 30, |m| m / 4),
+            subtree_processes: None,
+            links: 10_000,
+            monitors: 10_000,
+            timers: 10_000,
+            output_lines_per_sec: 1_000,
+            output_bytes_per_sec: 1 << 20,
+        }
+    }
+}
+
+/// The memory this OS process may use: the machine's (`MemTotal`), or its cgroup's limit
+/// (`memory.max`, v2, or `memory.limit_in_bytes`, v1) when lower; `None` when neither can
+/// be read.
+pub fn machine_memory() -> Option<usize> {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| parse_meminfo(&s));
+    let cgroup = [
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ]
+    .iter()
+    .find_map(|p| std::fs::read_to_string(p).ok())
+    .and_then(|s| s.trim().parse::<u64>().ok());
+    let least = match (total, cgroup) {
+        (Some(t), Some(c)) => Some(t.min(c)),
+        (t, c) => t.or(c),
+    }?;
+    usize::try_from(least).ok()
+}
+
+/// `MemTotal` of a `/proc/meminfo`, in bytes.
+fn parse_meminfo(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 impl NodeConfig {
+    /// The most processes one subtree may have alive ([`Budgets::subtree_processes`]).
+    pub fn subtree_processes(&self) -> u32 {
+        self.budgets
+            .subtree_processes
+            .unwrap_or(self.max_processes / 2)
+            .max(1)
+    }
+
     /// The memory cap of `module`'s processes unless a spawn sets its own.
     pub fn memory_for(&self, module: &str) -> usize {
         self.module_memory
@@ -148,6 +233,7 @@ impl Default for NodeConfig {
             module_memory: Default::default(),
             compile_cache: None,
             memory_reservation: None,
+            budgets: Budgets::default(),
         }
     }
 }
@@ -172,4 +258,15 @@ pub struct DirGrant {
     pub guest: String,
     /// Whether the guest may change it (otherwise read-only).
     pub writable: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn meminfo_gives_the_total_in_bytes() {
+        let text = "MemTotal:       24576000 kB\nMemFree:         1000 kB\n";
+        assert_eq!(super::parse_meminfo(text), Some(24_576_000 * 1024));
+        assert_eq!(super::parse_meminfo("MemFree: 3 kB\n"), None);
+        assert!(super::machine_memory().is_some_and(|m| m > 0));
+    }
 }

@@ -68,6 +68,47 @@ pub struct NodeStats {
     pub dropped_dead: AtomicU64,
     /// Messages refused by a full mailbox.
     pub dropped_overflow: AtomicU64,
+    /// Refusals by a cap or budget, by what was refused.
+    pub refused: Refusals,
+}
+
+/// What the node's caps and budgets refused (each also a clear error code or exit reason
+/// for the guest that met it).
+#[derive(Default, Debug)]
+pub struct Refusals {
+    /// `memory.grow` calls and spawns refused by the node's guest memory budget.
+    pub guest_memory: AtomicU64,
+    /// Messages refused by the node's mailbox budget.
+    pub mailbox_bytes: AtomicU64,
+    /// Spawns refused by a subtree's process quota.
+    pub subtree_processes: AtomicU64,
+    /// Spawns refused by the node's process cap.
+    pub processes: AtomicU64,
+    /// Processes ended for holding too many links.
+    pub links: AtomicU64,
+    /// Processes ended for holding too many monitors.
+    pub monitors: AtomicU64,
+    /// Processes ended for setting too many timers.
+    pub timers: AtomicU64,
+    /// Output bytes dropped by the per-process output rate.
+    pub output_bytes: AtomicU64,
+}
+
+impl Refusals {
+    /// Each counter by name, for the API and the CLI.
+    pub fn by_name(&self) -> [(&'static str, u64); 8] {
+        let get = |c: &AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        [
+            ("guest_memory", get(&self.guest_memory)),
+            ("mailbox_bytes", get(&self.mailbox_bytes)),
+            ("subtree_processes", get(&self.subtree_processes)),
+            ("processes", get(&self.processes)),
+            ("links", get(&self.links)),
+            ("monitors", get(&self.monitors)),
+            ("timers", get(&self.timers)),
+            ("output_bytes", get(&self.output_bytes)),
+        ]
+    }
 }
 
 /// What is kept of a process after it ended.

@@ -26,11 +26,11 @@ pub mod supervisor;
 pub mod timers;
 pub mod trace;
 
-pub use config::{DirGrant, MailboxOverflow, NodeConfig, UpgradePolicy, WasiGrants};
+pub use config::{Budgets, DirGrant, MailboxOverflow, NodeConfig, UpgradePolicy, WasiGrants};
 pub use events::{ExitRecord, NodeEvent, SwapRecord};
 pub use exit::ExitReason;
 pub use message::{Message, MessageKind, TraceTag};
 pub use native::{Exited, NativeProcess};
 pub use node::{Node, SpawnError, SpawnOpts, Spawned};
 pub use pid::Pid;
-pub use process::signals::NoProc;
+pub use process::signals::{NoProc, OverCap};

@@ -63,6 +63,18 @@ pub enum SpawnError {
     /// The parent named in the options is not alive.
     #[error("the parent process {0} is not alive")]
     NoParent(Pid),
+    /// The parent's subtree is at its process quota.
+    #[error(
+        "the subtree of {root} is at its quota ({0} processes); raise --subtree-max-processes",
+        root = .1
+    )]
+    SubtreeLimit(u32, Pid),
+    /// The node's processes use all of its guest memory budget.
+    #[error(
+        "the node's processes use all of its guest memory budget ({} MiB); raise --memory-budget-mib",
+        .0 >> 20
+    )]
+    MemoryBudget(usize),
 }
 
 pub(crate) struct NodeInner {
@@ -79,6 +91,10 @@ pub(crate) struct NodeInner {
     pub rt: tokio::runtime::Handle,
     /// Where processes run, unless `config.schedulers` is 0 (then on `rt`).
     sched: Option<crate::sched::Schedulers>,
+    /// The bytes in all mailboxes, and their budget.
+    mailboxes: Arc<crate::process::mailbox::NodeMailboxes>,
+    /// The linear memory of all processes together, in bytes.
+    guest_memory: AtomicUsize,
     next_pid: AtomicU64,
     next_ref: AtomicU64,
     live: AtomicUsize,
@@ -113,6 +129,7 @@ impl Node {
             None => None,
         };
         let (events, _) = broadcast::channel(4096);
+        let mailboxes = crate::process::mailbox::NodeMailboxes::new(config.budgets.mailbox_bytes);
         let sched = match config.schedulers {
             0 => None,
             n => Some(
@@ -134,6 +151,8 @@ impl Node {
                 events,
                 rt: tokio::runtime::Handle::current(),
                 sched,
+                mailboxes,
+                guest_memory: AtomicUsize::new(0),
                 next_pid: AtomicU64::new(1),
                 next_ref: AtomicU64::new(1),
                 live: AtomicUsize::new(0),
@@ -249,30 +268,54 @@ impl Node {
         }
     }
 
-    /// Reserves a slot under the process cap and creates the process record.
+    /// Reserves a slot under the process cap and the subtree's quota, and creates the
+    /// process record.
     fn create(
         &self,
         module: Arc<str>,
         version: u32,
         opts: SpawnOpts,
     ) -> Result<(Arc<Process>, Option<u64>), SpawnError> {
+        let refused = &self.inner.stats.refused;
+        if let Some(budget) = self.inner.config.budgets.guest_memory
+            && self.guest_memory() >= budget
+        {
+            refused.guest_memory.fetch_add(1, Ordering::Relaxed);
+            return Err(SpawnError::MemoryBudget(budget));
+        }
+        let parent = match opts.parent {
+            Some(p) => Some(self.process(p).ok_or(SpawnError::NoParent(p))?),
+            None => None,
+        };
         let max = self.inner.config.max_processes;
         if self.inner.live.fetch_add(1, Ordering::AcqRel) >= max as usize {
             self.inner.live.fetch_sub(1, Ordering::AcqRel);
+            refused.processes.fetch_add(1, Ordering::Relaxed);
             return Err(SpawnError::Limit(max));
         }
-        let parent = match opts.parent {
-            Some(p) => match self.process(p) {
-                Some(proc) => Some(proc),
-                None => {
-                    self.inner.live.fetch_sub(1, Ordering::AcqRel);
-                    return Err(SpawnError::NoParent(p));
-                }
-            },
-            None => None,
-        };
         let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::Relaxed));
-        let child = Arc::new(Process::new(pid, module.clone(), version, opts.parent));
+        // A guest's child counts in its parent's subtree; a process started by a supervisor
+        // or from outside (a native parent, or none) starts one.
+        let subtree = match &parent {
+            Some(p) if !p.module().starts_with("native:") => p.subtree.clone(),
+            _ => crate::process::Subtree::new(pid),
+        };
+        let quota = self.inner.config.subtree_processes();
+        if subtree.live.fetch_add(1, Ordering::AcqRel) >= quota {
+            subtree.live.fetch_sub(1, Ordering::AcqRel);
+            self.inner.live.fetch_sub(1, Ordering::AcqRel);
+            refused.subtree_processes.fetch_add(1, Ordering::Relaxed);
+            return Err(SpawnError::SubtreeLimit(quota, subtree.root()));
+        }
+        let mailbox = crate::process::Mailbox::in_node(self.inner.mailboxes.clone());
+        let child = Arc::new(Process::new(
+            pid,
+            module.clone(),
+            version,
+            opts.parent,
+            subtree,
+            mailbox,
+        ));
         self.inner.processes.insert(child.clone());
         let mut monitor = None;
         if let Some(parent) = &parent {
@@ -293,6 +336,45 @@ impl Node {
             parent,
         });
         Ok((child, monitor))
+    }
+
+    /// The linear memory of all Wasm processes together, in bytes.
+    pub fn guest_memory(&self) -> usize {
+        self.inner.guest_memory.load(Ordering::Relaxed)
+    }
+
+    /// The bytes queued in all mailboxes.
+    pub fn mailbox_bytes(&self) -> usize {
+        self.inner.mailboxes.used()
+    }
+
+    /// Counts `bytes` more of guest linear memory, unless that would pass the node's
+    /// budget: then nothing is counted, the refusal is, and false is returned.
+    pub fn reserve_guest_memory(&self, bytes: usize) -> bool {
+        let Some(budget) = self.inner.config.budgets.guest_memory else {
+            self.inner.guest_memory.fetch_add(bytes, Ordering::Relaxed);
+            return true;
+        };
+        let took =
+            self.inner
+                .guest_memory
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                    used.checked_add(bytes).filter(|&total| total <= budget)
+                });
+        if took.is_err() {
+            self.inner
+                .stats
+                .refused
+                .guest_memory
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        took.is_ok()
+    }
+
+    /// Gives back guest linear memory counted by [`Node::reserve_guest_memory`] (an
+    /// instance was dropped).
+    pub fn release_guest_memory(&self, bytes: usize) {
+        self.inner.guest_memory.fetch_sub(bytes, Ordering::Relaxed);
     }
 
     /// Spawns a process running the current version of `module` with `args`.
@@ -435,6 +517,12 @@ impl Node {
                     target.request_stop(ExitReason::Limit("mailbox".into()));
                 }
             }
+            // The node's mailboxes together are full: this receiver need not be the one at
+            // fault, so the message is dropped and counted, and nobody is ended.
+            Err(Rejected::NodeFull) => {
+                stats.dropped_overflow.fetch_add(1, Ordering::Relaxed);
+                stats.refused.mailbox_bytes.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -457,7 +545,8 @@ impl Node {
         }
     }
 
-    pub(crate) fn release_slot(&self) {
+    pub(crate) fn release_slot(&self, proc: &Process) {
+        proc.subtree.live.fetch_sub(1, Ordering::AcqRel);
         self.inner.live.fetch_sub(1, Ordering::AcqRel);
     }
 
@@ -475,6 +564,32 @@ impl Node {
             name,
             reason,
         });
+    }
+
+    /// What a process wrote to its standard output or error: kept in its output tail and
+    /// announced line by line, under the node's output rate per process (the excess is
+    /// dropped and counted).
+    pub fn write_output(&self, proc: &Process, stream: crate::process::Stream, bytes: &[u8]) {
+        let b = &self.inner.config.budgets;
+        let rate = crate::process::output::OutputRate {
+            lines: b.output_lines_per_sec,
+            bytes: b.output_bytes_per_sec,
+        };
+        let written = proc.write_output(stream, bytes, rate);
+        if written.dropped > 0 {
+            self.inner
+                .stats
+                .refused
+                .output_bytes
+                .fetch_add(written.dropped, Ordering::Relaxed);
+        }
+        if written.lines.is_empty() {
+            return;
+        }
+        let module: Arc<str> = Arc::from(proc.module());
+        for line in written.lines {
+            self.emit_output(proc.pid(), &module, line);
+        }
     }
 
     /// Emits a line a process wrote to its standard output or error.

@@ -7,6 +7,7 @@
 
 pub mod code;
 pub mod mailbox;
+pub mod output;
 pub mod signals;
 pub mod table;
 
@@ -21,6 +22,8 @@ use tokio::sync::Notify;
 use crate::exit::ExitReason;
 use crate::pid::Pid;
 pub use mailbox::Mailbox;
+pub(crate) use output::OutputTail;
+pub use output::{OutputLine, Stream};
 
 /// The signal state of a live process, guarded by one lock.
 #[derive(Default)]
@@ -52,6 +55,8 @@ pub struct ProcessCounters {
     pub sent: AtomicU64,
     /// Size of its linear memory, in bytes.
     pub memory: AtomicU64,
+    /// Output bytes dropped by the output rate.
+    pub output_dropped: AtomicU64,
     /// Epoch ticks during which its guest code was running (a coarse CPU count: one per
     /// preemption interval at least partly used).
     pub cpu_ticks: AtomicU64,
@@ -80,93 +85,53 @@ pub struct Process {
     waiting: std::sync::atomic::AtomicBool,
     /// Whether it is hibernating (no instance until its next message).
     hibernating: std::sync::atomic::AtomicBool,
+    /// The subtree it counts in, for the subtree's process quota.
+    pub(crate) subtree: Arc<Subtree>,
 }
 
-/// Which output stream a line came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stream {
-    /// Standard output.
-    Stdout,
-    /// Standard error.
-    Stderr,
+/// The processes a process started by a supervisor, the API or the CLI and everything
+/// spawned below it (by guests), counted for their quota
+/// ([`crate::config::Budgets::subtree_processes`]).
+pub struct Subtree {
+    root: Pid,
+    pub(crate) live: std::sync::atomic::AtomicU32,
 }
 
-/// One line a process wrote.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct OutputLine {
-    /// Which stream.
-    pub stream: Stream,
-    /// The text, without the newline.
-    pub text: String,
-}
-
-/// The last lines of a process's output (bounded).
-#[derive(Default)]
-pub(crate) struct OutputTail {
-    pub lines: std::collections::VecDeque<OutputLine>,
-    /// A line still being written, per stream.
-    pub partial: [Vec<u8>; 2],
-}
-
-impl OutputTail {
-    pub const MAX_LINES: usize = 200;
-    const MAX_LINE: usize = 64 << 10;
-
-    /// Ends the unfinished lines (a process that exits without a final newline).
-    pub fn flush(&mut self) -> Vec<OutputLine> {
-        let mut done = Vec::new();
-        for stream in [Stream::Stdout, Stream::Stderr] {
-            let buf = std::mem::take(&mut self.partial[stream as usize]);
-            if !buf.is_empty() {
-                done.push(OutputLine {
-                    stream,
-                    text: String::from_utf8_lossy(&buf).into_owned(),
-                });
-            }
-        }
-        for l in &done {
-            if self.lines.len() == Self::MAX_LINES {
-                self.lines.pop_front();
-            }
-            self.lines.push_back(l.clone());
-        }
-        done
+impl Subtree {
+    pub(crate) fn new(root: Pid) -> Arc<Subtree> {
+        Arc::new(Subtree {
+            root,
+            live: std::sync::atomic::AtomicU32::new(0),
+        })
     }
 
-    /// Adds bytes; returns the lines they completed.
-    pub fn write(&mut self, stream: Stream, bytes: &[u8]) -> Vec<OutputLine> {
-        let mut done = Vec::new();
-        let buf = &mut self.partial[stream as usize];
-        for &b in bytes {
-            if b == b'\n' || buf.len() >= Self::MAX_LINE {
-                let text = String::from_utf8_lossy(buf).into_owned();
-                buf.clear();
-                done.push(OutputLine { stream, text });
-                if b == b'\n' {
-                    continue;
-                }
-            }
-            buf.push(b);
-        }
-        for l in &done {
-            if self.lines.len() == Self::MAX_LINES {
-                self.lines.pop_front();
-            }
-            self.lines.push_back(l.clone());
-        }
-        done
+    /// The process that started it.
+    pub fn root(&self) -> Pid {
+        self.root
+    }
+
+    /// Its processes alive now.
+    pub fn live(&self) -> u32 {
+        self.live.load(Ordering::Acquire)
     }
 }
 
 impl Process {
-    pub(crate) fn new(pid: Pid, module: Arc<str>, version: u32, parent: Option<Pid>) -> Self {
+    pub(crate) fn new(
+        pid: Pid,
+        module: Arc<str>,
+        version: u32,
+        parent: Option<Pid>,
+        subtree: Arc<Subtree>,
+        mailbox: Mailbox,
+    ) -> Self {
         Process {
+            subtree,
             pid,
             module,
             parent,
             started: Instant::now(),
-            mailbox: Mailbox::default(),
+            mailbox,
             signals: Mutex::new(SignalState {
                 alive: true,
                 ..SignalState::default()
@@ -178,6 +143,17 @@ impl Process {
             waiting: std::sync::atomic::AtomicBool::new(false),
             hibernating: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The subtree it counts in, for the subtree's process quota.
+    pub fn subtree(&self) -> &Subtree {
+        &self.subtree
+    }
+
+    /// How many links and monitors it holds.
+    pub fn held(&self) -> (usize, usize) {
+        let s = self.signals.lock();
+        (s.links.len(), s.monitors.len())
     }
 
     /// The pid.
@@ -331,10 +307,21 @@ impl Process {
         self.signals.lock().stop_reason.clone()
     }
 
-    /// Adds bytes the process wrote to `stream` to its output tail, and returns the lines
-    /// they completed.
-    pub fn write_output(&self, stream: Stream, bytes: &[u8]) -> Vec<OutputLine> {
-        self.output.lock().write(stream, bytes)
+    /// Adds bytes the process wrote to `stream` to its output tail under `rate`, and
+    /// returns the lines they completed (see [`crate::Node::write_output`]).
+    pub(crate) fn write_output(
+        &self,
+        stream: Stream,
+        bytes: &[u8],
+        rate: output::OutputRate,
+    ) -> output::Written {
+        let written = self.output.lock().write(stream, bytes, rate);
+        if written.dropped > 0 {
+            self.counters
+                .output_dropped
+                .fetch_add(written.dropped, Ordering::Relaxed);
+        }
+        written
     }
 
     /// Ends the partial lines of the output tail, and returns them.

@@ -5,6 +5,7 @@
 //! lookup and an abort.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -14,6 +15,7 @@ use tokio::time::Instant;
 use crate::message::Message;
 use crate::node::Node;
 use crate::pid::Pid;
+use crate::process::signals::OverCap;
 
 #[derive(Default)]
 pub(crate) struct Timers {
@@ -23,19 +25,43 @@ pub(crate) struct Timers {
 impl Node {
     /// After `delay`, sends `data` from `from` to `to`. Returns the timer reference. The
     /// timer is cancelled if `to` ends first (or is not alive now: then it never fires).
-    pub fn send_after(&self, from: Pid, to: Pid, delay: Duration, data: Vec<u8>) -> u64 {
+    ///
+    /// # Errors
+    ///
+    /// [`OverCap::Timers`] when `to` already has as many pending timers as the node allows
+    /// ([`crate::config::Budgets::timers`]); the refusal is counted.
+    pub fn send_after(
+        &self,
+        from: Pid,
+        to: Pid,
+        delay: Duration,
+        data: Vec<u8>,
+    ) -> Result<u64, OverCap> {
         let r = self.make_ref();
         let Some(target) = self.process(to) else {
-            return r;
+            return Ok(r);
         };
         {
             let mut s = target.signals.lock();
             if !s.alive {
-                return r;
+                return Ok(r);
             }
-            // Forget timers that already fired or were cancelled, so the list stays short.
-            let pending = self.inner.timers.pending.lock();
-            s.timers.retain(|t| pending.contains_key(t));
+            let cap = self.inner.config.budgets.timers;
+            let len = s.timers.len();
+            if len >= cap || (len >= 64 && len.is_power_of_two()) {
+                // Forget timers that already fired or were cancelled, so the list stays
+                // short (at each doubling, so that many timers cost linear time).
+                let pending = self.inner.timers.pending.lock();
+                s.timers.retain(|t| pending.contains_key(t));
+            }
+            if s.timers.len() >= cap {
+                self.inner
+                    .stats
+                    .refused
+                    .timers
+                    .fetch_add(1, Ordering::Relaxed);
+                return Err(OverCap::Timers);
+            }
             s.timers.push(r);
         }
         let deadline = Instant::now() + delay;
@@ -49,7 +75,7 @@ impl Node {
             }
         });
         pending.insert(r, (task.abort_handle(), deadline));
-        r
+        Ok(r)
     }
 
     /// Timers that have not fired or been cancelled.

@@ -179,6 +179,8 @@ fn summary(p: &Process) -> Value {
         "uptime_ms": p.started().elapsed().as_millis() as u64,
         "links": p.links().len(),
         "monitors": p.monitors().len(),
+        "output_dropped_bytes": p.counters.output_dropped.load(Ordering::Relaxed),
+        "subtree": p.subtree().root().to_string(),
     })
 }
 
@@ -213,6 +215,9 @@ async fn node_info(State(ctx): State<Ctx>) -> Json<Value> {
             "instantiated": s.instantiated.load(Ordering::Relaxed),
             "hibernations": s.hibernations.load(Ordering::Relaxed),
         },
+        "refused": s.refused.by_name().into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "guest_memory_bytes": ctx.node.guest_memory(),
+        "mailbox_bytes": ctx.node.mailbox_bytes(),
         "memory_rss_bytes": crate::sys::resident_bytes().unwrap_or(0),
     }))
 }

@@ -71,7 +71,9 @@ pub(super) fn document() -> Value {
                     "callback_cpu_limit_ms": {"type": "integer", "description": "the cap on one behaviour callback's CPU; 0: none"},
                     "received": {"type": "integer"}, "sent": {"type": "integer"},
                     "uptime_ms": {"type": "integer"}, "links": {"type": "integer"},
-                    "monitors": {"type": "integer"}}},
+                    "monitors": {"type": "integer"},
+                    "output_dropped_bytes": {"type": "integer", "description": "output dropped by the output rate"},
+                    "subtree": {"type": "string", "description": "the pid that started the subtree it counts in, for the subtree's process quota"}}},
                 "SwapRecord": {"type": "object", "properties": {
                     "module": {"type": "string"}, "from": {"type": "integer"}, "to": {"type": "integer"},
                     "cause": {"type": "string"}, "upgraded": {"type": "integer"},

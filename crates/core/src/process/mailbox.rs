@@ -1,6 +1,7 @@
 //! The mailbox: a host-side FIFO queue per process, scanned by position.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -28,6 +29,35 @@ pub enum Rejected {
     Closed,
     /// The mailbox is at its cap (messages or bytes).
     Full,
+    /// The node's mailboxes together are at their budget.
+    NodeFull,
+}
+
+/// The bytes queued in all the mailboxes of a node, and their budget
+/// ([`crate::config::Budgets::mailbox_bytes`]).
+#[derive(Debug)]
+pub struct NodeMailboxes {
+    used: AtomicUsize,
+    max: usize,
+}
+
+impl NodeMailboxes {
+    /// A budget of `max` bytes, none used.
+    pub fn new(max: usize) -> Arc<NodeMailboxes> {
+        Arc::new(NodeMailboxes {
+            used: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// The bytes queued now.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    fn release(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, Ordering::Relaxed);
+    }
 }
 
 struct Queue {
@@ -61,18 +91,26 @@ pub struct Mailbox {
     queue: Mutex<Queue>,
     /// Where its owner is counted while woken and not yet run: [`WOKEN`] but in tests.
     woken: &'static AtomicUsize,
+    /// The node's mailboxes together.
+    node: Arc<NodeMailboxes>,
 }
 
 impl Default for Mailbox {
     fn default() -> Self {
-        Mailbox::counted_in(&WOKEN)
+        Mailbox::in_node(NodeMailboxes::new(usize::MAX))
     }
 }
 
 impl Mailbox {
-    fn counted_in(woken: &'static AtomicUsize) -> Self {
+    /// A mailbox counted in a node's mailbox budget.
+    pub fn in_node(node: Arc<NodeMailboxes>) -> Self {
+        Mailbox::counted_in(&WOKEN, node)
+    }
+
+    fn counted_in(woken: &'static AtomicUsize, node: Arc<NodeMailboxes>) -> Self {
         Mailbox {
             woken,
+            node,
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
                 bytes: 0,
@@ -101,7 +139,14 @@ impl Mailbox {
             {
                 return Err(Rejected::Full);
             }
-            q.bytes += msg.size();
+            let size = msg.size();
+            if self.node.used.fetch_add(size, Ordering::Relaxed) + size > self.node.max
+                && msg.kind == MessageKind::User
+            {
+                self.node.release(size);
+                return Err(Rejected::NodeFull);
+            }
+            q.bytes += size;
             q.messages.push_back(msg);
             let others = (!q.also_waiting.is_empty()).then(|| std::mem::take(&mut q.also_waiting));
             (q.take_waiting(self.woken), others)
@@ -127,6 +172,7 @@ impl Mailbox {
         let mut q = self.queue.lock();
         let msg = q.messages.remove(index)?;
         q.bytes -= msg.size();
+        self.node.release(msg.size());
         Some(msg)
     }
 
@@ -136,6 +182,7 @@ impl Mailbox {
         let index = q.messages.iter().position(pred)?;
         let msg = q.messages.remove(index)?;
         q.bytes -= msg.size();
+        self.node.release(msg.size());
         Some(msg)
     }
 
@@ -241,10 +288,19 @@ impl Mailbox {
     pub fn close(&self) -> usize {
         let mut q = self.queue.lock();
         q.closed = true;
+        self.node.release(q.bytes);
         q.bytes = 0;
         let n = q.messages.len();
         q.messages = VecDeque::new();
         n
+    }
+}
+
+impl Drop for Mailbox {
+    fn drop(&mut self) {
+        // A mailbox dropped without `close` (a process record never started) gives its
+        // bytes back too.
+        self.node.release(self.queue.get_mut().bytes);
     }
 }
 
@@ -317,6 +373,27 @@ mod tests {
     }
 
     #[test]
+    fn the_node_budget_counts_every_mailbox_until_taken_or_closed() {
+        let node = NodeMailboxes::new(10);
+        let (a, b) = (
+            Mailbox::in_node(node.clone()),
+            Mailbox::in_node(node.clone()),
+        );
+        a.push(msg(b"123456"), 10, 100).unwrap();
+        assert_eq!(b.push(msg(b"12345"), 10, 100), Err(Rejected::NodeFull));
+        b.push(msg(b"1234"), 10, 100).unwrap();
+        assert_eq!(node.used(), 10);
+        let exit = Message::exit(Pid(2), &crate::exit::ExitReason::Killed);
+        b.push(exit, 10, 100).unwrap();
+        a.take(0).unwrap();
+        b.close();
+        assert_eq!(node.used(), 0);
+        a.push(msg(b"1234567890"), 10, 100).unwrap();
+        drop(a);
+        assert_eq!(node.used(), 0);
+    }
+
+    #[test]
     fn caps_count_and_bytes_but_not_system_messages() {
         let m = Mailbox::default();
         m.push(msg(b"12345"), 2, 8).unwrap();
@@ -350,7 +427,7 @@ mod tests {
     #[test]
     fn a_woken_owner_is_counted_until_it_runs_or_stops_waiting() {
         static WOKEN: AtomicUsize = AtomicUsize::new(0);
-        let m = Mailbox::counted_in(&WOKEN);
+        let m = Mailbox::counted_in(&WOKEN, NodeMailboxes::new(usize::MAX));
         let count = || WOKEN.load(Ordering::Relaxed);
 
         // Woken by a message, counted until it runs.

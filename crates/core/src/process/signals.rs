@@ -22,6 +22,28 @@ use crate::process::{Process, SignalState};
 #[error("no such process")]
 pub struct NoProc;
 
+/// A cap on what one process holds was met ([`crate::config::Budgets`]): the process that
+/// asked for one more ends with reason `limit: <name>`, as Erlang raises `system_limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OverCap {
+    /// Links held.
+    #[error("links")]
+    Links,
+    /// Monitors held.
+    #[error("monitors")]
+    Monitors,
+    /// Timers pending for one process.
+    #[error("timers")]
+    Timers,
+}
+
+impl OverCap {
+    /// The exit reason of the process that met the cap.
+    pub fn reason(self) -> ExitReason {
+        ExitReason::Limit(self.to_string())
+    }
+}
+
 fn lock_pair<'a>(
     a: &'a Process,
     b: &'a Process,
@@ -36,6 +58,28 @@ fn lock_pair<'a>(
 }
 
 impl Node {
+    /// Whether `proc` may hold one more link or monitor (the caps of
+    /// [`crate::config::Budgets`]); a refusal is counted in the node's stats.
+    ///
+    /// # Errors
+    ///
+    /// The cap that was met.
+    pub fn may_hold(&self, proc: &Process, what: OverCap) -> Result<(), OverCap> {
+        let (links, monitors) = proc.held();
+        let b = &self.inner.config.budgets;
+        let refused = &self.inner.stats.refused;
+        let (over, counter) = match what {
+            OverCap::Links => (links >= b.links, &refused.links),
+            OverCap::Monitors => (monitors >= b.monitors, &refused.monitors),
+            OverCap::Timers => (false, &refused.timers),
+        };
+        if over {
+            counter.fetch_add(1, Ordering::Relaxed);
+            return Err(what);
+        }
+        Ok(())
+    }
+
     /// Links `from` and `to`. When `to` is not alive, `from` receives exit signal `noproc`
     /// from it (an `EXIT` message if it traps exits, otherwise it ends) and `Err(NoProc)`
     /// is returned.
@@ -218,6 +262,6 @@ impl Node {
                 t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
             }
         }
-        self.release_slot();
+        self.release_slot(proc);
     }
 }

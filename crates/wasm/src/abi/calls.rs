@@ -20,6 +20,7 @@ use crate::runtime::modules::LoadError;
 use crate::runtime::state::{GuestExit, ProcessState};
 use crate::supervisor::{ChildError, ChildInfo, ChildSpec};
 use crate::trace::child;
+use hatchery_core::OverCap;
 
 /// An ABI result: the value, or an error code.
 pub(crate) type Coded<T> = Result<T, i32>;
@@ -137,12 +138,23 @@ pub(crate) fn spawn(
         ..SpawnOpts::default()
     };
     state.node.spawn(module, args, opts).map_err(|e| match e {
-        SpawnError::Limit(_) => err::LIMIT,
+        SpawnError::Limit(_) | SpawnError::SubtreeLimit(..) | SpawnError::MemoryBudget(_) => {
+            err::LIMIT
+        }
         SpawnError::NoParent(_) => err::NOPROC,
     })
 }
 
+/// Ends the caller when it holds as many links or monitors as the node allows.
+fn may_hold(state: &ProcessState, what: OverCap) -> wasmtime::Result<()> {
+    state
+        .node
+        .may_hold(&state.proc, what)
+        .map_err(|cap| wasmtime::Error::new(GuestExit(cap.reason())))
+}
+
 pub(crate) fn link(state: &ProcessState, pid: Pid) -> wasmtime::Result<Coded<()>> {
+    may_hold(state, OverCap::Links)?;
     let r = state.node.link(&state.proc, pid).map_err(|_| err::NOPROC);
     stop_if_asked(state)?;
     Ok(r)
@@ -209,8 +221,9 @@ pub(crate) fn exit_signal(
     Ok(r)
 }
 
-pub(crate) fn monitor(state: &ProcessState, pid: Pid) -> u64 {
-    state.node.monitor(&state.proc, pid)
+pub(crate) fn monitor(state: &ProcessState, pid: Pid) -> wasmtime::Result<u64> {
+    may_hold(state, OverCap::Monitors)?;
+    Ok(state.node.monitor(&state.proc, pid))
 }
 
 pub(crate) fn demonitor(state: &ProcessState, reference: u64, flush: bool) -> Coded<()> {
@@ -246,16 +259,18 @@ pub(crate) fn send_after(
     to: Pid,
     delay_ms: u64,
     bytes: Vec<u8>,
-) -> Coded<u64> {
+) -> wasmtime::Result<Coded<u64>> {
     if delay_ms > MAX_DELAY_MS {
-        return Err(err::BAD_ARG);
+        return Ok(Err(err::BAD_ARG));
     }
     if too_big(state, bytes.len()) {
-        return Err(err::TOO_BIG);
+        return Ok(Err(err::TOO_BIG));
     }
-    Ok(state
+    let timer = state
         .node
-        .send_after(state.proc.pid(), to, Duration::from_millis(delay_ms), bytes))
+        .send_after(state.proc.pid(), to, Duration::from_millis(delay_ms), bytes)
+        .map_err(|cap| wasmtime::Error::new(GuestExit(cap.reason())))?;
+    Ok(Ok(timer))
 }
 
 pub(crate) fn cancel_timer(state: &ProcessState, reference: u64) -> Option<u64> {
@@ -327,11 +342,7 @@ pub(crate) fn stream(fd: i32) -> Option<crate::process::Stream> {
 }
 
 pub(crate) fn write(state: &ProcessState, stream: crate::process::Stream, bytes: &[u8]) {
-    let lines = state.proc.write_output(stream, bytes);
-    let module: std::sync::Arc<str> = std::sync::Arc::from(state.proc.module());
-    for line in lines {
-        state.node.emit_output(state.proc.pid(), &module, line);
-    }
+    state.node.write_output(&state.proc, stream, bytes);
 }
 
 pub(crate) fn hibernate(state: &mut ProcessState) {

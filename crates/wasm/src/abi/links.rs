@@ -82,8 +82,8 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     linker.func_wrap(
         MODULE,
         "monitor",
-        |caller: Caller<'_, ProcessState>, pid: i64| -> i64 {
-            calls::monitor(caller.data(), Pid(pid as u64)) as i64
+        |caller: Caller<'_, ProcessState>, pid: i64| -> wasmtime::Result<i64> {
+            Ok(calls::monitor(caller.data(), Pid(pid as u64))? as i64)
         },
     )?;
     linker.func_wrap(

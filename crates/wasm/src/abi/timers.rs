@@ -27,7 +27,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             }
             let data = memory::read(&mut caller, "send_after", ptr, len)?;
             Ok(
-                match calls::send_after(caller.data(), Pid(pid as u64), delay, data) {
+                match calls::send_after(caller.data(), Pid(pid as u64), delay, data)? {
                     Ok(r) => r as i64,
                     Err(code) => i64::from(code),
                 },

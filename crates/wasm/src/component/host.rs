@@ -109,7 +109,7 @@ impl Host for ProcessState {
     }
 
     async fn monitor(&mut self, pid: WitPid) -> R<u64> {
-        Ok(calls::monitor(self, Pid(pid)))
+        calls::monitor(self, Pid(pid))
     }
 
     async fn demonitor(&mut self, monitor: u64, flush: bool) -> R<Result<(), ErrorCode>> {
@@ -134,7 +134,7 @@ impl Host for ProcessState {
         delay_ms: u64,
         data: Vec<u8>,
     ) -> R<Result<u64, ErrorCode>> {
-        Ok(wit(calls::send_after(self, Pid(to), delay_ms, data)))
+        Ok(wit(calls::send_after(self, Pid(to), delay_ms, data)?))
     }
 
     async fn cancel_timer(&mut self, timer: u64) -> R<Option<u64>> {

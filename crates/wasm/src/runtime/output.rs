@@ -24,11 +24,7 @@ impl ProcessOutput {
     }
 
     fn write(&self, bytes: &[u8]) {
-        let lines = self.proc.write_output(self.stream, bytes);
-        let module: Arc<str> = Arc::from(self.proc.module());
-        for line in lines {
-            self.node.emit_output(self.proc.pid(), &module, line);
-        }
+        self.node.write_output(&self.proc, self.stream, bytes);
     }
 }
 

@@ -53,9 +53,11 @@ pub(crate) enum WasiKind {
     P2,
 }
 
-/// The memory cap, and whether the guest hit it.
+/// The memory cap, and whether the guest hit it. Its memory is counted in the node's guest
+/// memory budget until the store (and so this) is dropped.
 pub(crate) struct Limits {
     pub proc: Arc<Process>,
+    pub node: Node,
     /// The cap on all the process's linear memories together (a component may have
     /// several: QuickJS components have three).
     pub max_memory: usize,
@@ -73,7 +75,11 @@ impl ResourceLimiter for Limits {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let total = self.total.saturating_sub(current).saturating_add(desired);
-        if total > self.max_memory {
+        if total > self.max_memory
+            || !self
+                .node
+                .reserve_guest_memory(desired.saturating_sub(current))
+        {
             self.hit_memory_cap = true;
             return Ok(false);
         }
@@ -92,6 +98,12 @@ impl ResourceLimiter for Limits {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         Ok(desired <= self.max_table)
+    }
+}
+
+impl Drop for Limits {
+    fn drop(&mut self) {
+        self.node.release_guest_memory(self.total);
     }
 }
 
@@ -197,6 +209,7 @@ impl ProcessState {
         );
         let limits = Limits {
             proc: proc.clone(),
+            node: node.clone(),
             max_memory,
             max_table: cfg.max_table_elements,
             hit_memory_cap: false,
