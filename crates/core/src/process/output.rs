@@ -49,8 +49,10 @@ struct Rate {
     bytes: f64,
     /// When the buckets were last filled; `None` before the first write (full buckets).
     filled: Option<Instant>,
-    /// Bytes dropped since the last line that got through.
+    /// Bytes dropped and not yet reported.
     unreported: u64,
+    /// When the last report of dropped output was written.
+    reported: Option<Instant>,
 }
 
 impl Rate {
@@ -117,7 +119,12 @@ impl OutputTail {
                 continue;
             }
             self.rate.lines -= 1.0;
-            if self.rate.unreported > 0 {
+            let due = self
+                .rate
+                .reported
+                .is_none_or(|t| t.elapsed().as_secs() >= 1);
+            if self.rate.unreported > 0 && due {
+                self.rate.reported = Some(Instant::now());
                 let note = OutputLine {
                     stream,
                     text: format!(

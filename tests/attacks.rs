@@ -1,0 +1,449 @@
+//! Hostile guests (WAT) against the node's caps and budgets: each attacker meets its cap
+//! with the named reason or error, the refusal is counted, and a bystander that was running
+//! before the attack still answers a ping-pong and the API answers, each within [`BOUND`].
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use hatchery::http::{HttpConfig, HttpServer};
+use hatchery::supervisor::{ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec};
+use hatchery::{Budgets, ExitReason, NativeProcess, NodeConfig, Pid, SpawnError};
+use hatchery_tests::*;
+
+/// How long a bystander's round trip or an API call may take while an attack runs: far
+/// above what either takes here (microseconds, milliseconds), far below a host that is
+/// starved or swapping.
+const BOUND: Duration = Duration::from_secs(2);
+
+const IMPORTS: &str = r#"
+  (import "hatchery_v1" "self" (func $self (result i64)))
+  (import "hatchery_v1" "parent" (func $parent (result i64)))
+  (import "hatchery_v1" "spawn" (func $spawn (param i32 i32 i32 i32 i32 i32) (result i64)))
+  (import "hatchery_v1" "send" (func $send (param i64 i32 i32) (result i32)))
+  (import "hatchery_v1" "recv" (func $recv (param i32 i64 i32 i32 i32) (result i32)))
+  (import "hatchery_v1" "take" (func $take (param i32) (result i32)))
+  (import "hatchery_v1" "link" (func $link (param i64) (result i32)))
+  (import "hatchery_v1" "monitor" (func $monitor (param i64) (result i64)))
+  (import "hatchery_v1" "send_after" (func $send_after (param i64 i64 i32 i32) (result i64)))
+  (import "hatchery_v1" "write" (func $write (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+"#;
+
+/// A main-style module: `IMPORTS`, then `body` as its entry.
+fn module(data: &str, body: &str) -> String {
+    format!("(module {IMPORTS} {data} (func (export \"hatchery_main\") {body}))")
+}
+
+/// Sends every message back to its sender.
+fn echo() -> String {
+    module(
+        "",
+        r#"(local $n i32)
+        (loop $l
+          (local.set $n (call $recv (i32.const 0) (i64.const -1) (i32.const 64) (i32.const 256) (i32.const 0)))
+          (drop (call $take (i32.const 0)))
+          (drop (call $send (i64.load (i32.const 8)) (i32.const 64) (local.get $n)))
+          (br $l))"#,
+    )
+}
+
+/// Waits for ever.
+const BLOCK: &str =
+    "(drop (call $recv (i32.const 0) (i64.const -1) (i32.const 64) (i32.const 0) (i32.const 0)))";
+
+struct Scene {
+    node: hatchery::Node,
+    me: NativeProcess,
+    echo: Pid,
+    server: HttpServer,
+    _dir: std::path::PathBuf,
+}
+
+/// A node with `budgets`, the attacker module `attacker.wat`, and a bystander echo server.
+async fn scene(tag: &str, config: NodeConfig, attacker: &str) -> Scene {
+    let node = node_with_config(config, &[]);
+    let dir = temp_dir(tag);
+    for (file, text) in [("echo.wat", echo()), ("attacker.wat", attacker.to_string())] {
+        node.load_module_file(&write_module(&dir, file, text))
+            .unwrap_or_else(|e| panic!("loading {file}: {e}"));
+    }
+    let me = node.spawn_native("test").expect("native");
+    let echo = me
+        .spawn("echo", Vec::new(), false, false)
+        .expect("echo")
+        .pid;
+    let server = HttpServer::start(
+        &node,
+        HttpConfig::local("127.0.0.1:0".parse().expect("addr")),
+    )
+    .await
+    .expect("serve");
+    let scene = Scene {
+        node,
+        me,
+        echo,
+        server,
+        _dir: dir,
+    };
+    scene.bystander_answers().await;
+    scene
+}
+
+impl Scene {
+    /// Ten round trips with the echo server, and two API calls, each within [`BOUND`].
+    async fn bystander_answers(&self) {
+        for i in 0..10u8 {
+            let start = Instant::now();
+            self.me.send(self.echo, vec![b'p', i]);
+            let reply = self
+                .me
+                .recv_match(Some(BOUND), |m| {
+                    (m.sender == self.echo).then(|| m.data.clone())
+                })
+                .await
+                .expect("the test process is alive");
+            assert_eq!(
+                reply.as_deref(),
+                Some(&[b'p', i][..]),
+                "the bystander's round trip {i} took over {BOUND:?} ({:?})",
+                start.elapsed()
+            );
+        }
+        for path in [
+            "/api/node".to_string(),
+            format!("/api/processes/{}", self.echo.as_u64()),
+        ] {
+            let (status, took) = get(self.server.addr, &path).await;
+            assert_eq!(status, 200, "GET {path}");
+            assert!(took < BOUND, "GET {path} took {took:?}");
+        }
+    }
+
+    /// `GET /api/processes/{pid}` of the attacker (alive or dead) answers within [`BOUND`].
+    async fn api_shows(&self, pid: Pid) {
+        let (status, took) = get(
+            self.server.addr,
+            &format!("/api/processes/{}", pid.as_u64()),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(took < BOUND, "GET the attacker took {took:?}");
+    }
+
+    fn attacker(&self) -> Pid {
+        self.me
+            .spawn("attacker", Vec::new(), false, true)
+            .expect("spawn the attacker")
+            .pid
+    }
+
+    fn kill(&self, pid: Pid) {
+        let _ = self
+            .node
+            .exit_signal(self.me.pid(), pid, &ExitReason::Killed, true);
+    }
+
+    fn refused(&self) -> &hatchery::events::Refusals {
+        &self.node.stats().refused
+    }
+}
+
+/// A GET on the API, answered or not, and how long it took.
+async fn get(addr: SocketAddr, path: &str) -> (u16, Duration) {
+    let path = path.to_string();
+    tokio::task::spawn_blocking(move || {
+        let start = Instant::now();
+        let mut s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(BOUND * 5)).expect("timeout");
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).expect("write");
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (status, start.elapsed())
+    })
+    .await
+    .expect("the request ran")
+}
+
+fn config_with(budgets: Budgets) -> NodeConfig {
+    NodeConfig {
+        budgets,
+        ..config()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_monitor_loop_ends_at_the_monitor_cap() {
+    // Monitors its parent (the test process) over and over: each is a new monitor.
+    let attacker = module(
+        "",
+        "(loop $l (drop (call $monitor (call $parent))) (br $l))",
+    );
+    let s = scene("monitors", config(), &attacker).await;
+    let pid = s.attacker();
+    assert_eq!(
+        down_of(&s.me, Some(pid)).await,
+        ExitReason::Limit("monitors".into())
+    );
+    assert_eq!(s.refused().monitors.load(Ordering::Relaxed), 1);
+    s.api_shows(pid).await;
+    s.bystander_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_loop_ends_at_the_link_cap() {
+    // Spawns children that wait, and links to each.
+    let attacker = module(
+        r#"(data (i32.const 512) "echo")"#,
+        r#"(loop $l
+          (drop (call $link (call $spawn (i32.const 512) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))))
+          (br $l))"#,
+    );
+    let budgets = Budgets {
+        links: 50,
+        ..Budgets::default()
+    };
+    let s = scene("links", config_with(budgets), &attacker).await;
+    let pid = s.attacker();
+    assert_eq!(
+        down_of(&s.me, Some(pid)).await,
+        ExitReason::Limit("links".into())
+    );
+    assert_eq!(s.refused().links.load(Ordering::Relaxed), 1);
+    s.bystander_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timer_flood_ends_at_the_timer_cap() {
+    // Timers to itself a day away, as fast as it can.
+    let attacker = module(
+        "",
+        "(loop $l (drop (call $send_after (call $self) (i64.const 86400000) (i32.const 0) (i32.const 0))) (br $l))",
+    );
+    let s = scene("timers", config(), &attacker).await;
+    let before = s.node.pending_timers();
+    let pid = s.attacker();
+    assert_eq!(
+        down_of(&s.me, Some(pid)).await,
+        ExitReason::Limit("timers".into())
+    );
+    assert_eq!(s.refused().timers.load(Ordering::Relaxed), 1);
+    // Its timers went with it.
+    eventually("the attacker's timers to be cancelled", || {
+        s.node.pending_timers() == before
+    })
+    .await;
+    s.bystander_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_flood_is_cut_to_the_rate_and_counted() {
+    let attacker = module(
+        r#"(data (i32.const 512) "all work and no play makes a dull guest\n")"#,
+        "(loop $l (drop (call $write (i32.const 1) (i32.const 512) (i32.const 40))) (br $l))",
+    );
+    let budgets = Budgets {
+        output_lines_per_sec: 100,
+        ..Budgets::default()
+    };
+    let s = scene("output", config_with(budgets), &attacker).await;
+    let mut events = s.node.subscribe();
+    let start = Instant::now();
+    let pid = s.attacker();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.bystander_answers().await;
+    s.api_shows(pid).await;
+    let proc = s.node.process(pid).expect("the flooder still runs");
+    eventually("output to be dropped", || {
+        proc.counters.output_dropped.load(Ordering::Relaxed) > 0
+    })
+    .await;
+    s.kill(pid);
+    assert_eq!(down_of(&s.me, Some(pid)).await, ExitReason::Killed);
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut lines = 0;
+    let mut notes = 0;
+    while let Ok(e) = events.try_recv() {
+        if let hatchery::NodeEvent::Output { pid: p, line, .. } = e
+            && p == pid
+        {
+            lines += 1;
+            notes += usize::from(line.text.contains("bytes of output dropped"));
+        }
+    }
+    // A burst of a second's lines, then the rate, and a note at most once a second.
+    let most = (101.0 * (elapsed + 1.0)) as usize + 1;
+    assert!(
+        lines > 0 && lines <= most,
+        "{lines} lines in {elapsed:.1} s"
+    );
+    assert!(notes > 0, "no line said that output was dropped");
+    assert!(s.refused().output_bytes.load(Ordering::Relaxed) > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spawn_bomb_fills_its_subtree_and_leaves_the_rest_of_the_node() {
+    // Spawns copies of itself until refused, then waits.
+    let attacker = module(
+        r#"(data (i32.const 512) "attacker")"#,
+        &format!(
+            r#"(block $full (loop $l
+              (br_if $full (i64.lt_s (call $spawn (i32.const 512) (i32.const 8) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)) (i64.const 0)))
+              (br $l)))
+            {BLOCK}"#
+        ),
+    );
+    let config = NodeConfig {
+        max_processes: 400,
+        ..config()
+    };
+    let quota = config.subtree_processes();
+    let s = scene("bomb", config, &attacker).await;
+    let root = s.attacker();
+    eventually("the bomb to fill its subtree", || {
+        s.node
+            .process(root)
+            .is_some_and(|p| p.subtree().live() == quota)
+    })
+    .await;
+    assert!(s.refused().subtree_processes.load(Ordering::Relaxed) > 0);
+    // The rest of the node still spawns, and a supervisor still restarts its child.
+    s.bystander_answers().await;
+    let other =
+        s.me.spawn("echo", Vec::new(), false, true)
+            .expect("spawn beside the bomb");
+    s.kill(other.pid);
+    let spec = SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity: 5,
+        period: Duration::from_secs(60),
+        children: vec![ChildSpec {
+            id: "e".into(),
+            start: ChildStart::Worker {
+                module: "echo".into(),
+                args: Vec::new(),
+                wasi: None,
+                max_memory: None,
+                callback_cpu_limit: None,
+            },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::BrutalKill,
+        }],
+    };
+    let sup = s
+        .node
+        .start_supervisor(spec, Some(s.me.pid()))
+        .expect("supervisor");
+    let child = || {
+        s.node
+            .which_children(sup)
+            .and_then(|c| c.first().and_then(|c| c.pid))
+    };
+    let first = child().expect("the child runs");
+    s.kill(first);
+    eventually("the child to be restarted", || {
+        child().is_some_and(|p| p != first)
+    })
+    .await;
+    // The quota is the subtree's own: the bomb still holds all of it, and nothing more.
+    assert_eq!(s.node.process(root).expect("root").subtree().live(), quota);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greedy_processes_meet_the_node_memory_budget_and_give_it_back() {
+    // Grows to 8 MiB, then waits; traps when the growth is refused.
+    let attacker = module(
+        "",
+        &format!(
+            "(if (i32.lt_s (memory.grow (i32.const 127)) (i32.const 0)) (then unreachable)) {BLOCK}"
+        ),
+    );
+    let budgets = Budgets {
+        guest_memory: Some(40 << 20),
+        ..Budgets::default()
+    };
+    let s = scene("memory", config_with(budgets), &attacker).await;
+    let base = s.node.guest_memory();
+    assert!(
+        base >= 65536,
+        "the echo server's first page is counted: {base}"
+    );
+    let mut greedy = Vec::new();
+    let mut refused_spawn = false;
+    let mut ended = 0;
+    for _ in 0..10 {
+        match s.me.spawn("attacker", Vec::new(), false, true) {
+            Ok(sp) => greedy.push(sp.pid),
+            Err(SpawnError::MemoryBudget(_)) => refused_spawn = true,
+            Err(e) => panic!("{e}"),
+        }
+        // Let it grow (or fail to) before the next.
+        let pid = *greedy.last().expect("one spawned");
+        eventually("the attacker to grow or end", || {
+            s.node
+                .process(pid)
+                .is_none_or(|p| p.counters.memory.load(Ordering::Relaxed) > 65536)
+        })
+        .await;
+        if let Some(r) = s.node.exit_record(pid) {
+            assert_eq!(r.reason, ExitReason::Limit("memory".into()));
+            ended += 1;
+        }
+    }
+    assert!(
+        s.node.guest_memory() <= 40 << 20,
+        "{}",
+        s.node.guest_memory()
+    );
+    assert!(ended > 0 || refused_spawn, "the budget refused nothing");
+    assert!(s.refused().guest_memory.load(Ordering::Relaxed) > 0);
+    s.bystander_answers().await;
+    for pid in greedy {
+        s.kill(pid);
+    }
+    eventually("the greedy processes' memory to be given back", || {
+        s.node.guest_memory() == base
+    })
+    .await;
+    s.me.spawn("attacker", Vec::new(), false, false)
+        .expect("spawn once the budget is free");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_flood_meets_the_node_mailbox_budget() {
+    // Sends 60 KB messages to its parent (the test process, which does not read them).
+    let attacker = module(
+        "",
+        "(drop (memory.grow (i32.const 1))) (loop $l (drop (call $send (call $parent) (i32.const 0) (i32.const 60000))) (br $l))",
+    );
+    let budgets = Budgets {
+        mailbox_bytes: 4 << 20,
+        ..Budgets::default()
+    };
+    let s = scene("mailboxes", config_with(budgets), &attacker).await;
+    let pid = s.attacker();
+    eventually("the node's mailboxes to be full", || {
+        s.refused().mailbox_bytes.load(Ordering::Relaxed) > 10
+    })
+    .await;
+    assert!(s.node.mailbox_bytes() <= 4 << 20);
+    s.api_shows(pid).await;
+    // The flood is stopped and the mailbox it filled emptied: the budget is free again.
+    s.kill(pid);
+    while s
+        .me
+        .recv_match(Some(Duration::ZERO), |m| (m.sender == pid).then_some(()))
+        .await
+        .expect("alive")
+        .is_some()
+    {}
+    eventually("the budget to be free", || s.node.mailbox_bytes() < 1 << 20).await;
+    s.bystander_answers().await;
+}
