@@ -1,6 +1,6 @@
 // Modules (#/modules): per module, the version timeline (hash, load time, reason, how many
 // processes run each version, current/old markers), the hot-swap history with per-swap
-// outcome counts, and Reload / Rollback buttons.
+// outcome counts, and Reload / Rollback / End all buttons.
 
 import { api, post } from './api.js';
 import { debounce, fmtBytes, fmtInt, fmtTime, h, replace } from './dom.js';
@@ -42,6 +42,24 @@ export function mount(root, _params, scope) {
     load();
   }
 
+  /** Ends every process of the module (recovery), after a confirmation. */
+  async function endAll(name) {
+    if (!window.confirm(`End every process of ${name}? Supervised ones are removed from their supervisors.`)) return;
+    busy.add(name);
+    load();
+    try {
+      const res = await post('/api/end', { module: name });
+      const removed = (res.removed_children || []).length;
+      results.set(name, { ok: res.left === 0, errors: [],
+        text: `end all: ended ${fmtInt(res.ended)}${removed ? `, ${fmtInt(removed)} removed from their supervisors` : ''}` +
+          (res.left ? `, ${fmtInt(res.left)} still running` : '') });
+    } catch (e) {
+      results.set(name, { ok: false, text: `end all failed: ${e}`, errors: [] });
+    }
+    busy.delete(name);
+    load();
+  }
+
   async function load() {
     try {
       const res = await api('/api/modules');
@@ -70,7 +88,9 @@ export function mount(root, _params, scope) {
         h('span', { class: 'spacer' }),
         h('button', { type: 'button', testid: 'module-reload', disabled: busy.has(m.name), on: { click: () => action(m.name, 'reload') } }, 'Reload'),
         h('button', { type: 'button', testid: 'module-rollback', disabled: busy.has(m.name) || m.old === null || m.old === undefined,
-          title: m.old ? `roll back to v${m.old}` : 'no previous version', on: { click: () => action(m.name, 'rollback') } }, 'Rollback')),
+          title: m.old ? `roll back to v${m.old}` : 'no previous version', on: { click: () => action(m.name, 'rollback') } }, 'Rollback'),
+        h('button', { type: 'button', class: 'danger', testid: 'module-end', disabled: busy.has(m.name),
+          title: 'end every process of this module (supervised ones are removed from their supervisors)', on: { click: () => endAll(m.name) } }, 'End all')),
       result && h('div', { class: ['result', result.ok ? 'ok' : 'error'], testid: 'module-result' },
         result.text, result.errors.length ? h('ul', {}, result.errors.map((e) => h('li', { class: 'mono' }, e))) : null),
       h('h3', {}, 'Versions'),

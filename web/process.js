@@ -34,12 +34,14 @@ export function mount(root, params, scope) {
   const killBtn = h('button', { type: 'button', class: 'danger', testid: 'kill-button', on: { click: () => exit('kill') } }, 'Kill');
   const reason = h('input', { type: 'text', class: 'mono', placeholder: 'shutdown', testid: 'exit-reason', 'aria-label': 'exit reason' });
   const exitBtn = h('button', { type: 'button', testid: 'exit-button', on: { click: () => exit(reason.value.trim() || 'shutdown') } }, 'Exit with reason');
+  const subtreeBtn = h('button', { type: 'button', class: 'danger', testid: 'end-subtree-button',
+    title: 'end this process and every process spawned below it', on: { click: () => endSubtree() } }, 'End subtree');
 
   replace(root,
     h('div', { class: 'detail', testid: 'process-detail', data: { pid } },
       h('div', { class: 'detail-head' }, title, deadBadge,
         h('span', { class: 'spacer' }),
-        h('div', { class: 'actions' }, killBtn, reason, exitBtn)),
+        h('div', { class: 'actions' }, killBtn, reason, exitBtn, subtreeBtn)),
       actionResult,
       notFound,
       lastExit,
@@ -66,6 +68,23 @@ export function mount(root, params, scope) {
     }
   }
 
+  async function endSubtree() {
+    subtreeBtn.disabled = true;
+    try {
+      const res = await post('/api/end', { subtree: pid });
+      const removed = (res.removed_children || []).length;
+      actionResult.className = res.left ? 'result error' : 'result ok';
+      actionResult.textContent = `ended ${res.ended} process${res.ended === 1 ? '' : 'es'} of the subtree of ${pid}` +
+        (removed ? `, ${removed} removed from their supervisors` : '') + (res.left ? `, ${res.left} still running` : '');
+      load();
+    } catch (e) {
+      actionResult.className = 'result error';
+      actionResult.textContent = String(e);
+    } finally {
+      subtreeBtn.disabled = dead;
+    }
+  }
+
   async function load() {
     if (dead) return; // a dead process's record no longer changes
     try {
@@ -86,6 +105,7 @@ export function mount(root, params, scope) {
     dead = p.status === 'exited';
     deadBadge.hidden = !dead;
     root.querySelector('.detail').classList.toggle('is-dead', dead);
+    subtreeBtn.disabled = dead || p.kind !== 'wasm';
     killBtn.disabled = exitBtn.disabled = dead;
     document.title = `${dead ? '*DEAD* ' : ''}${p.name || p.pid} · Hatchery`;
 

@@ -297,6 +297,46 @@ pub fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `hatchery end`: ends every process of a module or of a subtree on a running node.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["module", "subtree"])))]
+pub struct EndArgs {
+    /// End every process running this module (supervised ones are removed from their
+    /// supervisors, so they are not restarted).
+    #[arg(long)]
+    module: Option<String>,
+    /// End this process and everything spawned below it (`12` or `<0.12>`).
+    #[arg(long, value_name = "PID")]
+    subtree: Option<String>,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+pub fn end(args: &EndArgs) -> anyhow::Result<ExitCode> {
+    let body = match (&args.module, &args.subtree) {
+        (Some(m), _) => serde_json::json!({ "module": m }),
+        (None, Some(p)) => serde_json::json!({ "subtree": p }),
+        (None, None) => anyhow::bail!("say --module NAME or --subtree PID"),
+    };
+    let v = args.node.request("POST", "/api/end", Some(&body))?;
+    println!("ended {} processes", v["ended"].as_u64().unwrap_or(0));
+    for c in v["removed_children"].as_array().into_iter().flatten() {
+        println!(
+            "    removed child {} from supervisor {}",
+            c["id"].as_str().unwrap_or("?"),
+            c["supervisor"].as_str().unwrap_or("?")
+        );
+    }
+    let left = v["left"].as_u64().unwrap_or(0);
+    if left > 0 {
+        println!(
+            "{left} processes of it still run (it spawns faster than it is ended); run the command again"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_outcome(name: &str, v: &Value) {
     match serde_json::from_value::<hatchery::SwapRecord>(v["outcome"].clone()) {
         Ok(r) => {

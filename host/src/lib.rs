@@ -27,8 +27,8 @@
 pub mod manifest;
 
 pub use hatchery_core::{
-    config, crashlog, events, exit, launch, message, native, pid, process, registry, supervisor,
-    timers, trace,
+    config, crashlog, events, exit, launch, message, native, pid, process, recovery, registry,
+    supervisor, timers, trace,
 };
 pub use hatchery_http as http;
 pub use hatchery_wasm::{abi, component, runtime, swap, sys, watch};

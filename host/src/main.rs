@@ -49,6 +49,8 @@ enum Command {
     Load(client::LoadArgs),
     /// Make the previous version of a module current again on a running node.
     Rollback(client::RollbackArgs),
+    /// End every process of a module or of a subtree on a running node (recovery).
+    End(client::EndArgs),
     /// Create a project for a new module in one of the guest languages.
     New(new::NewArgs),
 }
@@ -331,6 +333,7 @@ fn main() -> ExitCode {
         Command::Ps(args) => client::ps(&args),
         Command::Load(args) => client::load(&args),
         Command::Rollback(args) => client::rollback(&args),
+        Command::End(args) => client::end(&args),
         Command::New(args) => new::new(&args),
     };
     match result {

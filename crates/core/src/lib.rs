@@ -20,6 +20,7 @@ pub mod native;
 pub mod node;
 pub mod pid;
 pub mod process;
+pub mod recovery;
 pub mod registry;
 mod sched;
 pub mod supervisor;

@@ -36,6 +36,7 @@ pub(super) fn routes() -> Router<Ctx> {
         .route("/processes/{pid}/exit", post(exit_process))
         .route("/send", post(send))
         .route("/spawn", post(spawn))
+        .route("/end", post(super::end::end))
         .route("/modules", get(modules))
         .route("/modules/{name}/reload", post(reload))
         .route("/modules/{name}/rollback", post(rollback))
@@ -52,7 +53,10 @@ pub(super) fn routes() -> Router<Ctx> {
 // ---- parsing helpers --------------------------------------------------------------------
 
 /// A JSON body, with our error shape for every way it can be wrong.
-fn json_body(body: Result<Bytes, BytesRejection>, optional: bool) -> Result<Value, ApiError> {
+pub(super) fn json_body(
+    body: Result<Bytes, BytesRejection>,
+    optional: bool,
+) -> Result<Value, ApiError> {
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.body_text())
@@ -93,7 +97,7 @@ fn number(
 }
 
 /// `12`, `<0.12>` (or `0.12`).
-fn parse_pid(text: &str) -> Option<Pid> {
+pub(super) fn parse_pid(text: &str) -> Option<Pid> {
     let t = text.trim();
     let t = t
         .strip_prefix('<')

@@ -11,11 +11,14 @@
 
 mod api;
 mod edge;
+mod end;
 mod openapi;
 mod ui;
 
 // The lower layers' modules, under the names this crate's files use for them.
-pub(crate) use hatchery_core::{crashlog, events, exit, message, pid, process, supervisor};
+pub(crate) use hatchery_core::{
+    crashlog, events, exit, message, pid, process, recovery, supervisor,
+};
 pub(crate) use hatchery_wasm::{node, runtime, sys};
 
 use std::collections::HashMap;

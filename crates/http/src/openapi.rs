@@ -102,6 +102,11 @@ pub(super) fn document() -> Value {
                     "to": {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "message": {}, "follow": {"type": "boolean"}}}))},
             "/api/spawn": {"post": with_body(op("Spawn a process of a loaded module", "201", &["400", "404", "409"]),
                 json!({"type": "object", "required": ["module"], "properties": {"module": {"type": "string"}, "args": {}}}))},
+            "/api/end": {"post": with_body(op("End every process of a module or of a subtree (a process and all spawned below it); supervised children are removed from their supervisors, the rest killed", "200", &["400", "404", "409"]),
+                json!({"oneOf": [
+                    {"type": "object", "required": ["module"], "additionalProperties": false, "properties": {"module": {"type": "string", "minLength": 1}}},
+                    {"type": "object", "required": ["subtree"], "additionalProperties": false, "properties": {"subtree": {"oneOf": [
+                        {"type": "string"}, {"type": "integer", "minimum": 1}]}}}]}))},
             "/api/modules": {"get": op("Modules with their versions, swap history and processes per version", "200", &[])},
             "/api/modules/{name}/reload": {"post": with_params(with_body(op("Load the module's file again (or the given path) as a new version and upgrade its processes", "200", &["400", "404", "422"]),
                 json!({"type": "object", "properties": {"path": {"type": "string"}}})), json!([name.clone()]))},

@@ -1,0 +1,128 @@
+//! The operator's recovery tools: end every process of a module, or of a subtree (a
+//! process and everything spawned below it, as counted for its quota), in one call. A
+//! supervised child among them is ended through its supervisor (`terminate_child`), so
+//! that the supervisor is told and does not restart it; the others get `kill`.
+
+use std::time::Duration;
+
+use crate::exit::ExitReason;
+use crate::node::Node;
+use crate::pid::Pid;
+
+/// Which processes to end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Every process running this module (any version).
+    Module(String),
+    /// The subtree started by this process: it and everything spawned below it.
+    Subtree(Pid),
+}
+
+/// What [`Node::end_all`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Ended {
+    /// Processes ended (by `kill`, or by their supervisor).
+    pub ended: usize,
+    /// Supervised children among them, removed from their supervisors: (supervisor, child id).
+    pub removed_children: Vec<(String, String)>,
+    /// Processes of the selection still alive when the call gave up (a selection that
+    /// keeps spawning faster than it is ended; normally empty).
+    pub left: usize,
+}
+
+/// Why nothing was ended.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EndError {
+    /// A subtree's root that is not a live process and roots no live subtree.
+    #[error("no live process is in the subtree of {0}")]
+    NoSubtree(Pid),
+    /// A module that no live process runs.
+    #[error("no live process runs module `{0}`")]
+    NoModule(String),
+    /// Native processes (supervisors, the host's own) are ended by stopping what owns them.
+    #[error("{0} is a native process; end its supervisor's subtree or the node instead")]
+    Native(Pid),
+}
+
+impl Selection {
+    fn holds(&self, p: &crate::process::Process) -> bool {
+        if p.module().starts_with("native:") {
+            return false;
+        }
+        match self {
+            Selection::Module(m) => p.module() == m,
+            Selection::Subtree(root) => p.subtree().root() == *root,
+        }
+    }
+}
+
+/// How long a supervisor's shutdown of one child is waited for before it is killed.
+const TERMINATE_WAIT: Duration = Duration::from_secs(5);
+
+/// Rounds of ending before giving up on a selection that keeps spawning.
+const ROUNDS: usize = 50;
+
+impl Node {
+    /// Ends every process of `selection`: supervised children through their supervisor
+    /// (which forgets them), the others with `kill`, in rounds until none is left (what
+    /// they spawn while they are ended is in the selection too).
+    ///
+    /// # Errors
+    ///
+    /// When the selection holds no live process.
+    pub async fn end_all(&self, selection: &Selection) -> Result<Ended, EndError> {
+        let live = |node: &Node| -> Vec<Pid> {
+            node.processes()
+                .iter()
+                .filter(|p| selection.holds(p))
+                .map(|p| p.pid())
+                .collect()
+        };
+        let first = live(self);
+        if first.is_empty() {
+            return Err(match selection {
+                Selection::Module(m) => EndError::NoModule(m.clone()),
+                Selection::Subtree(root) => match self.process(*root) {
+                    Some(p) if p.module().starts_with("native:") => EndError::Native(*root),
+                    _ => EndError::NoSubtree(*root),
+                },
+            });
+        }
+        let mut done = Ended::default();
+        // Supervised children first, so that their supervisors do not restart them.
+        for sup in self.supervisors() {
+            for child in sup.children {
+                let Some(pid) = child.pid else { continue };
+                if !self.process(pid).is_some_and(|p| selection.holds(&p)) {
+                    continue;
+                }
+                // A child whose shutdown never ends (it traps exits and ignores them, with
+                // `infinity`) is killed below, which also ends the supervisor's wait.
+                let asked = self.terminate_child(sup.pid, &child.id);
+                if let Ok(Ok(())) = tokio::time::timeout(TERMINATE_WAIT, asked).await {
+                    done.ended += 1;
+                    done.removed_children.push((sup.pid.to_string(), child.id));
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..ROUNDS {
+            let pids = live(self);
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                if self
+                    .exit_signal(Pid(0), pid, &ExitReason::Killed, true)
+                    .is_ok()
+                    && seen.insert(pid)
+                {
+                    done.ended += 1;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        done.left = live(self).len();
+        Ok(done)
+    }
+}
