@@ -76,11 +76,31 @@ async fn a_spawn_bomb_is_ended_in_one_call_and_nothing_else_is() {
         .spawn("idle", Vec::new(), false, false)
         .expect("idle")
         .pid;
+    // A process inside the subtree: it and what it spawned, not its parent.
+    let child = node
+        .processes()
+        .iter()
+        .find(|p| p.parent() == Some(root))
+        .map(|p| p.pid())
+        .expect("the root spawned");
+    let below = node
+        .end_all(&Selection::Subtree(child))
+        .await
+        .expect("end the inner subtree");
+    assert!(below.ended >= 1 && below.ended < quota, "{below:?}");
+    eventually("the inner subtree to end", || node.process(child).is_none()).await;
+    assert!(
+        node.process(root).is_some(),
+        "the root is not below its child"
+    );
+    // (A process that had not yet been refused may spawn into the freed quota meanwhile.)
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let rest = count(&node, "bomb");
     let done = node
         .end_all(&Selection::Subtree(root))
         .await
         .expect("end the subtree");
-    assert_eq!((done.ended, done.left), (quota, 0), "{done:?}");
+    assert_eq!((done.ended, done.left), (rest, 0), "{done:?}");
     eventually("the bomb to be gone", || count(&node, "bomb") == 0).await;
     assert!(
         node.process(idle).is_some(),

@@ -3,6 +3,7 @@
 //! supervised child among them is ended through its supervisor (`terminate_child`), so
 //! that the supervisor is told and does not restart it; the others get `kill`.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crate::exit::ExitReason;
@@ -14,7 +15,8 @@ use crate::pid::Pid;
 pub enum Selection {
     /// Every process running this module (any version).
     Module(String),
-    /// The subtree started by this process: it and everything spawned below it.
+    /// This process and everything spawned below it (along live parents, and all that
+    /// counts in the subtree it started, for its quota).
     Subtree(Pid),
 }
 
@@ -45,13 +47,35 @@ pub enum EndError {
 }
 
 impl Selection {
-    fn holds(&self, p: &crate::process::Process) -> bool {
-        if p.module().starts_with("native:") {
-            return false;
-        }
+    /// The live processes selected now (never native ones).
+    fn live(&self, node: &Node) -> Vec<Pid> {
+        let procs = node.processes();
+        let wasm = procs.iter().filter(|p| !p.module().starts_with("native:"));
         match self {
-            Selection::Module(m) => p.module() == m,
-            Selection::Subtree(root) => p.subtree().root() == *root,
+            Selection::Module(m) => wasm.filter(|p| p.module() == m).map(|p| p.pid()).collect(),
+            Selection::Subtree(root) => {
+                // The root and its descendants along live parents, and whatever counts in
+                // the subtree it started (children whose parent has ended).
+                let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
+                for p in wasm.clone() {
+                    if let Some(parent) = p.parent() {
+                        children.entry(parent).or_default().push(p.pid());
+                    }
+                }
+                let mut picked: HashSet<Pid> = wasm
+                    .filter(|p| p.pid() == *root || p.subtree().root() == *root)
+                    .map(|p| p.pid())
+                    .collect();
+                let mut todo: Vec<Pid> = picked.iter().copied().collect();
+                while let Some(pid) = todo.pop() {
+                    for &c in children.get(&pid).into_iter().flatten() {
+                        if picked.insert(c) {
+                            todo.push(c);
+                        }
+                    }
+                }
+                picked.into_iter().collect()
+            }
         }
     }
 }
@@ -71,13 +95,7 @@ impl Node {
     ///
     /// When the selection holds no live process.
     pub async fn end_all(&self, selection: &Selection) -> Result<Ended, EndError> {
-        let live = |node: &Node| -> Vec<Pid> {
-            node.processes()
-                .iter()
-                .filter(|p| selection.holds(p))
-                .map(|p| p.pid())
-                .collect()
-        };
+        let live = |node: &Node| selection.live(node);
         let first = live(self);
         if first.is_empty() {
             return Err(match selection {
@@ -89,11 +107,12 @@ impl Node {
             });
         }
         let mut done = Ended::default();
+        let chosen: HashSet<Pid> = first.into_iter().collect();
         // Supervised children first, so that their supervisors do not restart them.
         for sup in self.supervisors() {
             for child in sup.children {
                 let Some(pid) = child.pid else { continue };
-                if !self.process(pid).is_some_and(|p| selection.holds(&p)) {
+                if !chosen.contains(&pid) {
                     continue;
                 }
                 // A child whose shutdown never ends (it traps exits and ignores them, with
@@ -105,7 +124,7 @@ impl Node {
                 }
             }
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for _ in 0..ROUNDS {
             let pids = live(self);
             if pids.is_empty() {
