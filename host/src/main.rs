@@ -688,6 +688,15 @@ fn print_event(e: &NodeEvent, entry: Pid, entry_reason: &mut Option<ExitReason>,
         NodeEvent::SwapRejected { module, error } => {
             println!("swap {module}: rejected: {error}");
         }
+        NodeEvent::Watch {
+            watching, message, ..
+        } => {
+            if *watching {
+                eprintln!("hatchery: {message}");
+            } else {
+                eprintln!("hatchery: warning: {message}");
+            }
+        }
         NodeEvent::Spawned { .. } => {}
     }
 }

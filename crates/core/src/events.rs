@@ -40,6 +40,16 @@ pub enum NodeEvent {
         /// What was wrong.
         error: String,
     },
+    /// The module watcher lost a watched folder (it was removed or moved), or found it
+    /// again.
+    Watch {
+        /// The folder.
+        folder: String,
+        /// Whether changes there are seen now.
+        watching: bool,
+        /// What happened, for a person.
+        message: String,
+    },
     /// A process wrote a line to stdout or stderr.
     Output {
         /// Its pid.

@@ -840,5 +840,13 @@ fn event_json(e: &NodeEvent) -> Option<(&'static str, Value)> {
         NodeEvent::SwapRejected { module, error } => {
             ("swap_rejected", json!({"module": module, "error": error}))
         }
+        NodeEvent::Watch {
+            folder,
+            watching,
+            message,
+        } => (
+            "watch",
+            json!({"folder": folder, "watching": watching, "message": message}),
+        ),
     })
 }

@@ -25,7 +25,84 @@ use crate::runtime::modules::{LoadCause, module_name};
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
     stop: Arc<AtomicBool>,
-    _inner: notify::RecommendedWatcher,
+    _inner: Shared,
+}
+
+/// The operating system's watcher, shared with the loop that adds a folder back.
+type Shared = Arc<parking_lot::Mutex<notify::RecommendedWatcher>>;
+
+/// How often the watched folders are checked for having gone or come back.
+const FOLDER_CHECK: Duration = Duration::from_millis(500);
+
+/// What identifies a folder: a folder removed and created again is another one, which the
+/// operating system's watch does not follow.
+fn folder_id(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(dir)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// The watched folders, as last seen.
+struct Folders {
+    seen: Vec<(PathBuf, Option<(u64, u64)>)>,
+    checked: Instant,
+}
+
+impl Folders {
+    fn new(dirs: &[PathBuf]) -> Folders {
+        Folders {
+            seen: dirs.iter().map(|d| (d.clone(), folder_id(d))).collect(),
+            checked: Instant::now(),
+        }
+    }
+
+    /// Says when a folder went away, and watches it again when it is back (or is another
+    /// folder by now); returns the folders watched again, whose files should be looked at.
+    fn check(&mut self, node: &Node, inner: &Shared) -> Vec<PathBuf> {
+        if self.checked.elapsed() < FOLDER_CHECK {
+            return Vec::new();
+        }
+        self.checked = Instant::now();
+        let mut back = Vec::new();
+        for (dir, seen) in &mut self.seen {
+            let now = folder_id(dir);
+            if now == *seen {
+                continue;
+            }
+            let folder = dir.display().to_string();
+            match now {
+                None => node.emit(|| NodeEvent::Watch {
+                    message: format!(
+                        "the watched folder {folder} is gone: module changes there are not seen until it is created again"
+                    ),
+                    folder,
+                    watching: false,
+                }),
+                Some(_) => {
+                    let mut w = inner.lock();
+                    let _ = w.unwatch(dir);
+                    if let Err(e) = w.watch(dir, RecursiveMode::NonRecursive) {
+                        node.emit(|| NodeEvent::Watch {
+                            message: format!("cannot watch {folder} again: {e}; trying again"),
+                            folder,
+                            watching: false,
+                        });
+                        continue;
+                    }
+                    node.emit(|| NodeEvent::Watch {
+                        message: format!("watching {folder} again"),
+                        folder,
+                        watching: true,
+                    });
+                    back.push(dir.clone());
+                }
+            }
+            *seen = now;
+        }
+        back
+    }
 }
 
 impl Drop for Watcher {
@@ -96,20 +173,26 @@ impl Node {
             let _ = tx.send(res);
         })
         .context("starting the file watcher")?;
-        let mut dirs: Vec<&Path> = targets.iter().map(Target::dir).collect();
+        let mut dirs: Vec<PathBuf> = targets.iter().map(|t| t.dir().to_path_buf()).collect();
         dirs.sort();
         dirs.dedup();
-        for d in dirs {
+        for d in &dirs {
             inner
                 .watch(d, RecursiveMode::NonRecursive)
                 .with_context(|| format!("watching {}", d.display()))?;
         }
+        let inner: Shared = Arc::new(parking_lot::Mutex::new(inner));
         let stop = Arc::new(AtomicBool::new(false));
         let node = self.clone();
         let flag = stop.clone();
+        let shared = inner.clone();
+        // Seen now, so that a folder removed before the thread runs is noticed.
+        let folders = Folders::new(&dirs);
         std::thread::Builder::new()
             .name("hatchery-watch".into())
-            .spawn(move || watch_loop(&node, &targets, &rx, debounce, &flag))
+            .spawn(move || {
+                watch_loop(&node, &targets, &rx, debounce, &flag, (folders, &shared));
+            })
             .context("starting the watcher thread")?;
         Ok(Watcher {
             stop,
@@ -124,6 +207,7 @@ fn watch_loop(
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
     debounce: Duration,
     stop: &AtomicBool,
+    (mut folders, inner): (Folders, &Shared),
 ) {
     let mut pending: HashMap<PathBuf, Pending> = HashMap::new();
     let tick = (debounce / 4).max(Duration::from_millis(5));
@@ -160,6 +244,23 @@ fn watch_loop(
             }),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        // A folder created again: its module files are looked at as if just written (one
+        // whose bytes are the current version's changes nothing).
+        for dir in folders.check(node, inner) {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if targets.iter().any(|t| t.wants(&path)) {
+                    pending.insert(
+                        path,
+                        Pending {
+                            last_event: Instant::now(),
+                            seen: None,
+                            missing: 0,
+                        },
+                    );
+                }
+            }
         }
         // A file deleted for good is forgotten (its module stays loaded).
         pending.retain(|_, p| p.missing < 20);

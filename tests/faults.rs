@@ -1,0 +1,148 @@
+//! Faults of the host's surroundings: the watched folder removed and created again, and
+//! the host killed with `SIGKILL` while crashes are being logged.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hatchery::NodeEvent;
+use hatchery::crashlog::{Report, read};
+use hatchery_tests::*;
+
+/// The next event `f` picks, within the tests' wait.
+async fn next_event<T>(
+    events: &mut tokio::sync::broadcast::Receiver<NodeEvent>,
+    mut f: impl FnMut(NodeEvent) -> Option<T>,
+) -> T {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(e) = events.recv().await
+                && let Some(t) = f(e)
+            {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("the event within the wait")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_folder_removed_and_created_again_is_reported_and_watched_again() {
+    let dir = temp_dir("refolder").join("mods");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("counter.wasm");
+    std::fs::copy(module_path("counter"), &file).expect("copy");
+    let node = node_with(&[]);
+    node.load_module_file(&file).expect("load");
+    let mut events = node.subscribe();
+    let _watcher = node
+        .watch(std::slice::from_ref(&dir), Duration::from_millis(100))
+        .expect("watch");
+
+    std::fs::remove_dir_all(&dir).expect("remove the folder");
+    let (watching, message) = next_event(&mut events, |e| match e {
+        NodeEvent::Watch {
+            watching, message, ..
+        } => Some((watching, message)),
+        _ => None,
+    })
+    .await;
+    assert!(!watching && message.contains("is gone"), "{message}");
+
+    // Created again with a new version in it: watched again, and the file is loaded.
+    std::fs::create_dir_all(&dir).expect("mkdir again");
+    std::fs::copy(module_path("counter_v2"), &file).expect("copy v2");
+    let watching = next_event(&mut events, |e| match e {
+        NodeEvent::Watch { watching, .. } => Some(watching),
+        _ => None,
+    })
+    .await;
+    assert!(watching);
+    let swap = next_event(&mut events, |e| match e {
+        NodeEvent::Swap(r) => Some(r),
+        _ => None,
+    })
+    .await;
+    assert_eq!((swap.module.as_str(), swap.to), ("counter", 2), "{swap:?}");
+
+    // And a later save in it is seen as before.
+    std::fs::copy(module_path("counter"), &file).expect("copy v1");
+    let swap = next_event(&mut events, |e| match e {
+        NodeEvent::Swap(r) => Some(r),
+        _ => None,
+    })
+    .await;
+    assert_eq!(swap.to, 3, "{swap:?}");
+}
+
+/// A child that traps at once, under a supervisor that restarts it without end.
+const CRASHER: &str =
+    r#"(module (memory (export "memory") 1) (func (export "hatchery_main") unreachable))"#;
+
+#[test]
+fn the_crash_log_is_intact_after_the_host_is_killed() {
+    let dir = temp_dir("sigkill");
+    write_module(&dir, "crasher.wat", CRASHER);
+    std::fs::write(
+        dir.join("hatchery.toml"),
+        r#"[application]
+name = "crashing"
+modules = "."
+root = "main"
+
+[supervisor.main]
+strategy = "one_for_one"
+intensity = 1000000000
+period_ms = 1000
+
+[[supervisor.main.child]]
+id = "crasher"
+module = "crasher"
+restart = "permanent"
+"#,
+    )
+    .expect("manifest");
+    let log = dir.join("crash.log");
+    let mut child = Command::new(hatchery_bin())
+        .current_dir(&dir)
+        .arg("run")
+        .arg(&dir)
+        .args(["--http", "127.0.0.1:0", "--no-watch", "--crash-log"])
+        .arg(&log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start hatchery");
+    // Until it has logged a good many crashes (bounded), then SIGKILL in the middle.
+    let start = Instant::now();
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) < 200_000 {
+        assert!(
+            start.elapsed() < WAIT,
+            "the crashes were not logged: {:?}",
+            child.try_wait()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let reports = read(&log).expect("the log reads after a SIGKILL");
+    assert!(reports.len() > 100, "{} reports", reports.len());
+    let crashes = reports
+        .iter()
+        .filter(|r| matches!(r, Report::Crash { .. }))
+        .count();
+    assert!(crashes > 50, "{crashes} crash reports");
+    // The CLI reads it too.
+    let out = Command::new(hatchery_bin())
+        .args(["crashes", "--log"])
+        .arg(&log)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
