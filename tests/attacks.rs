@@ -332,6 +332,7 @@ async fn a_spawn_bomb_fills_its_subtree_and_leaves_the_rest_of_the_node() {
                 wasi: None,
                 max_memory: None,
                 callback_cpu_limit: None,
+                grants: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,
@@ -445,5 +446,187 @@ async fn a_mailbox_flood_meets_the_node_mailbox_budget() {
         .is_some()
     {}
     eventually("the budget to be free", || s.node.mailbox_bytes() < 1 << 20).await;
+    s.bystander_answers().await;
+}
+
+/// A supervisor (a child of the test process) over an echo server and `attacker` with a
+/// manifest child's default grants; returns the supervisor.
+fn supervised_attacker(s: &Scene, grants: hatchery::Grants) -> Pid {
+    let worker = |id: &str, module: &str, grants: Option<hatchery::Grants>| ChildSpec {
+        id: id.into(),
+        start: ChildStart::Worker {
+            module: module.into(),
+            args: Vec::new(),
+            wasi: None,
+            max_memory: None,
+            callback_cpu_limit: None,
+            grants: grants.map(std::sync::Arc::new),
+        },
+        restart: Restart::Permanent,
+        shutdown: Shutdown::BrutalKill,
+    };
+    let spec = SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity: 1,
+        period: Duration::from_secs(60),
+        children: vec![
+            worker("echo", "echo", Some(hatchery::Grants::child())),
+            worker("attacker", "attacker", Some(grants)),
+        ],
+    };
+    s.node
+        .start_supervisor(spec, Some(s.me.pid()))
+        .expect("supervisor")
+}
+
+fn child_pid(s: &Scene, sup: Pid, id: &str) -> Option<Pid> {
+    s.node
+        .which_children(sup)?
+        .into_iter()
+        .find(|c| c.id == id)?
+        .pid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_sweep_without_the_grant_reaches_nothing_outside_its_subtree() {
+    // `kill` to pids 1..2000 but its own, then says so and waits.
+    let attacker = format!(
+        r#"(module
+          (import "hatchery_v1" "exit_signal" (func $exit_signal (param i64 i32 i32 i32) (result i32)))
+          {IMPORTS}
+          (data (i32.const 600) "swept\n")
+          (func (export "hatchery_main") (local $pid i64)
+            (local.set $pid (i64.const 1))
+            (loop $l
+              (if (i64.ne (local.get $pid) (call $self))
+                (then (drop (call $exit_signal (local.get $pid) (i32.const 1) (i32.const 0) (i32.const 0)))))
+              (local.set $pid (i64.add (local.get $pid) (i64.const 1)))
+              (br_if $l (i64.le_u (local.get $pid) (i64.const 2000))))
+            (drop (call $write (i32.const 1) (i32.const 600) (i32.const 6)))
+            {BLOCK}))"#
+    );
+    let s = scene("killsweep", config(), &attacker).await;
+    let before = s.node.process_count();
+    let sup = supervised_attacker(&s, hatchery::Grants::child());
+    eventually("the attacker to run", || {
+        child_pid(&s, sup, "attacker").is_some()
+    })
+    .await;
+    let attacker = child_pid(&s, sup, "attacker").expect("attacker");
+    let echo = child_pid(&s, sup, "echo").expect("echo");
+    eventually("the sweep to end", || {
+        s.node
+            .process(attacker)
+            .is_some_and(|p| p.output().iter().any(|l| l.text == "swept"))
+    })
+    .await;
+    // Each live process but the attacker was refused: the test's, the echo server, the
+    // supervisor and its echo child.
+    assert!(s.refused().grants.load(Ordering::Relaxed) >= 4);
+    // Everything is still there: the test's processes, the supervisor and its children.
+    assert_eq!(s.node.process_count(), before + 3);
+    assert_eq!(child_pid(&s, sup, "echo"), Some(echo));
+    assert_eq!(child_pid(&s, sup, "attacker"), Some(attacker));
+    let out = s.node.process(attacker).expect("alive").output();
+    assert!(
+        out.iter().any(|l| l.text.contains("exit_signal refused")),
+        "{out:?}"
+    );
+    s.bystander_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant() {
+    // `sup_start_child` of an echo child on pids 1..200, then reports to its parent... it
+    // has none but its supervisor, so it writes how many were accepted as a line.
+    let attacker = format!(
+        r#"(module
+          (import "hatchery_v1" "sup_start_child" (func $sup_start_child (param i64 i32 i32) (result i64)))
+          {IMPORTS}
+          (data (i32.const 512) "{{\"id\": \"intruder\", \"module\": \"echo\"}}")
+          (data (i32.const 600) "started one\n")
+          (func (export "hatchery_main") (local $pid i64)
+            (local.set $pid (i64.const 1))
+            (loop $l
+              (if (i64.gt_s (call $sup_start_child (local.get $pid) (i32.const 512) (i32.const 36)) (i64.const 0))
+                (then (drop (call $write (i32.const 1) (i32.const 600) (i32.const 12)))))
+              (local.set $pid (i64.add (local.get $pid) (i64.const 1)))
+              (br_if $l (i64.le_u (local.get $pid) (i64.const 200))))
+            {BLOCK}))"#
+    );
+    let s = scene("supsweep", config(), &attacker).await;
+    let sup = supervised_attacker(&s, hatchery::Grants::child());
+    eventually("the sweep to be refused", || {
+        s.refused().grants.load(Ordering::Relaxed) >= 200
+    })
+    .await;
+    let ids: Vec<String> = s
+        .node
+        .which_children(sup)
+        .expect("sup")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, ["echo", "attacker"]);
+    let attacker = child_pid(&s, sup, "attacker").expect("attacker");
+    let out = s.node.process(attacker).expect("alive").output();
+    assert!(!out.iter().any(|l| l.text == "started one"), "{out:?}");
+    assert!(
+        out.iter().any(|l| l
+            .text
+            .contains("sup_start_child refused: no `supervise` grant")),
+        "{out:?}"
+    );
+
+    // With the grant, the same module adds its child to its supervisor (and to none it
+    // cannot reach: the others are not supervisors).
+    let granted = hatchery::Grants {
+        supervise: true,
+        ..hatchery::Grants::child()
+    };
+    let sup2 = supervised_attacker(&s, granted);
+    eventually("the granted child to add one", || {
+        s.node
+            .which_children(sup2)
+            .is_some_and(|c| c.iter().any(|c| c.id == "intruder"))
+    })
+    .await;
+    s.bystander_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_squatter_cannot_take_names_outside_its_prefix() {
+    // Registers itself as `kv` (a name another child needs), then as `sq_1`.
+    let attacker = module(
+        r#"(data (i32.const 512) "kvsq_1") (data (i32.const 600) "refused\n")"#,
+        &format!(
+            r#"(if (i32.ne (call $register (i32.const 512) (i32.const 2) (call $self)) (i32.const 0))
+                 (then (drop (call $write (i32.const 1) (i32.const 600) (i32.const 8)))))
+               (drop (call $register (i32.const 514) (i32.const 4) (call $self)))
+               {BLOCK}"#
+        ),
+    )
+    .replace(
+        "(memory (export",
+        r#"(import "hatchery_v1" "register" (func $register (param i32 i32 i64) (result i32))) (memory (export"#,
+    );
+    let s = scene("squat", config(), &attacker).await;
+    let grants = hatchery::Grants {
+        names: Some("sq_".into()),
+        ..hatchery::Grants::child()
+    };
+    let sup = supervised_attacker(&s, grants);
+    eventually("the squatter to take its own name", || {
+        s.node.whereis("sq_1").is_some()
+    })
+    .await;
+    assert_eq!(s.node.whereis("kv"), None);
+    let pid = child_pid(&s, sup, "attacker").expect("attacker");
+    let out = s.node.process(pid).expect("alive").output();
+    assert!(out.iter().any(|l| l.text == "refused"), "{out:?}");
+    assert!(
+        out.iter().any(|l| l.text.contains("register refused")),
+        "{out:?}"
+    );
     s.bystander_answers().await;
 }

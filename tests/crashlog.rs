@@ -80,6 +80,7 @@ async fn supervisor_actions_are_reported_beside_the_crash() {
                 wasi: None,
                 max_memory: None,
                 callback_cpu_limit: None,
+                grants: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(1)),

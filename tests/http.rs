@@ -708,6 +708,7 @@ async fn the_tree_and_the_crash_log() {
             wasi: None,
             max_memory: None,
             callback_cpu_limit: None,
+            grants: None,
         },
         restart: Restart::Permanent,
         shutdown: Shutdown::BrutalKill,

@@ -32,6 +32,7 @@ fn worker(id: &str, module: &str) -> ChildSpec {
             wasi: None,
             max_memory: None,
             callback_cpu_limit: None,
+            grants: None,
         },
         restart: Restart::Permanent,
         shutdown: Shutdown::Timeout(Duration::from_secs(1)),

@@ -76,6 +76,7 @@ fn counter_under_a_supervisor() -> hatchery::supervisor::SupervisorSpec {
                 wasi: None,
                 max_memory: None,
                 callback_cpu_limit: None,
+                grants: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(5)),

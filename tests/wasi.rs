@@ -36,6 +36,7 @@ async fn a_process_gets_no_filesystem_or_environment_unless_granted() {
                 wasi: Some(Arc::new(grants)),
                 max_memory: None,
                 callback_cpu_limit: None,
+                grants: None,
             },
             restart: Restart::Temporary,
             shutdown: Shutdown::BrutalKill,

@@ -126,6 +126,7 @@ export function mount(root, params, scope) {
       ...(p.output_dropped_bytes ? field('output dropped', h('span', { testid: 'detail-output-dropped' },
         `${fmtBytes(p.output_dropped_bytes)} (over the output rate)`)) : []),
       ...(has('subtree') && p.subtree !== p.pid ? field('subtree of', pidLink(p.subtree, { testid: 'detail-subtree' })) : []),
+      ...(has('grants') ? field('grants', h('span', { testid: 'detail-grants' }, grantsText(p.grants))) : []),
       ...(has('received') ? field('received', fmtInt(p.received)) : []),
       ...(has('sent') ? field('sent', fmtInt(p.sent)) : []),
       ...(has('uptime_ms') ? field('uptime', fmtDuration(p.uptime_ms)) : []));
@@ -188,4 +189,12 @@ export function mount(root, params, scope) {
 
 function field(label, value) {
   return [h('dt', {}, label), h('dd', {}, value)];
+}
+
+/** "supervise · spawn: a, b" for a process's grants; "none beyond its subtree" when it has none. */
+function grantsText(g) {
+  const parts = ['supervise', 'rollback', 'signal_any'].filter((k) => g[k]).map((k) => k.replace('_', ' '));
+  parts.push(g.spawn ? `spawn only: ${g.spawn.join(', ') || 'nothing'}` : 'spawn any module');
+  if (g.names) parts.push(`names starting ${g.names}`);
+  return parts.join(' · ');
 }

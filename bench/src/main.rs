@@ -443,6 +443,7 @@ async fn crash_to_answer(
                 wasi: None,
                 max_memory: None,
                 callback_cpu_limit: None,
+                grants: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,

@@ -38,8 +38,8 @@ pub use hatchery_wasm::{abi, component, runtime, swap, sys, watch};
 pub use hatchery_core::Node as CoreNode;
 pub use hatchery_core::Pid;
 pub use hatchery_core::{
-    Budgets, DirGrant, ExitReason, ExitRecord, Exited, MailboxOverflow, Message, MessageKind,
-    NativeProcess, NoProc, NodeConfig, NodeEvent, OverCap, SpawnError, SpawnOpts, Spawned,
-    SwapRecord, TraceTag, UpgradePolicy, WasiGrants,
+    Budgets, DirGrant, ExitReason, ExitRecord, Exited, Grants, MailboxOverflow, Message,
+    MessageKind, NativeProcess, NoProc, NodeConfig, NodeEvent, OverCap, SpawnError, SpawnOpts,
+    Spawned, SwapRecord, TraceTag, UpgradePolicy, WasiGrants,
 };
 pub use hatchery_wasm::{LoadCause, LoadError, LoadedModule, ModuleInfo, Node, VersionInfo};

@@ -35,6 +35,11 @@
 //! wasi = { env = { LANG = "C" }, dirs = [{ host = "data", guest = "/data", writable = false }] }
 //! max_memory_mib = 32      # this child's memory cap, over its module's
 //! callback_cpu_limit_ms = 60000  # this child's cap on one callback's CPU; 0: no cap
+//! # What it may do beyond its own subtree (none of these by default; what it spawns has
+//! # the same): change supervisors, roll modules back, send exit signals to processes it
+//! # has no link, monitor or subtree in common with; and the modules it may spawn and the
+//! # prefix of the names it may register (any by default).
+//! grants = { supervise = false, rollback = false, signal_any = false, spawn = ["kv"], names = "kv" }
 //!
 //! [[supervisor.main.child]]
 //! id = "workers"
@@ -263,6 +268,25 @@ struct RawChild {
     max_memory_mib: Option<Spanned<usize>>,
     #[serde(default)]
     callback_cpu_limit_ms: Option<u64>,
+    #[serde(default)]
+    grants: Option<Spanned<RawGrants>>,
+}
+
+/// `grants = { supervise = true, rollback = true, signal_any = true, spawn = [..], names = ".." }`:
+/// what a child may do beyond its subtree (`Grants::child` when absent).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrants {
+    #[serde(default)]
+    supervise: bool,
+    #[serde(default)]
+    rollback: bool,
+    #[serde(default)]
+    signal_any: bool,
+    #[serde(default)]
+    spawn: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    names: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -292,6 +316,36 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// A child's `grants`, with every module it may spawn known.
+    fn child_grants(
+        &self,
+        g: &RawGrants,
+        ckey: &str,
+    ) -> Result<crate::config::Grants, ManifestError> {
+        let spawn = match &g.spawn {
+            None => None,
+            Some(list) => {
+                for (j, m) in list.iter().enumerate() {
+                    if !(self.modules)(m.get_ref()) {
+                        return Err(self.err(
+                            m.span(),
+                            format!("{ckey}.grants.spawn[{j}]"),
+                            format!("unknown module `{}`", m.get_ref()),
+                        ));
+                    }
+                }
+                Some(list.iter().map(|m| m.get_ref().clone()).collect())
+            }
+        };
+        Ok(crate::config::Grants {
+            supervise: g.supervise,
+            rollback: g.rollback,
+            signal_any: g.signal_any,
+            spawn,
+            names: g.names.clone(),
+        })
+    }
+
     fn err(
         &self,
         span: std::ops::Range<usize>,
@@ -430,12 +484,17 @@ impl Ctx<'_> {
                             &format!("{ckey}.max_memory_mib"),
                         )?),
                     };
+                    let grants = match &c.grants {
+                        None => crate::config::Grants::child(),
+                        Some(g) => self.child_grants(g.get_ref(), &ckey)?,
+                    };
                     ChildStart::Worker {
                         module: m.get_ref().clone(),
                         args,
                         wasi,
                         max_memory,
                         callback_cpu_limit: c.callback_cpu_limit_ms.map(Duration::from_millis),
+                        grants: Some(std::sync::Arc::new(grants)),
                     }
                 }
                 (None, Some(s)) => {

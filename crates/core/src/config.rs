@@ -238,6 +238,77 @@ impl Default for NodeConfig {
     }
 }
 
+/// What a process may do beyond its own subtree (ARCHITECTURE.md §7a, "Capabilities"). A
+/// process started from outside an application (the API, the CLI, host code) has every
+/// grant, as before there were grants; a child of an application's manifest has only those
+/// its `grants` list; a process a guest spawns has its parent's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grants {
+    /// `sup_start_child`, `sup_terminate_child` and `sup_which_children` on supervisors.
+    pub supervise: bool,
+    /// `module_rollback`.
+    pub rollback: bool,
+    /// Exit signals to any process. Without it, only to processes of its own subtree, its
+    /// children, and processes it is linked to or monitors; never to native processes
+    /// (supervisors, the application, the host's own).
+    pub signal_any: bool,
+    /// The modules it may spawn; `None`: any.
+    pub spawn: Option<Vec<String>>,
+    /// The prefix of every name it may register; `None`: any name.
+    pub names: Option<String>,
+}
+
+impl Grants {
+    /// Every grant: processes started from outside an application.
+    pub fn all() -> Grants {
+        Grants {
+            supervise: true,
+            rollback: true,
+            signal_any: true,
+            spawn: None,
+            names: None,
+        }
+    }
+
+    /// What a manifest's child has unless its `grants` say more: it may spawn any module
+    /// and register any name, but not change supervisors, roll modules back, or signal
+    /// processes it has no relation to.
+    pub fn child() -> Grants {
+        Grants {
+            supervise: false,
+            rollback: false,
+            signal_any: false,
+            spawn: None,
+            names: None,
+        }
+    }
+
+    /// Whether it may spawn `module`.
+    pub fn may_spawn(&self, module: &str) -> bool {
+        self.spawn
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|m| m == module))
+    }
+
+    /// Whether it may register `name`.
+    pub fn may_register(&self, name: &str) -> bool {
+        self.names
+            .as_ref()
+            .is_none_or(|p| name.starts_with(p.as_str()))
+    }
+
+    /// The grants by name, for the API and the inspector.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "supervise": self.supervise,
+            "rollback": self.rollback,
+            "signal_any": self.signal_any,
+            "spawn": self.spawn,
+            "names": self.names,
+        })
+    }
+}
+
 /// What WASI lets one process do beyond its captured stdout/stderr, clocks and randomness.
 /// The default grants nothing: no environment, no filesystem. Processes a granted process
 /// spawns get no grants of their own.

@@ -102,11 +102,13 @@ pub struct Refusals {
     pub timers: AtomicU64,
     /// Output bytes dropped by the per-process output rate.
     pub output_bytes: AtomicU64,
+    /// Calls refused because the process lacked a grant.
+    pub grants: AtomicU64,
 }
 
 impl Refusals {
     /// Each counter by name, for the API and the CLI.
-    pub fn by_name(&self) -> [(&'static str, u64); 8] {
+    pub fn by_name(&self) -> [(&'static str, u64); 9] {
         let get = |c: &AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
         [
             ("guest_memory", get(&self.guest_memory)),
@@ -117,6 +119,7 @@ impl Refusals {
             ("monitors", get(&self.monitors)),
             ("timers", get(&self.timers)),
             ("output_bytes", get(&self.output_bytes)),
+            ("grants", get(&self.grants)),
         ]
     }
 }

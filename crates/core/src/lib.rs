@@ -27,7 +27,9 @@ pub mod supervisor;
 pub mod timers;
 pub mod trace;
 
-pub use config::{Budgets, DirGrant, MailboxOverflow, NodeConfig, UpgradePolicy, WasiGrants};
+pub use config::{
+    Budgets, DirGrant, Grants, MailboxOverflow, NodeConfig, UpgradePolicy, WasiGrants,
+};
 pub use events::{ExitRecord, NodeEvent, SwapRecord};
 pub use exit::ExitReason;
 pub use message::{Message, MessageKind, TraceTag};

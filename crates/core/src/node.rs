@@ -42,6 +42,9 @@ pub struct SpawnOpts {
     /// The child's cap on one behaviour callback's CPU, instead of the node's
     /// ([`NodeConfig::callback_cpu_limit`]); zero: no cap.
     pub callback_cpu_limit: Option<std::time::Duration>,
+    /// What the child may do beyond its subtree; `None`: its parent's when a guest spawns
+    /// it, every grant otherwise ([`crate::config::Grants`]).
+    pub grants: Option<Arc<crate::config::Grants>>,
 }
 
 /// What a spawn returns.
@@ -95,6 +98,8 @@ pub(crate) struct NodeInner {
     mailboxes: Arc<crate::process::mailbox::NodeMailboxes>,
     /// The linear memory of all processes together, in bytes.
     guest_memory: AtomicUsize,
+    /// Every grant, shared by the processes that have them all.
+    all_grants: Arc<crate::config::Grants>,
     next_pid: AtomicU64,
     next_ref: AtomicU64,
     live: AtomicUsize,
@@ -153,6 +158,7 @@ impl Node {
                 sched,
                 mailboxes,
                 guest_memory: AtomicUsize::new(0),
+                all_grants: Arc::new(crate::config::Grants::all()),
                 next_pid: AtomicU64::new(1),
                 next_ref: AtomicU64::new(1),
                 live: AtomicUsize::new(0),
@@ -308,12 +314,17 @@ impl Node {
             return Err(SpawnError::SubtreeLimit(quota, subtree.root()));
         }
         let mailbox = crate::process::Mailbox::in_node(self.inner.mailboxes.clone());
+        let grants = match (&opts.grants, &parent) {
+            (Some(g), _) => g.clone(),
+            (None, Some(p)) if !p.module().starts_with("native:") => p.grants.clone(),
+            (None, _) => self.inner.all_grants.clone(),
+        };
         let child = Arc::new(Process::new(
             pid,
             module.clone(),
             version,
             opts.parent,
-            subtree,
+            (subtree, grants),
             mailbox,
         ));
         self.inner.processes.insert(child.clone());

@@ -87,6 +87,8 @@ pub struct Process {
     hibernating: std::sync::atomic::AtomicBool,
     /// The subtree it counts in, for the subtree's process quota.
     pub(crate) subtree: Arc<Subtree>,
+    /// What it may do beyond its subtree.
+    pub(crate) grants: Arc<crate::config::Grants>,
 }
 
 /// The processes a process started by a supervisor, the API or the CLI and everything
@@ -122,11 +124,12 @@ impl Process {
         module: Arc<str>,
         version: u32,
         parent: Option<Pid>,
-        subtree: Arc<Subtree>,
+        (subtree, grants): (Arc<Subtree>, Arc<crate::config::Grants>),
         mailbox: Mailbox,
     ) -> Self {
         Process {
             subtree,
+            grants,
             pid,
             module,
             parent,
@@ -148,6 +151,24 @@ impl Process {
     /// The subtree it counts in, for the subtree's process quota.
     pub fn subtree(&self) -> &Subtree {
         &self.subtree
+    }
+
+    /// What it may do beyond its subtree.
+    pub fn grants(&self) -> &crate::config::Grants {
+        &self.grants
+    }
+
+    /// Whether `other` is related to it, so that it may send `other` exit signals without
+    /// the `signal_any` grant: of its subtree, its child, linked, or monitored by it.
+    pub fn is_related(&self, other: &Process) -> bool {
+        if other.module().starts_with("native:") {
+            return false;
+        }
+        if Arc::ptr_eq(&self.subtree, &other.subtree) || other.parent == Some(self.pid) {
+            return true;
+        }
+        let s = self.signals.lock();
+        s.links.contains(&other.pid) || s.monitors.values().any(|&p| p == other.pid)
     }
 
     /// How many links and monitors it holds.

@@ -66,6 +66,9 @@ pub enum ChildStart {
         max_memory: Option<usize>,
         /// Its cap on one callback's CPU, instead of the node's (zero: none).
         callback_cpu_limit: Option<std::time::Duration>,
+        /// What it may do beyond its subtree ([`crate::config::Grants`]); `None`: every
+        /// grant (a manifest's children get [`crate::config::Grants::child`] or their list).
+        grants: Option<Arc<crate::config::Grants>>,
     },
     /// A nested supervisor.
     Supervisor(SupervisorSpec),
@@ -519,6 +522,7 @@ impl Running {
                 wasi,
                 max_memory,
                 callback_cpu_limit,
+                grants,
             } => self
                 .me
                 .spawn_granted(
@@ -529,6 +533,7 @@ impl Running {
                         wasi: wasi.clone(),
                         max_memory: *max_memory,
                         callback_cpu_limit: *callback_cpu_limit,
+                        grants: grants.clone(),
                         ..Default::default()
                     },
                 )
@@ -661,6 +666,7 @@ impl ChildSpec {
                 wasi: None,
                 max_memory: None,
                 callback_cpu_limit: None,
+                grants: None,
             },
             restart,
             shutdown,

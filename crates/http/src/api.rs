@@ -185,6 +185,7 @@ fn summary(p: &Process) -> Value {
         "monitors": p.monitors().len(),
         "output_dropped_bytes": p.counters.output_dropped.load(Ordering::Relaxed),
         "subtree": p.subtree().root().to_string(),
+        "grants": p.grants().to_json(),
     })
 }
 

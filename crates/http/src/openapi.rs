@@ -73,7 +73,10 @@ pub(super) fn document() -> Value {
                     "uptime_ms": {"type": "integer"}, "links": {"type": "integer"},
                     "monitors": {"type": "integer"},
                     "output_dropped_bytes": {"type": "integer", "description": "output dropped by the output rate"},
-                    "subtree": {"type": "string", "description": "the pid that started the subtree it counts in, for the subtree's process quota"}}},
+                    "subtree": {"type": "string", "description": "the pid that started the subtree it counts in, for the subtree's process quota"},
+                    "grants": {"type": "object", "description": "what it may do beyond its subtree", "properties": {
+                        "supervise": {"type": "boolean"}, "rollback": {"type": "boolean"}, "signal_any": {"type": "boolean"},
+                        "spawn": {"type": ["array", "null"], "items": {"type": "string"}}, "names": {"type": ["string", "null"]}}}}},
                 "SwapRecord": {"type": "object", "properties": {
                     "module": {"type": "string"}, "from": {"type": "integer"}, "to": {"type": "integer"},
                     "cause": {"type": "string"}, "upgraded": {"type": "integer"},

@@ -131,6 +131,10 @@ pub(crate) fn spawn(
     monitor: bool,
 ) -> Coded<crate::node::Spawned> {
     let module = name(module)?;
+    if !state.proc.grants().may_spawn(module) {
+        let why = format!("`{module}` is not among the modules it may spawn");
+        return Err(denied(state, "spawn", &why, err::BAD_NAME));
+    }
     let opts = SpawnOpts {
         parent: Some(state.proc.pid()),
         link,
@@ -213,6 +217,15 @@ pub(crate) fn exit_signal(
     reason: &ExitReason,
 ) -> wasmtime::Result<Coded<()>> {
     let kill = reason.kind() == kind::KILLED;
+    if !state.proc.grants().signal_any
+        && let Some(target) = state.node.process(to)
+        && !state.proc.is_related(&target)
+    {
+        let why = format!(
+            "{to} is not of its subtree, linked or monitored, and it has no `signal_any` grant"
+        );
+        return Ok(Err(denied(state, "exit_signal", &why, err::NOPROC)));
+    }
     let r = state
         .node
         .exit_signal(state.proc.pid(), to, reason, kill)
@@ -235,7 +248,12 @@ pub(crate) fn demonitor(state: &ProcessState, reference: u64, flush: bool) -> Co
 }
 
 pub(crate) fn register(state: &ProcessState, n: &[u8], pid: Pid) -> Coded<()> {
-    state.node.register(name(n)?, pid).map_err(|e| match e {
+    let n = name(n)?;
+    if !state.proc.grants().may_register(n) {
+        let why = format!("`{n}` is outside the names it may register");
+        return Err(denied(state, "register", &why, err::BAD_NAME));
+    }
+    state.node.register(n, pid).map_err(|e| match e {
         RegisterError::NameTaken => err::NAME_TAKEN,
         RegisterError::AlreadyRegistered => err::ALREADY_REGISTERED,
         RegisterError::NoProc => err::NOPROC,
@@ -289,6 +307,33 @@ fn child_code(e: &ChildError) -> i32 {
     }
 }
 
+/// Refuses a call the process has no grant for: the code the guest sees, a line on its
+/// standard error that says why, and the node's count.
+fn denied(state: &ProcessState, call: &str, why: &str, code: i32) -> i32 {
+    state
+        .node
+        .stats()
+        .refused
+        .grants
+        .fetch_add(1, Ordering::Relaxed);
+    write(
+        state,
+        crate::process::Stream::Stderr,
+        format!("hatchery: {call} refused: {why} (see the grants of this process)\n").as_bytes(),
+    );
+    code
+}
+
+/// The node, to change a supervisor with, when the process has the `supervise` grant;
+/// otherwise `ERR_NOPROC` (it may use no supervisor).
+pub(crate) fn supervising(state: &ProcessState, call: &str) -> Coded<crate::Node> {
+    if state.proc.grants().supervise {
+        Ok(state.node.clone())
+    } else {
+        Err(denied(state, call, "no `supervise` grant", err::NOPROC))
+    }
+}
+
 pub(crate) async fn sup_start_child(
     node: crate::Node,
     sup: Pid,
@@ -308,6 +353,7 @@ pub(crate) async fn sup_terminate_child(node: crate::Node, sup: Pid, id: &[u8]) 
 }
 
 pub(crate) fn sup_which_children(state: &ProcessState, sup: Pid) -> Coded<Vec<u8>> {
+    supervising(state, "sup_which_children")?;
     let children = state.node.which_children(sup).ok_or(err::NOPROC)?;
     Ok(ChildInfo::to_json(&children))
 }
@@ -325,6 +371,14 @@ pub(crate) fn module_version(state: &ProcessState, n: &[u8]) -> Coded<u32> {
 
 pub(crate) fn module_rollback(state: &ProcessState, n: &[u8]) -> Coded<u32> {
     let n = name(n)?;
+    if !state.proc.grants().rollback {
+        return Err(denied(
+            state,
+            "module_rollback",
+            "no `rollback` grant",
+            err::NOT_FOUND,
+        ));
+    }
     state.node.rollback_in_background(n).map_err(|e| match e {
         LoadError::NoPrevious(_) => err::NO_VERSION,
         _ => err::NOT_FOUND,

@@ -13,7 +13,10 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         |mut caller: Caller<'_, ProcessState>, (sup, ptr, len): (i64, i32, i32)| {
             Box::new(async move {
                 let spec = memory::read(&mut caller, "sup_start_child", ptr, len)?;
-                let node = caller.data().node.clone();
+                let node = match calls::supervising(caller.data(), "sup_start_child") {
+                    Ok(node) => node,
+                    Err(code) => return Ok(i64::from(code)),
+                };
                 Ok(
                     match calls::sup_start_child(node, Pid(sup as u64), &spec).await {
                         Ok(pid) => pid.map_or(0, |p| p.as_u64() as i64),
@@ -29,7 +32,10 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         |mut caller: Caller<'_, ProcessState>, (sup, ptr, len): (i64, i32, i32)| {
             Box::new(async move {
                 let id = memory::read(&mut caller, "sup_terminate_child", ptr, len)?;
-                let node = caller.data().node.clone();
+                let node = match calls::supervising(caller.data(), "sup_terminate_child") {
+                    Ok(node) => node,
+                    Err(code) => return Ok(code),
+                };
                 Ok(calls::as_i32(
                     calls::sup_terminate_child(node, Pid(sup as u64), &id).await,
                 ))

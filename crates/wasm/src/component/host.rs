@@ -146,13 +146,19 @@ impl Host for ProcessState {
         sup: WitPid,
         spec: String,
     ) -> R<Result<Option<WitPid>, ErrorCode>> {
-        let node = self.node.clone();
+        let node = match calls::supervising(self, "sup-start-child") {
+            Ok(node) => node,
+            Err(code) => return Ok(wit(Err(code))),
+        };
         let r = calls::sup_start_child(node, Pid(sup), spec.as_bytes()).await;
         Ok(wit(r).map(|p| p.map(Pid::as_u64)))
     }
 
     async fn sup_terminate_child(&mut self, sup: WitPid, id: String) -> R<Result<(), ErrorCode>> {
-        let node = self.node.clone();
+        let node = match calls::supervising(self, "sup-terminate-child") {
+            Ok(node) => node,
+            Err(code) => return Ok(wit(Err(code))),
+        };
         Ok(wit(calls::sup_terminate_child(
             node,
             Pid(sup),
