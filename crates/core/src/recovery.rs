@@ -83,13 +83,14 @@ impl Selection {
 /// How long a supervisor's shutdown of one child is waited for before it is killed.
 const TERMINATE_WAIT: Duration = Duration::from_secs(5);
 
-/// Rounds of ending before giving up on a selection that keeps spawning.
-const ROUNDS: usize = 50;
+/// How long the selection is ended and waited for before the call gives up (a selection
+/// that spawns faster than it is ended, or a machine too loaded to run the exits).
+const END_WAIT: Duration = Duration::from_secs(10);
 
 impl Node {
     /// Ends every process of `selection`: supervised children through their supervisor
-    /// (which forgets them), the others with `kill`, in rounds until none is left (what
-    /// they spawn while they are ended is in the selection too).
+    /// (which forgets them), the others with `kill`, until none is left (what they spawn
+    /// while they are ended is in the selection too) or 10 s have passed.
     ///
     /// # Errors
     ///
@@ -125,16 +126,19 @@ impl Node {
             }
         }
         let mut seen = HashSet::new();
-        for _ in 0..ROUNDS {
+        let deadline = tokio::time::Instant::now() + END_WAIT;
+        loop {
             let pids = live(self);
-            if pids.is_empty() {
+            if pids.is_empty() || tokio::time::Instant::now() >= deadline {
                 break;
             }
+            // Killed ones stay in the table until they have run their exit; only the new
+            // ones (what the selection spawned meanwhile) are signalled again.
             for pid in pids {
-                if self
-                    .exit_signal(Pid(0), pid, &ExitReason::Killed, true)
-                    .is_ok()
-                    && seen.insert(pid)
+                if seen.insert(pid)
+                    && self
+                        .exit_signal(Pid(0), pid, &ExitReason::Killed, true)
+                        .is_ok()
                 {
                     done.ended += 1;
                 }
