@@ -13,6 +13,7 @@ mod api;
 mod edge;
 mod end;
 mod openapi;
+mod serve;
 mod ui;
 
 // The lower layers' modules, under the names this crate's files use for them.
@@ -52,6 +53,12 @@ pub struct HttpConfig {
     pub rate_per_sec: u32,
     /// Longest time one request may take (the event stream excepted).
     pub request_timeout: Duration,
+    /// Most connections open at once; one more is answered `503` and closed.
+    pub max_connections: usize,
+    /// Longest time a connection may take to send a request head, counted from when it
+    /// is ready for one (after connecting, or after the last response): a slow or idle
+    /// client is closed.
+    pub header_timeout: Duration,
 }
 
 impl HttpConfig {
@@ -64,6 +71,8 @@ impl HttpConfig {
             max_body_bytes: 1 << 20,
             rate_per_sec: 200,
             request_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -163,19 +172,9 @@ impl HttpServer {
             streams: Arc::default(),
             stopping: stopping.clone(),
         };
-        let app = router(ctx);
-        let mut stopped = stopping;
+        let app = router(ctx.clone());
         node.handle().spawn(async move {
-            let serve = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            });
-            if let Err(e) = serve.await {
-                eprintln!("hatchery: the HTTP API stopped: {e}");
-            }
+            serve::serve(listener, app, &ctx.config, stopping).await;
         });
         Ok(HttpServer { addr, stop })
     }
