@@ -49,3 +49,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+echo "test: the HTTP API against its OpenAPI document (schemathesis)"
+./scripts/api-contract.sh target/debug/hatchery

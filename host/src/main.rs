@@ -143,6 +143,10 @@ struct RunArgs {
     /// Do not watch module files (by default a changed file becomes a new version).
     #[arg(long)]
     no_watch: bool,
+    /// Keep the node up when its entry or application has ended (until Ctrl-C or
+    /// SIGTERM), for processes spawned over the API.
+    #[arg(long)]
+    keep_running: bool,
     /// How long a changed file must hold still before it is loaded, in milliseconds.
     #[arg(long, default_value_t = 150)]
     debounce_ms: u64,
@@ -472,7 +476,7 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         "hatchery: started application {} (root supervisor {root}); Ctrl-C stops it",
         app.name
     );
-    serve(&node, events, interrupt, root, args.quiet, Some(parent)).await
+    serve(&node, events, interrupt, root, args, Some(parent)).await
 }
 
 /// Serves the inspector unless told not to.
@@ -569,7 +573,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let entry_pid = node.spawn(&entry, entry_args, SpawnOpts::default())?.pid;
     let interrupt = interrupts()?;
     eprintln!("hatchery: started {entry} as {entry_pid}; Ctrl-C stops the node");
-    serve(&node, events, interrupt, entry_pid, args.quiet, None).await
+    serve(&node, events, interrupt, entry_pid, &args, None).await
 }
 
 /// Ctrl-C (`SIGINT`), listened to from now on: made before the node says Ctrl-C stops it,
@@ -587,7 +591,7 @@ async fn serve(
     mut events: tokio::sync::broadcast::Receiver<NodeEvent>,
     mut interrupt: tokio::signal::unix::Signal,
     entry_pid: Pid,
-    quiet: bool,
+    args: &RunArgs,
     application: Option<hatchery::NativeProcess>,
 ) -> anyhow::Result<ExitCode> {
     let mut entry_reason: Option<ExitReason> = None;
@@ -600,16 +604,16 @@ async fn serve(
                     let _ = node.exit_signal(app.pid(), entry_pid, &ExitReason::Shutdown, false);
                     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
                     while node.exit_record(entry_pid).is_none() && tokio::time::Instant::now() < deadline {
-                        drain(&mut events, entry_pid, &mut entry_reason, quiet);
+                        drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
                 }
                 node.shutdown(Duration::from_secs(5)).await;
-                drain(&mut events, entry_pid, &mut entry_reason, quiet);
+                drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
                 break;
             }
             event = events.recv() => match event {
-                Ok(e) => print_event(&e, entry_pid, &mut entry_reason, quiet),
+                Ok(e) => print_event(&e, entry_pid, &mut entry_reason, args.quiet),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     eprintln!("hatchery: ({n} events not shown: output too fast)");
                 }
@@ -617,14 +621,15 @@ async fn serve(
             },
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
-        let done = match &application {
-            Some(_) => node.exit_record(entry_pid).is_some(),
-            None => node.process_count() == 0,
-        };
+        let done = !args.keep_running
+            && match &application {
+                Some(_) => node.exit_record(entry_pid).is_some(),
+                None => node.process_count() == 0,
+            };
         if done {
-            drain(&mut events, entry_pid, &mut entry_reason, quiet);
+            drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
             node.shutdown(Duration::from_secs(5)).await;
-            drain(&mut events, entry_pid, &mut entry_reason, quiet);
+            drain(&mut events, entry_pid, &mut entry_reason, args.quiet);
             eprintln!("hatchery: no processes left; node stopped");
             break;
         }

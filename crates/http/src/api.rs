@@ -71,8 +71,15 @@ pub(super) fn json_body(
             Err(ApiError::bad_request("the request needs a JSON body"))
         };
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Null) => Err(ApiError::bad_request(
+            "the body is `null`; send a JSON object (or, where it is optional, nothing)",
+        )),
+        Ok(v) => Ok(v),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "the body is not valid JSON: {e}"
+        ))),
+    }
 }
 
 fn query(
@@ -90,10 +97,24 @@ fn number(
 ) -> Result<usize, ApiError> {
     match q.get(key) {
         None => Ok(default),
-        Some(v) => v.parse::<usize>().map(|n| n.min(max)).map_err(|_| {
-            ApiError::bad_request(format!("`{key}` must be a non-negative integer, not {v:?}"))
-        }),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            Ok(_) => Err(ApiError::bad_request(format!("`{key}` is at most {max}"))),
+            Err(_) => Err(ApiError::bad_request(format!(
+                "`{key}` must be a non-negative integer, not {v:?}"
+            ))),
+        },
     }
+}
+
+/// A pid given as a JSON number: a positive integer (also written `12.0`).
+pub(super) fn json_pid(n: &serde_json::Number) -> Option<Pid> {
+    let whole = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < u64::MAX as f64)
+            .map(|f| f as u64)
+    });
+    whole.filter(|n| *n > 0).map(Pid)
 }
 
 /// `12`, `<0.12>` (or `0.12`).
@@ -116,7 +137,7 @@ fn pid_param(text: &str) -> Result<Pid, ApiError> {
 /// A pid or a registered name, from JSON.
 fn target(ctx: &Ctx, to: &Value) -> Result<Pid, ApiError> {
     let pid = match to {
-        Value::Number(n) => n.as_u64().filter(|n| *n > 0).map(Pid),
+        Value::Number(n) => json_pid(n),
         Value::String(s) => match parse_pid(s) {
             Some(p) => Some(p),
             None => Some(ctx.node.whereis(s).ok_or_else(|| {
@@ -529,17 +550,31 @@ async fn reload(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let body = json_body(body, true)?;
+    if !matches!(body, Value::Null | Value::Object(_)) {
+        return Err(ApiError::bad_request(
+            "the body must be {\"path\": \"...\"}, or nothing",
+        ));
+    }
     let path = match body.get("path") {
         Some(Value::String(p)) => {
             let p = std::path::PathBuf::from(p);
             // A client names a new file for this module only, not any file on the host.
             let ext = p.extension().and_then(|e| e.to_str());
-            if crate::runtime::modules::module_name(&p) != name
-                || !matches!(ext, Some("wasm" | "wat"))
-            {
+            if !matches!(ext, Some("wasm" | "wat")) {
                 return Err(ApiError::bad_request(format!(
                     "the path must be a .wasm or .wat file named {name}.wasm / {name}.wat"
                 )));
+            }
+            // A file of another module: the request is well formed, but names two modules.
+            let other = crate::runtime::modules::module_name(&p);
+            if other != name {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!(
+                        "the path is a file of module `{other}`, not `{name}` (name it {name}.wasm / {name}.wat)"
+                    ),
+                ));
             }
             p
         }

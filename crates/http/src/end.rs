@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::api::{json_body, parse_pid};
+use super::api::{json_body, json_pid, parse_pid};
 use super::{ApiError, Ctx};
 use crate::recovery::{EndError, Selection};
 
@@ -55,10 +55,8 @@ fn selection(body: &Value) -> Result<Selection, ApiError> {
         (None, Some(Value::String(p))) => parse_pid(p).map(Selection::Subtree).ok_or_else(|| {
             ApiError::bad_request(format!("{p:?} is not a pid (expected 12 or <0.12>)"))
         }),
-        (None, Some(Value::Number(n))) => n
-            .as_u64()
-            .filter(|n| *n > 0)
-            .map(|n| Selection::Subtree(crate::pid::Pid(n)))
+        (None, Some(Value::Number(n))) => json_pid(n)
+            .map(Selection::Subtree)
             .ok_or_else(|| ApiError::bad_request(format!("{n} is not a pid"))),
         _ => Err(ApiError::bad_request(SHAPE)),
     }

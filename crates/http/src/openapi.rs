@@ -28,6 +28,16 @@ fn with_body(mut op: Value, schema: Value) -> Value {
     op
 }
 
+/// A JSON request body that must be there.
+fn with_required_body(op: Value, schema: Value) -> Value {
+    let mut op = with_body(op, schema);
+    op["requestBody"]["required"] = json!(true);
+    op
+}
+
+/// What `parse_pid` (in `api.rs`) accepts: `12`, `0.12` or `<0.12>`, at most 19 digits.
+const PID_PATTERN: &str = r"^(<0\.[1-9][0-9]{0,18}>|0\.[1-9][0-9]{0,18}|[1-9][0-9]{0,18})$";
+
 fn with_params(mut op: Value, params: Value) -> Value {
     op["parameters"] = params;
     op
@@ -36,7 +46,7 @@ fn with_params(mut op: Value, params: Value) -> Value {
 /// The document.
 pub(super) fn document() -> Value {
     let pid = json!({"name": "pid", "in": "path", "required": true,
-                     "schema": {"type": "string"}, "description": "12 or <0.12>"});
+                     "schema": {"type": "string", "pattern": PID_PATTERN}, "description": "12 or <0.12>"});
     let name =
         json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}});
     json!({
@@ -99,26 +109,27 @@ pub(super) fn document() -> Value {
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000}}]))},
             "/api/processes/{pid}": {"get": with_params(op("One process: links, monitors, mailbox peek, memory, version, output, last exit", "200", &["400", "404"]), json!([pid.clone()]))},
             "/api/processes/{pid}/exit": {"post": with_params(with_body(op("Send an exit signal (kill, shutdown, normal or a custom reason)", "202", &["400", "404"]),
-                json!({"type": "object", "properties": {"reason": {"type": "string", "default": "kill"}}})), json!([pid]))},
-            "/api/send": {"post": with_body(op("Inject a JSON message into a process (by pid or registered name); follow=true traces what it sets off", "202", &["400", "404", "413"]),
+                json!({"type": "object", "properties": {"reason": {"type": "string", "minLength": 1, "default": "kill"}}})), json!([pid]))},
+            "/api/send": {"post": with_required_body(op("Inject a JSON message into a process (by pid or registered name); follow=true traces what it sets off", "202", &["400", "404", "413"]),
                 json!({"type": "object", "required": ["to", "message"], "properties": {
-                    "to": {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "message": {}, "follow": {"type": "boolean"}}}))},
-            "/api/spawn": {"post": with_body(op("Spawn a process of a loaded module", "201", &["400", "404", "409"]),
+                    "to": {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": 1, "maximum": i64::MAX}]}, "message": {}, "follow": {"type": "boolean"}}}))},
+            "/api/spawn": {"post": with_required_body(op("Spawn a process of a loaded module", "201", &["400", "404", "409"]),
                 json!({"type": "object", "required": ["module"], "properties": {"module": {"type": "string"}, "args": {}}}))},
-            "/api/end": {"post": with_body(op("End every process of a module or of a subtree (a process and all spawned below it); supervised children are removed from their supervisors, the rest killed", "200", &["400", "404", "409"]),
+            "/api/end": {"post": with_required_body(op("End every process of a module or of a subtree (a process and all spawned below it); supervised children are removed from their supervisors, the rest killed", "200", &["400", "404", "409"]),
                 json!({"oneOf": [
                     {"type": "object", "required": ["module"], "additionalProperties": false, "properties": {"module": {"type": "string", "minLength": 1}}},
                     {"type": "object", "required": ["subtree"], "additionalProperties": false, "properties": {"subtree": {"oneOf": [
-                        {"type": "string"}, {"type": "integer", "minimum": 1}]}}}]}))},
+                        {"type": "string", "pattern": PID_PATTERN}, {"type": "integer", "minimum": 1, "maximum": i64::MAX}]}}}]}))},
             "/api/modules": {"get": op("Modules with their versions, swap history and processes per version", "200", &[])},
-            "/api/modules/{name}/reload": {"post": with_params(with_body(op("Load the module's file again (or the given path) as a new version and upgrade its processes", "200", &["400", "404", "422"]),
-                json!({"type": "object", "properties": {"path": {"type": "string"}}})), json!([name.clone()]))},
+            "/api/modules/{name}/reload": {"post": with_params(with_body(op("Load the module's file again (or the given path) as a new version and upgrade its processes", "200", &["400", "404", "409", "422"]),
+                json!({"type": "object", "properties": {"path": {"type": ["string", "null"], "pattern": "[^/]\\.(wasm|wat)$",
+                    "description": "a file named <name>.wasm or <name>.wat (another module's file: 409)"}}})), json!([name.clone()]))},
             "/api/modules/{name}/rollback": {"post": with_params(op("Make the previous version current again", "200", &["404", "409"]), json!([name]))},
             "/api/tree": {"get": op("The supervision trees", "200", &[])},
             "/api/crashes": {"get": with_params(op("The crash log, newest first", "200", &["400"]), json!([
-                {"name": "limit", "in": "query", "schema": {"type": "integer"}}]))},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 10_000}}]))},
             "/api/traces/{id}": {"get": with_params(op("The flow a followed message set off", "200", &["400", "404"]), json!([
-                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]))},
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^(t-)?[0-9]{1,19}$"}, "description": "t-N, as `send` with follow returned"}]))},
             "/api/events": {"get": {"summary": "Server-sent events: spawned, exited, output, swap, swap_rejected, stats (every second), dropped (events this client lost)",
                 "responses": {"200": {"description": "an event stream", "content": {"text/event-stream": {}}}}}},
             "/api/openapi.json": {"get": op("This document", "200", &[])}
