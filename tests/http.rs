@@ -756,8 +756,21 @@ async fn the_tree_and_the_crash_log() {
         node.whereis("kv").is_some_and(|p| p != old)
     })
     .await;
-    let c = api.get("/api/crashes?limit=10").await;
-    assert_eq!(c.status, 200);
+    // The new kv may register before its supervisor has written its report: wait for it.
+    let start = std::time::Instant::now();
+    let c = loop {
+        let c = api.get("/api/crashes?limit=10").await;
+        assert_eq!(c.status, 200);
+        let items = c.body["items"].as_array().expect("items");
+        if items
+            .iter()
+            .any(|i| i["kind"] == "supervisor" && i["action"] == "restarted")
+        {
+            break c;
+        }
+        assert!(start.elapsed() < WAIT, "no restart report: {}", c.text);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let items = c.body["items"].as_array().expect("items");
     assert!(
         items
@@ -765,11 +778,6 @@ async fn the_tree_and_the_crash_log() {
             .any(|i| i["kind"] == "crash" && i["pid"] == json!(old.to_string())),
         "{}",
         c.text
-    );
-    assert!(
-        items
-            .iter()
-            .any(|i| i["kind"] == "supervisor" && i["action"] == "restarted")
     );
     let t = api.get("/api/tree").await;
     assert_eq!(t.body["roots"][0]["restarts_of_children"], 1);
