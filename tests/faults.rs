@@ -146,3 +146,70 @@ restart = "permanent"
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A one_for_one supervisor over one child that traps at once.
+fn crashing_supervisor(intensity: u32) -> hatchery::supervisor::SupervisorSpec {
+    use hatchery::supervisor::{ChildSpec, ChildStart, Restart, Shutdown, Strategy};
+    hatchery::supervisor::SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity,
+        period: Duration::from_secs(3600),
+        children: vec![ChildSpec {
+            id: "crasher".into(),
+            start: ChildStart::Worker {
+                module: "crasher".into(),
+                args: Vec::new(),
+                wasi: None,
+                max_memory: None,
+                callback_cpu_limit: None,
+                grants: None,
+            },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::BrutalKill,
+        }],
+    }
+}
+
+fn restarts(node: &hatchery::Node, sup: hatchery::Pid) -> u64 {
+    node.supervisors()
+        .iter()
+        .find(|s| s.pid == sup)
+        .map_or(0, |s| s.restarts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_flood_under_a_supervisor_is_accounted_for_and_escalates_at_its_intensity() {
+    use std::sync::atomic::Ordering;
+    let node = node_with(&[]);
+    let dir = temp_dir("flood");
+    node.load_module_file(&write_module(&dir, "crasher.wat", CRASHER))
+        .expect("load");
+    let me = node.spawn_native("test").expect("native");
+    me.trap_exit(true);
+
+    // As fast as the node restarts it, 20,000 times; the supervisor keeps up and stops in
+    // order.
+    let sup = node
+        .start_supervisor(crashing_supervisor(u32::MAX), Some(me.pid()))
+        .expect("supervisor");
+    eventually("20,000 restarts", || restarts(&node, sup) >= 20_000).await;
+    node.exit_signal(me.pid(), sup, &hatchery::ExitReason::Shutdown, false)
+        .expect("stop it");
+    assert_eq!(exit_from(&me, sup).await, hatchery::ExitReason::Shutdown);
+    eventually("its last child to be gone", || node.process_count() == 1).await;
+
+    // With an intensity of 1,000 the same flood ends the supervisor at the 1,001st crash:
+    // exactly 1,001 starts and exits of the child (the first and 1,000 restarts), then the
+    // supervisor's own exit, and its parent hears of it.
+    let exited = node.stats().exited.load(Ordering::Relaxed);
+    let sup = node
+        .start_supervisor(crashing_supervisor(1_000), Some(me.pid()))
+        .expect("supervisor");
+    assert_eq!(exit_from(&me, sup).await, hatchery::ExitReason::Shutdown);
+    let exits = node.stats().exited.load(Ordering::Relaxed) - exited;
+    assert_eq!(exits, 1_001 + 1, "every restart accounted for");
+    eventually("only the test process to be left", || {
+        node.process_count() == 1
+    })
+    .await;
+}

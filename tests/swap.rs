@@ -124,7 +124,7 @@ async fn a_counter_keeps_every_increment_across_many_swaps() {
             feeder
         })
     };
-    const SWAPS: u32 = 12;
+    const SWAPS: u32 = 100;
     for i in 0..SWAPS {
         eventually("increments flow", || {
             sent.load(Ordering::Relaxed) > u64::from(i) * 50
