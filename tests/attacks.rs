@@ -394,7 +394,7 @@ async fn greedy_processes_meet_the_node_memory_budget_and_give_it_back() {
         })
         .await;
         if let Some(r) = s.node.exit_record(pid) {
-            assert_eq!(r.reason, ExitReason::Limit("memory".into()));
+            assert_eq!(r.reason, ExitReason::Limit("memory budget".into()));
             ended += 1;
         }
     }

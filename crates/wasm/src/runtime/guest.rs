@@ -24,8 +24,14 @@ pub(super) async fn instantiate(
     store: &mut Store<ProcessState>,
     module: &LoadedModule,
 ) -> wasmtime::Result<Instantiated> {
-    let failed = |e: wasmtime::Error, over_cap: bool| {
+    let failed = |e: wasmtime::Error, (over_cap, over_budget): (bool, bool)| {
         let mut hint = crate::sys::map_count_hint(&e);
+        if over_budget && !over_cap {
+            hint.push_str(
+                "; the node's guest memory budget is used up: end processes or raise it with \
+                 --memory-budget-mib (or `memory_budget_mib` under [limits])",
+            );
+        }
         if over_cap {
             hint.push_str(&format!(
                 "; its memory at start is over the process's memory cap: raise it with \
@@ -53,7 +59,8 @@ pub(super) async fn instantiate(
             if e.downcast_ref::<GuestExit>().is_some() {
                 return Err(e);
             }
-            return Err(failed(e, store.data().limits.hit_memory_cap));
+            let limits = &store.data().limits;
+            return Err(failed(e, (limits.hit_memory_cap, limits.hit_node_budget)));
         }
     };
     store

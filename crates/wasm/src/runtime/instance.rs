@@ -357,6 +357,9 @@ fn classify(e: &wasmtime::Error, state: Option<&ProcessState>) -> ExitReason {
     if state.is_some_and(|s| s.limits.hit_memory_cap) {
         return ExitReason::Limit("memory".into());
     }
+    if state.is_some_and(|s| s.limits.hit_node_budget) {
+        return ExitReason::Limit("memory budget".into());
+    }
     let message = match e.downcast_ref::<Trap>() {
         Some(trap) => trap.to_string(),
         None => e.root_cause().to_string(),

@@ -63,6 +63,9 @@ pub(crate) struct Limits {
     pub max_memory: usize,
     pub max_table: usize,
     pub hit_memory_cap: bool,
+    /// Whether a growth within its cap was refused because the node's guest memory budget
+    /// was used up.
+    pub hit_node_budget: bool,
     /// The bytes of all its memories now.
     total: usize,
 }
@@ -75,12 +78,15 @@ impl ResourceLimiter for Limits {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let total = self.total.saturating_sub(current).saturating_add(desired);
-        if total > self.max_memory
-            || !self
-                .node
-                .reserve_guest_memory(desired.saturating_sub(current))
-        {
+        if total > self.max_memory {
             self.hit_memory_cap = true;
+            return Ok(false);
+        }
+        if !self
+            .node
+            .reserve_guest_memory(desired.saturating_sub(current))
+        {
+            self.hit_node_budget = true;
             return Ok(false);
         }
         self.total = total;
@@ -213,6 +219,7 @@ impl ProcessState {
             max_memory,
             max_table: cfg.max_table_elements,
             hit_memory_cap: false,
+            hit_node_budget: false,
             total: 0,
         };
         let mut state = ProcessState {
