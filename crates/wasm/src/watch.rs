@@ -225,16 +225,7 @@ fn watch_loop(
                 );
                 if writes {
                     for path in event.paths {
-                        if targets.iter().any(|t| t.wants(&path)) {
-                            pending.insert(
-                                path,
-                                Pending {
-                                    last_event: Instant::now(),
-                                    seen: None,
-                                    missing: 0,
-                                },
-                            );
-                        }
+                        mark(&mut pending, targets, path);
                     }
                 }
             }
@@ -249,17 +240,7 @@ fn watch_loop(
         // whose bytes are the current version's changes nothing).
         for dir in folders.check(node, inner) {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if targets.iter().any(|t| t.wants(&path)) {
-                    pending.insert(
-                        path,
-                        Pending {
-                            last_event: Instant::now(),
-                            seen: None,
-                            missing: 0,
-                        },
-                    );
-                }
+                mark(&mut pending, targets, entry.path());
             }
         }
         // A file deleted for good is forgotten (its module stays loaded).
@@ -288,6 +269,21 @@ fn watch_loop(
             pending.remove(&path);
             load(node, &path);
         }
+    }
+}
+
+/// Notes a change of `path`, if it is a watched module file: it is loaded once it has
+/// settled.
+fn mark(pending: &mut HashMap<PathBuf, Pending>, targets: &[Target], path: PathBuf) {
+    if targets.iter().any(|t| t.wants(&path)) {
+        pending.insert(
+            path,
+            Pending {
+                last_event: Instant::now(),
+                seen: None,
+                missing: 0,
+            },
+        );
     }
 }
 
