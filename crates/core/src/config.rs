@@ -1,5 +1,6 @@
 //! Node configuration: limits and runtime knobs.
 
+pub use crate::machine::machine_memory;
 use std::time::Duration;
 
 /// What happens when a message would push a mailbox past its cap.
@@ -155,34 +156,6 @@ impl Default for Budgets {
     }
 }
 
-/// The memory this OS process may use: the machine's (`MemTotal`), or its cgroup's limit
-/// (`memory.max`, v2, or `memory.limit_in_bytes`, v1) when lower; `None` when neither can
-/// be read.
-pub fn machine_memory() -> Option<usize> {
-    let total = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| parse_meminfo(&s));
-    let cgroup = [
-        "/sys/fs/cgroup/memory.max",
-        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-    ]
-    .iter()
-    .find_map(|p| std::fs::read_to_string(p).ok())
-    .and_then(|s| s.trim().parse::<u64>().ok());
-    let least = match (total, cgroup) {
-        (Some(t), Some(c)) => Some(t.min(c)),
-        (t, c) => t.or(c),
-    }?;
-    usize::try_from(least).ok()
-}
-
-/// `MemTotal` of a `/proc/meminfo`, in bytes.
-fn parse_meminfo(text: &str) -> Option<u64> {
-    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
-}
-
 impl NodeConfig {
     /// The most processes one subtree may have alive ([`Budgets::subtree_processes`]).
     pub fn subtree_processes(&self) -> u32 {
@@ -329,15 +302,4 @@ pub struct DirGrant {
     pub guest: String,
     /// Whether the guest may change it (otherwise read-only).
     pub writable: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn meminfo_gives_the_total_in_bytes() {
-        let text = "MemTotal:       24576000 kB\nMemFree:         1000 kB\n";
-        assert_eq!(super::parse_meminfo(text), Some(24_576_000 * 1024));
-        assert_eq!(super::parse_meminfo("MemFree: 3 kB\n"), None);
-        assert!(super::machine_memory().is_some_and(|m| m > 0));
-    }
 }

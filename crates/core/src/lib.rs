@@ -15,6 +15,7 @@ pub mod crashlog;
 pub mod events;
 pub mod exit;
 pub mod launch;
+pub mod machine;
 pub mod message;
 pub mod native;
 pub mod node;

@@ -87,6 +87,26 @@ pub struct ChildSpec {
     pub shutdown: Shutdown,
 }
 
+impl ChildSpec {
+    /// A permanent worker child running `module` with `args`, stopped within 5 s, with
+    /// its module's caps and every grant; change the rest with struct update syntax.
+    pub fn worker(id: &str, module: &str, args: Vec<u8>) -> ChildSpec {
+        ChildSpec {
+            id: id.into(),
+            start: ChildStart::Worker {
+                module: module.into(),
+                args,
+                wasi: None,
+                max_memory: None,
+                callback_cpu_limit: None,
+                grants: None,
+            },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Timeout(Duration::from_secs(5)),
+        }
+    }
+}
+
 /// A supervisor: its strategy, restart intensity and children.
 #[derive(Clone, Debug)]
 pub struct SupervisorSpec {
