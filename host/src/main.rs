@@ -164,6 +164,13 @@ struct RunArgs {
     /// may be reached (requests naming any other `Host` are refused: DNS rebinding).
     #[arg(long, value_name = "NAME")]
     http_allow_host: Vec<String>,
+    /// Most HTTP connections open at once; one more is answered `503` and closed.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    http_max_connections: usize,
+    /// How long a connection may take to send a request's head, in milliseconds, before
+    /// it is closed (slowloris).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    http_header_timeout_ms: u64,
 }
 
 #[derive(Args)]
@@ -500,6 +507,8 @@ async fn inspector(
     let config = hatchery::http::HttpConfig {
         token: token.clone(),
         allowed_hosts: args.http_allow_host.clone(),
+        max_connections: args.http_max_connections.max(1),
+        header_timeout: std::time::Duration::from_millis(args.http_header_timeout_ms.max(1)),
         ..hatchery::http::HttpConfig::local(addr)
     };
     let server = match hatchery::http::HttpServer::start(node, config.clone()).await {
