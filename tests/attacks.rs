@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hatchery::http::{HttpConfig, HttpServer};
-use hatchery::supervisor::{ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec};
+use hatchery::supervisor::{ChildSpec, ChildStart, Shutdown, Strategy, SupervisorSpec};
 use hatchery::{Budgets, ExitReason, NativeProcess, NodeConfig, Pid, SpawnError};
 use hatchery_tests::*;
 
@@ -325,17 +325,8 @@ async fn a_spawn_bomb_fills_its_subtree_and_leaves_the_rest_of_the_node() {
         intensity: 5,
         period: Duration::from_secs(60),
         children: vec![ChildSpec {
-            id: "e".into(),
-            start: ChildStart::Worker {
-                module: "echo".into(),
-                args: Vec::new(),
-                wasi: None,
-                max_memory: None,
-                callback_cpu_limit: None,
-                grants: None,
-            },
-            restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,
+            ..ChildSpec::worker("e", "echo", Vec::new())
         }],
     };
     let sup = s
@@ -452,18 +443,15 @@ async fn a_mailbox_flood_meets_the_node_mailbox_budget() {
 /// A supervisor (a child of the test process) over an echo server and `attacker` with a
 /// manifest child's default grants; returns the supervisor.
 fn supervised_attacker(s: &Scene, grants: hatchery::Grants) -> Pid {
-    let worker = |id: &str, module: &str, grants: Option<hatchery::Grants>| ChildSpec {
-        id: id.into(),
-        start: ChildStart::Worker {
-            module: module.into(),
-            args: Vec::new(),
-            wasi: None,
-            max_memory: None,
-            callback_cpu_limit: None,
-            grants: grants.map(std::sync::Arc::new),
-        },
-        restart: Restart::Permanent,
-        shutdown: Shutdown::BrutalKill,
+    let worker = |id: &str, module: &str, grants: Option<hatchery::Grants>| {
+        let mut child = ChildSpec {
+            shutdown: Shutdown::BrutalKill,
+            ..ChildSpec::worker(id, module, Vec::new())
+        };
+        if let ChildStart::Worker { grants: g, .. } = &mut child.start {
+            *g = grants.map(std::sync::Arc::new);
+        }
+        child
     };
     let spec = SupervisorSpec {
         strategy: Strategy::OneForOne,

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use hatchery::crashlog::{CrashLog, Report, read};
-use hatchery::supervisor::{ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec};
+use hatchery::supervisor::{ChildSpec, Shutdown, Strategy, SupervisorSpec};
 use hatchery::{ExitReason, NodeConfig, Pid};
 use hatchery_tests::{
     Probe, config, eventually, exit_of, hatchery_bin, node_with_config, temp_dir,
@@ -73,17 +73,8 @@ async fn supervisor_actions_are_reported_beside_the_crash() {
         intensity: 5,
         period: Duration::from_secs(60),
         children: vec![ChildSpec {
-            id: "kv".into(),
-            start: ChildStart::Worker {
-                module: "kv".into(),
-                args: Vec::new(),
-                wasi: None,
-                max_memory: None,
-                callback_cpu_limit: None,
-                grants: None,
-            },
-            restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(1)),
+            ..ChildSpec::worker("kv", "kv", Vec::new())
         }],
     };
     let sup = node.start_supervisor(spec, None).expect("start");

@@ -701,17 +701,8 @@ async fn the_tree_and_the_crash_log() {
     let api = Api::local(&node).await;
     let me = node.spawn_native("test").expect("native");
     let worker = |id: &str, module: &str, args: &[u8]| ChildSpec {
-        id: id.into(),
-        start: ChildStart::Worker {
-            module: module.into(),
-            args: args.to_vec(),
-            wasi: None,
-            max_memory: None,
-            callback_cpu_limit: None,
-            grants: None,
-        },
-        restart: Restart::Permanent,
         shutdown: Shutdown::BrutalKill,
+        ..ChildSpec::worker(id, module, args.to_vec())
     };
     let spec = SupervisorSpec {
         strategy: Strategy::OneForOne,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use hatchery::NodeConfig;
 use hatchery::http::{HttpConfig, HttpServer};
 use hatchery::recovery::{EndError, Selection};
-use hatchery::supervisor::{ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec};
+use hatchery::supervisor::{ChildSpec, Shutdown, Strategy, SupervisorSpec};
 use hatchery_tests::*;
 use serde_json::{Value, json};
 
@@ -25,17 +25,8 @@ const BOMB: &str = r#"(module
 
 fn worker(id: &str, module: &str) -> ChildSpec {
     ChildSpec {
-        id: id.into(),
-        start: ChildStart::Worker {
-            module: module.into(),
-            args: Vec::new(),
-            wasi: None,
-            max_memory: None,
-            callback_cpu_limit: None,
-            grants: None,
-        },
-        restart: Restart::Permanent,
         shutdown: Shutdown::Timeout(Duration::from_secs(1)),
+        ..ChildSpec::worker(id, module, Vec::new())
     }
 }
 

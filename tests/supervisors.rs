@@ -17,17 +17,8 @@ fn worker(id: &str, module: &str, args: serde_json::Value, restart: Restart) -> 
         serde_json::to_vec(&args).expect("json")
     };
     ChildSpec {
-        id: id.into(),
-        start: ChildStart::Worker {
-            module: module.into(),
-            args,
-            wasi: None,
-            max_memory: None,
-            callback_cpu_limit: None,
-            grants: None,
-        },
         restart,
-        shutdown: Shutdown::Timeout(Duration::from_secs(5)),
+        ..ChildSpec::worker(id, module, args)
     }
 }
 

@@ -61,26 +61,16 @@ fn spawn_counter(me: &NativeProcess, name: &str) -> Pid {
 /// A one_for_one supervisor of intensity 0 (any counted restart makes it give up) over one
 /// counter registered as `c`.
 fn counter_under_a_supervisor() -> hatchery::supervisor::SupervisorSpec {
-    use hatchery::supervisor::{
-        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
-    };
+    use hatchery::supervisor::{ChildSpec, Strategy, SupervisorSpec};
     SupervisorSpec {
         strategy: Strategy::OneForOne,
         intensity: 0,
         period: Duration::from_secs(60),
-        children: vec![ChildSpec {
-            id: "c".into(),
-            start: ChildStart::Worker {
-                module: "counter".into(),
-                args: br#"{"name": "c"}"#.to_vec(),
-                wasi: None,
-                max_memory: None,
-                callback_cpu_limit: None,
-                grants: None,
-            },
-            restart: Restart::Permanent,
-            shutdown: Shutdown::Timeout(Duration::from_secs(5)),
-        }],
+        children: vec![ChildSpec::worker(
+            "c",
+            "counter",
+            br#"{"name": "c"}"#.to_vec(),
+        )],
     }
 }
 
