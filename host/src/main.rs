@@ -522,6 +522,8 @@ async fn inspector(
         Err(e) => return Err(e),
     };
     let url = format!("http://{}", server.addr);
+    // Written before the URL is printed, so whoever reads the line finds the files.
+    client::remember(&url, token.as_deref());
     let open = token
         .as_deref()
         .map_or_else(String::new, |t| format!("#token={t}"));
@@ -533,7 +535,6 @@ async fn inspector(
             ""
         }
     );
-    client::remember(&url, token.as_deref());
     Ok(Some(server))
 }
 
