@@ -217,7 +217,9 @@ async fn the_api_ends_a_module_or_a_subtree_and_refuses_bad_bodies() {
     .await;
     let (status, v) = post(json!({"subtree": root.as_u64()})).await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(v["ended"].as_u64(), Some(quota as u64));
+    // At least the full subtree; more when a bomb still running fills a slot the sweep
+    // has just freed, which the sweep then ends too.
+    assert!(v["ended"].as_u64() >= Some(quota as u64), "{v}");
     assert_eq!(v["left"], 0);
     me.spawn("idle", Vec::new(), false, false).expect("idle");
     let (status, v) = post(json!({"module": "idle"})).await;
