@@ -104,11 +104,13 @@ pub struct Refusals {
     pub output_bytes: AtomicU64,
     /// Calls refused because the process lacked a grant.
     pub grants: AtomicU64,
+    /// Pids presented by guests that the node never handed out (guesses).
+    pub forged_pids: AtomicU64,
 }
 
 impl Refusals {
     /// Each counter by name, for the API and the CLI.
-    pub fn by_name(&self) -> [(&'static str, u64); 9] {
+    pub fn by_name(&self) -> [(&'static str, u64); 10] {
         let get = |c: &AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
         [
             ("guest_memory", get(&self.guest_memory)),
@@ -120,6 +122,7 @@ impl Refusals {
             ("timers", get(&self.timers)),
             ("output_bytes", get(&self.output_bytes)),
             ("grants", get(&self.grants)),
+            ("forged_pids", get(&self.forged_pids)),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod exit;
 pub mod launch;
 pub mod machine;
 pub mod message;
+pub mod mint;
 pub mod native;
 pub mod node;
 pub mod pid;

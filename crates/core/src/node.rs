@@ -5,7 +5,7 @@
 //! and everything the CLI and the HTTP API do goes through its methods.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use parking_lot::Mutex;
@@ -100,8 +100,9 @@ pub(crate) struct NodeInner {
     guest_memory: AtomicUsize,
     /// Every grant, shared by the processes that have them all.
     all_grants: Arc<crate::config::Grants>,
-    next_pid: AtomicU64,
-    next_ref: AtomicU64,
+    /// Pids and references: numbers a guest cannot guess (see `mint.rs`).
+    pids: crate::mint::Mint,
+    refs: crate::mint::Mint,
     live: AtomicUsize,
     started: Instant,
     /// Followed messages.
@@ -159,8 +160,8 @@ impl Node {
                 mailboxes,
                 guest_memory: AtomicUsize::new(0),
                 all_grants: Arc::new(crate::config::Grants::all()),
-                next_pid: AtomicU64::new(1),
-                next_ref: AtomicU64::new(1),
+                pids: crate::mint::Mint::new(),
+                refs: crate::mint::Mint::new(),
                 live: AtomicUsize::new(0),
                 started: Instant::now(),
                 traces: Default::default(),
@@ -227,9 +228,16 @@ impl Node {
         self.inner.upgrade_restarts.lock().remove(&pid)
     }
 
-    /// A new unique reference (monitors, timers, `make_ref`).
+    /// A new unique reference (monitors, timers, `make_ref`): below 2^53, never 0, and not
+    /// to be guessed from the ones before it.
     pub fn make_ref(&self) -> u64 {
-        self.inner.next_ref.fetch_add(1, Ordering::Relaxed)
+        self.inner.refs.next()
+    }
+
+    /// Whether this node handed out `pid` (the process may have ended since). A pid it
+    /// never handed out is a guess: a guest can only have it by forging it.
+    pub fn issued(&self, pid: Pid) -> bool {
+        self.inner.pids.issued(pid.0)
     }
 
     /// Milliseconds since the node started (the ABI's `now_ms`).
@@ -242,9 +250,11 @@ impl Node {
         self.inner.processes.get(pid)
     }
 
-    /// All live processes, by pid.
+    /// All live processes, in the order they were spawned.
     pub fn processes(&self) -> Vec<Arc<Process>> {
-        self.inner.processes.all()
+        let mut all = self.inner.processes.all();
+        all.sort_by_cached_key(|p| self.inner.pids.count(p.pid().0));
+        all
     }
 
     /// Number of live processes.
@@ -299,7 +309,7 @@ impl Node {
             refused.processes.fetch_add(1, Ordering::Relaxed);
             return Err(SpawnError::Limit(max));
         }
-        let pid = Pid(self.inner.next_pid.fetch_add(1, Ordering::Relaxed));
+        let pid = Pid(self.inner.pids.next());
         // A guest's child counts in its parent's subtree; a process started by a supervisor
         // or from outside (a native parent, or none) starts one.
         let subtree = match &parent {
@@ -499,14 +509,15 @@ impl Node {
     }
 
     /// Puts a message in `to`'s mailbox, applying the caps: the one way a message reaches
-    /// a process (a message to a dead pid is dropped and counted).
-    pub fn deliver(&self, to: Pid, msg: Message) {
+    /// a process (a message to a dead pid is dropped and counted). Returns whether `to` was
+    /// a live process.
+    pub fn deliver(&self, to: Pid, msg: Message) -> bool {
         let stats = &self.inner.stats;
         stats.sent.fetch_add(1, Ordering::Relaxed);
         let Some(target) = self.process(to) else {
             stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
             self.inner.traces.record(to, &msg, false);
-            return;
+            return false;
         };
         let cfg = &self.inner.config;
         // A traced message is recorded with what became of it, so it is kept until then.
@@ -535,6 +546,7 @@ impl Node {
                 stats.refused.mailbox_bytes.fetch_add(1, Ordering::Relaxed);
             }
         }
+        true
     }
 
     /// Ends every process with reason `shutdown` (native ones too) and waits, up to

@@ -5,9 +5,10 @@ use std::str::FromStr;
 
 /// A process identifier, unique within a node for the node's lifetime.
 ///
-/// Pids are handed out in increasing order starting at 1 and are never reused, so a stale
-/// pid can never reach a newer process. On the wire (the ABI, JSON) a pid is a positive
-/// integer; it displays as `<0.N>` in the manner of Erlang.
+/// A node hands pids out through a [`crate::mint::Mint`]: positive numbers below 2^53 that
+/// are never reused, so a stale pid can never reach a newer process, and that cannot be
+/// guessed, so a guest can use only the pids it was given (thesis §2.4.2). On the wire
+/// (the ABI, JSON) a pid is that number; it displays as `<0.N>` in the manner of Erlang.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pid(pub u64);
 

@@ -97,6 +97,8 @@ pub struct Process {
 pub struct Subtree {
     root: Pid,
     pub(crate) live: std::sync::atomic::AtomicU32,
+    /// Pids its processes presented that the node never handed out.
+    pub(crate) forged: std::sync::atomic::AtomicU32,
 }
 
 impl Subtree {
@@ -104,6 +106,7 @@ impl Subtree {
         Arc::new(Subtree {
             root,
             live: std::sync::atomic::AtomicU32::new(0),
+            forged: std::sync::atomic::AtomicU32::new(0),
         })
     }
 

@@ -44,6 +44,11 @@ impl OverCap {
     }
 }
 
+/// The most pids the node never handed out that the processes of one subtree may present
+/// (a bug passes a few; a guesser a great many): past it, each further one ends the process
+/// that presented it with reason `limit: forged pids`.
+pub const FORGED_PIDS_MAX: u32 = 1000;
+
 fn lock_pair<'a>(
     a: &'a Process,
     b: &'a Process,
@@ -78,6 +83,36 @@ impl Node {
             return Err(what);
         }
         Ok(())
+    }
+
+    /// Looks at a pid `proc` presented that names no live process. `Ok(None)` for 0 and
+    /// for a pid the node handed out (its process has ended); `Ok(Some(n))` for one it
+    /// never handed out, a forgery, counted in the node's stats and in `proc`'s subtree (n
+    /// is the subtree's count, from 1). Either
+    /// way the call goes on as for a dead pid, so a guess learns nothing.
+    ///
+    /// # Errors
+    ///
+    /// The reason to end `proc` with: its subtree has presented more than
+    /// [`FORGED_PIDS_MAX`] forgeries.
+    pub fn forged(&self, proc: &Process, pid: Pid) -> Result<Option<u32>, ExitReason> {
+        if pid.0 == 0 || self.issued(pid) {
+            return Ok(None);
+        }
+        self.inner
+            .stats
+            .refused
+            .forged_pids
+            .fetch_add(1, Ordering::Relaxed);
+        let n = proc
+            .subtree
+            .forged
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
+        if n > FORGED_PIDS_MAX {
+            return Err(ExitReason::Limit("forged pids".into()));
+        }
+        Ok(Some(n))
     }
 
     /// Links `from` and `to`. When `to` is not alive, `from` receives exit signal `noproc`

@@ -26,9 +26,8 @@ impl ProcessTable {
         self.map.remove(&pid);
     }
 
+    /// Every live process, in no particular order.
     pub fn all(&self) -> Vec<Arc<Process>> {
-        let mut v: Vec<Arc<Process>> = self.map.iter().map(|e| e.value().clone()).collect();
-        v.sort_by_key(|p| p.pid());
-        v
+        self.map.iter().map(|e| e.value().clone()).collect()
     }
 }
