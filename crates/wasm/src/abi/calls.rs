@@ -47,14 +47,39 @@ pub(crate) fn too_big(state: &ProcessState, len: usize) -> bool {
     len > state.node.config().max_message_bytes
 }
 
-pub(crate) fn send(state: &ProcessState, to: Pid, bytes: &[u8]) -> Coded<()> {
+/// How many of its subtree's forged pids a process is told about on its standard error.
+const FORGERIES_TOLD: u32 = 10;
+
+/// After a call found no live process at `pid` (which it then treats as dead): a pid the
+/// node never handed out is a forgery, counted, said on the caller's standard error (the
+/// first few of its subtree), and past its subtree's allowance the end of the caller
+/// (`limit: forged pids`). A pid that was handed out and has ended is no forgery.
+pub(crate) fn presented(state: &ProcessState, call: &str, pid: Pid) -> wasmtime::Result<()> {
+    match state.node.forged(&state.proc, pid) {
+        Ok(Some(n)) if n <= FORGERIES_TOLD => {
+            let line = format!(
+                "hatchery: {call}: {pid} is not a pid this node handed out (forged pid {n} of \
+                 at most {} in this subtree); treated as a dead pid\n",
+                hatchery_core::process::signals::FORGED_PIDS_MAX
+            );
+            write(state, crate::process::Stream::Stderr, line.as_bytes());
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(reason) => Err(wasmtime::Error::new(GuestExit(reason))),
+    }
+}
+
+pub(crate) fn send(state: &ProcessState, to: Pid, bytes: &[u8]) -> wasmtime::Result<Coded<()>> {
     if too_big(state, bytes.len()) {
-        return Err(err::TOO_BIG);
+        return Ok(Err(err::TOO_BIG));
     }
     state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
     let msg = Message::user(state.proc.pid(), bytes).traced(child(state.trace));
-    state.node.deliver(to, msg);
-    Ok(())
+    if !state.node.deliver(to, msg) {
+        presented(state, "send", to)?;
+    }
+    Ok(Ok(()))
 }
 
 pub(crate) fn send_named(state: &ProcessState, to: &[u8], bytes: &[u8]) -> Coded<()> {
@@ -160,6 +185,9 @@ fn may_hold(state: &ProcessState, what: OverCap) -> wasmtime::Result<()> {
 pub(crate) fn link(state: &ProcessState, pid: Pid) -> wasmtime::Result<Coded<()>> {
     may_hold(state, OverCap::Links)?;
     let r = state.node.link(&state.proc, pid).map_err(|_| err::NOPROC);
+    if r.is_err() {
+        presented(state, "link", pid)?;
+    }
     stop_if_asked(state)?;
     Ok(r)
 }
@@ -230,12 +258,18 @@ pub(crate) fn exit_signal(
         .node
         .exit_signal(state.proc.pid(), to, reason, kill)
         .map_err(|_| err::NOPROC);
+    if r.is_err() {
+        presented(state, "exit_signal", to)?;
+    }
     stop_if_asked(state)?;
     Ok(r)
 }
 
 pub(crate) fn monitor(state: &ProcessState, pid: Pid) -> wasmtime::Result<u64> {
     may_hold(state, OverCap::Monitors)?;
+    if state.node.process(pid).is_none() {
+        presented(state, "monitor", pid)?;
+    }
     Ok(state.node.monitor(&state.proc, pid))
 }
 
@@ -247,18 +281,26 @@ pub(crate) fn demonitor(state: &ProcessState, reference: u64, flush: bool) -> Co
     }
 }
 
-pub(crate) fn register(state: &ProcessState, n: &[u8], pid: Pid) -> Coded<()> {
-    let n = name(n)?;
+pub(crate) fn register(state: &ProcessState, n: &[u8], pid: Pid) -> wasmtime::Result<Coded<()>> {
+    let n = match name(n) {
+        Ok(n) => n,
+        Err(code) => return Ok(Err(code)),
+    };
     if !state.proc.grants().may_register(n) {
         let why = format!("`{n}` is outside the names it may register");
-        return Err(denied(state, "register", &why, err::BAD_NAME));
+        return Ok(Err(denied(state, "register", &why, err::BAD_NAME)));
     }
-    state.node.register(n, pid).map_err(|e| match e {
-        RegisterError::NameTaken => err::NAME_TAKEN,
-        RegisterError::AlreadyRegistered => err::ALREADY_REGISTERED,
-        RegisterError::NoProc => err::NOPROC,
-        RegisterError::BadName => err::BAD_NAME,
-    })
+    let code = match state.node.register(n, pid) {
+        Ok(()) => return Ok(Ok(())),
+        Err(RegisterError::NoProc) => {
+            presented(state, "register", pid)?;
+            err::NOPROC
+        }
+        Err(RegisterError::NameTaken) => err::NAME_TAKEN,
+        Err(RegisterError::AlreadyRegistered) => err::ALREADY_REGISTERED,
+        Err(RegisterError::BadName) => err::BAD_NAME,
+    };
+    Ok(Err(code))
 }
 
 pub(crate) fn unregister(state: &ProcessState, n: &[u8]) -> Coded<()> {
@@ -283,6 +325,9 @@ pub(crate) fn send_after(
     }
     if too_big(state, bytes.len()) {
         return Ok(Err(err::TOO_BIG));
+    }
+    if state.node.process(to).is_none() {
+        presented(state, "send_after", to)?;
     }
     let timer = state
         .node
@@ -324,14 +369,26 @@ fn denied(state: &ProcessState, call: &str, why: &str, code: i32) -> i32 {
     code
 }
 
-/// The node, to change a supervisor with, when the process has the `supervise` grant;
-/// otherwise `ERR_NOPROC` (it may use no supervisor).
-pub(crate) fn supervising(state: &ProcessState, call: &str) -> Coded<crate::Node> {
-    if state.proc.grants().supervise {
-        Ok(state.node.clone())
-    } else {
-        Err(denied(state, call, "no `supervise` grant", err::NOPROC))
+/// The node, to change supervisor `sup` with, when the process has the `supervise` grant;
+/// otherwise `ERR_NOPROC` (it may use no supervisor), also when `sup` is no live process.
+pub(crate) fn supervising(
+    state: &ProcessState,
+    call: &str,
+    sup: Pid,
+) -> wasmtime::Result<Coded<crate::Node>> {
+    if !state.proc.grants().supervise {
+        return Ok(Err(denied(
+            state,
+            call,
+            "no `supervise` grant",
+            err::NOPROC,
+        )));
     }
+    if state.node.process(sup).is_none() {
+        presented(state, call, sup)?;
+        return Ok(Err(err::NOPROC));
+    }
+    Ok(Ok(state.node.clone()))
 }
 
 pub(crate) async fn sup_start_child(
@@ -352,10 +409,18 @@ pub(crate) async fn sup_terminate_child(node: crate::Node, sup: Pid, id: &[u8]) 
         .map_err(|e| child_code(&e))
 }
 
-pub(crate) fn sup_which_children(state: &ProcessState, sup: Pid) -> Coded<Vec<u8>> {
-    supervising(state, "sup_which_children")?;
-    let children = state.node.which_children(sup).ok_or(err::NOPROC)?;
-    Ok(ChildInfo::to_json(&children))
+pub(crate) fn sup_which_children(
+    state: &ProcessState,
+    sup: Pid,
+) -> wasmtime::Result<Coded<Vec<u8>>> {
+    if let Err(code) = supervising(state, "sup_which_children", sup)? {
+        return Ok(Err(code));
+    }
+    Ok(state
+        .node
+        .which_children(sup)
+        .map(|c| ChildInfo::to_json(&c))
+        .ok_or(err::NOPROC))
 }
 
 pub(crate) fn module_version(state: &ProcessState, n: &[u8]) -> Coded<u32> {

@@ -26,8 +26,8 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 return Ok(err::TOO_BIG);
             }
             memory::with_bytes(&mut caller, "send", ptr, len, |bytes, state| {
-                as_i32(calls::send(state, Pid(pid as u64), bytes))
-            })
+                calls::send(state, Pid(pid as u64), bytes).map(as_i32)
+            })?
         },
     )?;
     linker.func_wrap(

@@ -21,7 +21,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                 caller.data(),
                 &name,
                 Pid(pid as u64),
-            )))
+            )?))
         },
     )?;
     linker.func_wrap(

@@ -13,16 +13,15 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         |mut caller: Caller<'_, ProcessState>, (sup, ptr, len): (i64, i32, i32)| {
             Box::new(async move {
                 let spec = memory::read(&mut caller, "sup_start_child", ptr, len)?;
-                let node = match calls::supervising(caller.data(), "sup_start_child") {
+                let sup = Pid(sup as u64);
+                let node = match calls::supervising(caller.data(), "sup_start_child", sup)? {
                     Ok(node) => node,
                     Err(code) => return Ok(i64::from(code)),
                 };
-                Ok(
-                    match calls::sup_start_child(node, Pid(sup as u64), &spec).await {
-                        Ok(pid) => pid.map_or(0, |p| p.as_u64() as i64),
-                        Err(code) => i64::from(code),
-                    },
-                )
+                Ok(match calls::sup_start_child(node, sup, &spec).await {
+                    Ok(pid) => pid.map_or(0, |p| p.as_u64() as i64),
+                    Err(code) => i64::from(code),
+                })
             })
         },
     )?;
@@ -32,12 +31,13 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         |mut caller: Caller<'_, ProcessState>, (sup, ptr, len): (i64, i32, i32)| {
             Box::new(async move {
                 let id = memory::read(&mut caller, "sup_terminate_child", ptr, len)?;
-                let node = match calls::supervising(caller.data(), "sup_terminate_child") {
+                let sup = Pid(sup as u64);
+                let node = match calls::supervising(caller.data(), "sup_terminate_child", sup)? {
                     Ok(node) => node,
                     Err(code) => return Ok(code),
                 };
                 Ok(calls::as_i32(
-                    calls::sup_terminate_child(node, Pid(sup as u64), &id).await,
+                    calls::sup_terminate_child(node, sup, &id).await,
                 ))
             })
         },
@@ -50,7 +50,7 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
          ptr: i32,
          len: i32|
          -> wasmtime::Result<i32> {
-            let json = match calls::sup_which_children(caller.data(), Pid(sup as u64)) {
+            let json = match calls::sup_which_children(caller.data(), Pid(sup as u64))? {
                 Ok(json) => json,
                 Err(code) => return Ok(code),
             };

@@ -61,7 +61,7 @@ impl Host for ProcessState {
     }
 
     async fn send(&mut self, to: WitPid, data: Vec<u8>) -> R<Result<(), ErrorCode>> {
-        Ok(wit(calls::send(self, Pid(to), &data)))
+        Ok(wit(calls::send(self, Pid(to), &data)?))
     }
 
     async fn send_named(&mut self, name: String, data: Vec<u8>) -> R<Result<(), ErrorCode>> {
@@ -117,7 +117,7 @@ impl Host for ProcessState {
     }
 
     async fn register(&mut self, name: String, pid: WitPid) -> R<Result<(), ErrorCode>> {
-        Ok(wit(calls::register(self, name.as_bytes(), Pid(pid))))
+        Ok(wit(calls::register(self, name.as_bytes(), Pid(pid))?))
     }
 
     async fn unregister(&mut self, name: String) -> R<Result<(), ErrorCode>> {
@@ -146,7 +146,7 @@ impl Host for ProcessState {
         sup: WitPid,
         spec: String,
     ) -> R<Result<Option<WitPid>, ErrorCode>> {
-        let node = match calls::supervising(self, "sup-start-child") {
+        let node = match calls::supervising(self, "sup-start-child", Pid(sup))? {
             Ok(node) => node,
             Err(code) => return Ok(wit(Err(code))),
         };
@@ -155,7 +155,7 @@ impl Host for ProcessState {
     }
 
     async fn sup_terminate_child(&mut self, sup: WitPid, id: String) -> R<Result<(), ErrorCode>> {
-        let node = match calls::supervising(self, "sup-terminate-child") {
+        let node = match calls::supervising(self, "sup-terminate-child", Pid(sup))? {
             Ok(node) => node,
             Err(code) => return Ok(wit(Err(code))),
         };
@@ -168,7 +168,7 @@ impl Host for ProcessState {
     }
 
     async fn sup_which_children(&mut self, sup: WitPid) -> R<Result<String, ErrorCode>> {
-        Ok(wit(calls::sup_which_children(self, Pid(sup)))
+        Ok(wit(calls::sup_which_children(self, Pid(sup))?)
             .map(|json| String::from_utf8_lossy(&json).into_owned()))
     }
 
