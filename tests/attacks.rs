@@ -477,19 +477,21 @@ fn child_pid(s: &Scene, sup: Pid, id: &str) -> Option<Pid> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_sweep_without_the_grant_reaches_nothing_outside_its_subtree() {
-    // `kill` to pids 1..2000 but its own, then says so and waits.
+    // `kill` to its supervisor and to every pid of the first message it receives (8 bytes
+    // each: real pids, handed over), then says so and waits.
     let attacker = format!(
         r#"(module
           (import "hatchery_v1" "exit_signal" (func $exit_signal (param i64 i32 i32 i32) (result i32)))
           {IMPORTS}
           (data (i32.const 600) "swept\n")
-          (func (export "hatchery_main") (local $pid i64)
-            (local.set $pid (i64.const 1))
+          (func (export "hatchery_main") (local $n i32) (local $i i32)
+            (drop (call $exit_signal (call $parent) (i32.const 1) (i32.const 0) (i32.const 0)))
+            (local.set $n (call $recv (i32.const 0) (i64.const -1) (i32.const 64) (i32.const 256) (i32.const 0)))
+            (drop (call $take (i32.const 0)))
             (loop $l
-              (if (i64.ne (local.get $pid) (call $self))
-                (then (drop (call $exit_signal (local.get $pid) (i32.const 1) (i32.const 0) (i32.const 0)))))
-              (local.set $pid (i64.add (local.get $pid) (i64.const 1)))
-              (br_if $l (i64.le_u (local.get $pid) (i64.const 2000))))
+              (drop (call $exit_signal (i64.load (i32.add (i32.const 64) (local.get $i))) (i32.const 1) (i32.const 0) (i32.const 0)))
+              (local.set $i (i32.add (local.get $i) (i32.const 8)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
             (drop (call $write (i32.const 1) (i32.const 600) (i32.const 6)))
             {BLOCK}))"#
     );
@@ -502,15 +504,21 @@ async fn a_kill_sweep_without_the_grant_reaches_nothing_outside_its_subtree() {
     .await;
     let attacker = child_pid(&s, sup, "attacker").expect("attacker");
     let echo = child_pid(&s, sup, "echo").expect("echo");
+    let targets: Vec<u8> = [s.me.pid(), s.echo, echo]
+        .iter()
+        .flat_map(|p| p.as_u64().to_le_bytes())
+        .collect();
+    s.me.send(attacker, targets);
     eventually("the sweep to end", || {
         s.node
             .process(attacker)
             .is_some_and(|p| p.output().iter().any(|l| l.text == "swept"))
     })
     .await;
-    // Each live process but the attacker was refused: the test's, the echo server, the
-    // supervisor and its echo child.
-    assert!(s.refused().grants.load(Ordering::Relaxed) >= 4);
+    // Each was refused: the supervisor, the test's process, the echo server and the
+    // supervisor's echo child. None was a forgery: each pid was handed out.
+    assert_eq!(s.refused().grants.load(Ordering::Relaxed), 4);
+    assert_eq!(s.refused().forged_pids.load(Ordering::Relaxed), 0);
     // Everything is still there: the test's processes, the supervisor and its children.
     assert_eq!(s.node.process_count(), before + 3);
     assert_eq!(child_pid(&s, sup, "echo"), Some(echo));
@@ -524,9 +532,51 @@ async fn a_kill_sweep_without_the_grant_reaches_nothing_outside_its_subtree() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessed_pids_reach_nothing_and_the_guesser_ends() {
+    // With every grant (`signal_any` too): `kill` and a message to pids 1, 2, 3, ... and to
+    // the numbers after its own pid, as a guest that knows how pids used to be made would.
+    let attacker = format!(
+        r#"(module
+          (import "hatchery_v1" "exit_signal" (func $exit_signal (param i64 i32 i32 i32) (result i32)))
+          {IMPORTS}
+          (func (export "hatchery_main") (local $pid i64)
+            (loop $l
+              (local.set $pid (i64.add (local.get $pid) (i64.const 1)))
+              (drop (call $exit_signal (local.get $pid) (i32.const 1) (i32.const 0) (i32.const 0)))
+              (drop (call $send (i64.add (call $self) (local.get $pid)) (i32.const 0) (i32.const 0)))
+              (br $l))))"#
+    );
+    let s = scene("guesser", config(), &attacker).await;
+    let before = s.node.process_count();
+    let pid = s.attacker();
+    assert_eq!(
+        down_of(&s.me, Some(pid)).await,
+        ExitReason::Limit("forged pids".into())
+    );
+    // Every guess was a forgery, and the one past the subtree's allowance ended it.
+    let max = u64::from(hatchery::process::signals::FORGED_PIDS_MAX);
+    assert_eq!(s.refused().forged_pids.load(Ordering::Relaxed), max + 1);
+    eventually("only the guesser to be gone", || {
+        s.node.process_count() == before
+    })
+    .await;
+    let record = exit_of(&s.node, pid).await;
+    assert!(
+        record
+            .output
+            .iter()
+            .any(|l| l.text.contains("is not a pid this node handed out")),
+        "{:?}",
+        record.output
+    );
+    s.api_shows(pid).await;
+    s.bystander_answers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant() {
-    // `sup_start_child` of an echo child on pids 1..200, then reports to its parent... it
-    // has none but its supervisor, so it writes how many were accepted as a line.
+    // `sup_start_child` of an echo child on its parent (its supervisor) and on pids
+    // 1..200, writing a line for each that was accepted.
     let attacker = format!(
         r#"(module
           (import "hatchery_v1" "sup_start_child" (func $sup_start_child (param i64 i32 i32) (result i64)))
@@ -534,6 +584,8 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
           (data (i32.const 512) "{{\"id\": \"intruder\", \"module\": \"echo\"}}")
           (data (i32.const 600) "started one\n")
           (func (export "hatchery_main") (local $pid i64)
+            (if (i64.gt_s (call $sup_start_child (call $parent) (i32.const 512) (i32.const 36)) (i64.const 0))
+              (then (drop (call $write (i32.const 1) (i32.const 600) (i32.const 12)))))
             (local.set $pid (i64.const 1))
             (loop $l
               (if (i64.gt_s (call $sup_start_child (local.get $pid) (i32.const 512) (i32.const 36)) (i64.const 0))
@@ -545,7 +597,7 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
     let s = scene("supsweep", config(), &attacker).await;
     let sup = supervised_attacker(&s, hatchery::Grants::child());
     eventually("the sweep to be refused", || {
-        s.refused().grants.load(Ordering::Relaxed) >= 200
+        s.refused().grants.load(Ordering::Relaxed) >= 201
     })
     .await;
     let ids: Vec<String> = s
@@ -566,8 +618,8 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
         "{out:?}"
     );
 
-    // With the grant, the same module adds its child to its supervisor (and to none it
-    // cannot reach: the others are not supervisors).
+    // With the grant, the same module adds its child to its supervisor, and to no other:
+    // the guessed pids are forgeries, which reach nothing.
     let granted = hatchery::Grants {
         supervise: true,
         ..hatchery::Grants::child()
@@ -577,6 +629,10 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
         s.node
             .which_children(sup2)
             .is_some_and(|c| c.iter().any(|c| c.id == "intruder"))
+    })
+    .await;
+    eventually("the guessed supervisors to count as forgeries", || {
+        s.refused().forged_pids.load(Ordering::Relaxed) == 200
     })
     .await;
     s.bystander_answers().await;

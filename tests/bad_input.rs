@@ -180,6 +180,20 @@ fn the_cli_names_a_missing_entry() {
     );
 }
 
+/// The CLI's `started good as <0.N>` line, then `exit <0.N> good: normal` for that pid.
+fn assert_started_and_ended_normally(stderr: &str) {
+    let pid = stderr
+        .split("started good as ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no start line: {stderr}"));
+    assert!(pid.starts_with("<0.") && pid.ends_with('>'), "{pid}");
+    assert!(
+        stderr.contains(&format!("exit {pid} good: normal")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_cli_runs_a_module_and_prints_its_exit() {
     let dir = temp_dir("cli");
@@ -191,7 +205,7 @@ fn the_cli_runs_a_module_and_prints_its_exit() {
         .expect("run hatchery");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("exit <0.1> good: normal"), "{stderr}");
+    assert_started_and_ended_normally(&stderr);
 }
 
 #[test]
@@ -205,7 +219,7 @@ fn the_cli_runs_a_module_named_without_a_folder() {
         .expect("run hatchery");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("exit <0.1> good: normal"), "{stderr}");
+    assert_started_and_ended_normally(&stderr);
 }
 
 #[tokio::test]

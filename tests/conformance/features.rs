@@ -78,6 +78,10 @@ pub const FEATURES: &[(&str, &str)] = &[
         "monitor, DOWN with reasons, noproc, demonitor, demonitor with flush",
     ),
     (
+        "forged_pids",
+        "a pid the node never handed out: send drops, exit_signal and link noproc, DOWN noproc; each counted and said",
+    ),
+    (
         "names",
         "register, whereis, unregister and their errors; a name is freed on exit",
     ),
@@ -119,6 +123,7 @@ pub async fn run(ctx: &Ctx, feature: &str) -> Outcome {
         "trap_exit" => trap_exit(ctx).await,
         "kill" => kill(ctx).await,
         "monitors" => monitors(ctx).await,
+        "forged_pids" => forged_pids(ctx).await,
         "names" => names(ctx).await,
         "timers" => timers(ctx).await,
         "exit" => exit(ctx).await,
@@ -643,6 +648,66 @@ async fn kill(ctx: &Ctx) -> Outcome {
         (t.as_u64() as i64, vec![1]),
         "the link of a killed process sees killed"
     );
+    Ok(())
+}
+
+/// A pid a guest was never given: the number after a real one, as a guest that counts
+/// would guess. The calls answer as for a dead pid (so a guess learns nothing), and each is
+/// counted as a forgery and said on the guest's standard error.
+async fn forged_pids(ctx: &Ctx) -> Outcome {
+    let g = ctx.guest(b"")?;
+    let guess = (1..)
+        .map(|n| Pid(g.as_u64() + n))
+        .find(|p| !ctx.node.issued(*p))
+        .expect("a number the node never handed out");
+    let forged = || {
+        ctx.node
+            .stats()
+            .refused
+            .forged_pids
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let before = forged();
+    check_eq!(
+        ctx.run(g, Cmd::new(op::SEND).pid(guess).s1("x")).await?.r,
+        0,
+        "send to a forged pid"
+    );
+    check_eq!(
+        ctx.run(g, Cmd::new(op::EXIT_SIGNAL).pid(guess).b(1))
+            .await?
+            .r,
+        err::NOPROC,
+        "kill of a forged pid"
+    );
+    ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?;
+    check_eq!(
+        ctx.run(g, Cmd::new(op::LINK).pid(guess)).await?.r,
+        err::NOPROC,
+        "link to a forged pid while trapping"
+    );
+    let e = ctx.run(g, Cmd::new(op::RECEIVE).a(1).b(30_000)).await?;
+    check_eq!(
+        (e.y, e.data.clone()),
+        (guess.as_u64() as i64, ExitReason::NoProc.encode()),
+        "EXIT noproc from the forged pid"
+    );
+    let m = ctx.run(g, Cmd::new(op::MONITOR).pid(guess)).await?.r;
+    let d = ctx.run(g, Cmd::new(op::RECEIVE).a(2).b(30_000)).await?;
+    check_eq!(
+        (d.y, d.data.clone()),
+        (guess.as_u64() as i64, down_data(m, &ExitReason::NoProc)),
+        "DOWN noproc for a forged pid"
+    );
+    let counted = forged() - before;
+    check!(counted >= 4, "{counted} forgeries counted, not 4");
+    let told = ctx.node.process(g).map_or(0, |p| {
+        p.output()
+            .iter()
+            .filter(|l| l.text.contains("is not a pid this node handed out"))
+            .count()
+    });
+    check_eq!(told, 4, "forgeries said on the guest's stderr");
     Ok(())
 }
 
