@@ -4,9 +4,10 @@
 const U64_END = 2 ** 64;
 
 /**
- * A process id. Pids are numbers in the host (u64 counters far below 2^53, so a JS number
- * holds them exactly); this class gives them a type, Erlang's `<0.N>` form, and JSON as
- * the bare number (so `{"from": pid}` is what other languages send).
+ * A process id. Pids are numbers in the host (u64 values below 2^53 that cannot be
+ * guessed, so a JS number holds them exactly); this class gives them a type, Erlang's
+ * `<0.N>` form, and JSON as the bare number (so `{"from": pid}` is what other languages
+ * send).
  *
  * Compare pids with `equals` (or their `id`s): two Pid objects are never `===`.
  */
