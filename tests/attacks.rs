@@ -624,7 +624,7 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
         supervise: true,
         ..hatchery::Grants::child()
     };
-    let sup2 = supervised_attacker(&s, granted);
+    let sup2 = supervised_attacker(&s, granted.clone());
     eventually("the granted child to add one", || {
         s.node
             .which_children(sup2)
@@ -635,6 +635,38 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
         s.refused().forged_pids.load(Ordering::Relaxed) == 200
     })
     .await;
+    // The child it added has its grants, never more (a guest cannot start a child with
+    // `signal_any` through a supervisor).
+    let intruder = child_pid(&s, sup2, "intruder").expect("the intruder runs");
+    let theirs = s.node.process(intruder).expect("alive").grants().clone();
+    assert_eq!(theirs, granted);
+
+    // With the grant but a spawn list without `echo`: refused, and said why.
+    let listed = hatchery::Grants {
+        spawn: Some(vec!["attacker".into()]),
+        ..granted
+    };
+    let refused_before = s.refused().grants.load(Ordering::Relaxed);
+    let sup3 = supervised_attacker(&s, listed);
+    eventually("the listed child to be refused", || {
+        s.refused().grants.load(Ordering::Relaxed) > refused_before
+    })
+    .await;
+    let attacker3 = child_pid(&s, sup3, "attacker").expect("attacker");
+    eventually("the refusal to be said", || {
+        s.node.process(attacker3).is_some_and(|p| {
+            p.output().iter().any(|l| {
+                l.text
+                    .contains("`echo` is not among the modules it may spawn")
+            })
+        })
+    })
+    .await;
+    assert!(
+        s.node
+            .which_children(sup3)
+            .is_some_and(|c| !c.iter().any(|c| c.id == "intruder"))
+    );
     s.bystander_answers().await;
 }
 

@@ -18,7 +18,7 @@ use crate::pid::Pid;
 use crate::registry::RegisterError;
 use crate::runtime::modules::LoadError;
 use crate::runtime::state::{GuestExit, ProcessState};
-use crate::supervisor::{ChildError, ChildInfo, ChildSpec};
+use crate::supervisor::{ChildError, ChildInfo, ChildSpec, ChildStart};
 use crate::trace::child;
 use hatchery_core::OverCap;
 
@@ -391,12 +391,26 @@ pub(crate) fn supervising(
     Ok(Ok(state.node.clone()))
 }
 
+/// A child spec a guest gives `call`: `ERR_BAD_ARG` when it is not one, `ERR_BAD_NAME`
+/// when its module is not among those the caller may spawn. The child gets the caller's
+/// grants, never more, as a child it spawned would.
+pub(crate) fn child_spec(state: &ProcessState, call: &str, spec: &[u8]) -> Coded<ChildSpec> {
+    let mut spec = ChildSpec::from_json(spec).map_err(|_| err::BAD_ARG)?;
+    if let ChildStart::Worker { module, grants, .. } = &mut spec.start {
+        if !state.proc.grants().may_spawn(module) {
+            let why = format!("`{module}` is not among the modules it may spawn");
+            return Err(denied(state, call, &why, err::BAD_NAME));
+        }
+        *grants = Some(std::sync::Arc::new(state.proc.grants().clone()));
+    }
+    Ok(spec)
+}
+
 pub(crate) async fn sup_start_child(
     node: crate::Node,
     sup: Pid,
-    spec: &[u8],
+    spec: ChildSpec,
 ) -> Coded<Option<Pid>> {
-    let spec = ChildSpec::from_json(spec).map_err(|_| err::BAD_ARG)?;
     node.start_child(sup, spec)
         .await
         .map_err(|e| child_code(&e))

@@ -18,7 +18,11 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
                     Ok(node) => node,
                     Err(code) => return Ok(i64::from(code)),
                 };
-                Ok(match calls::sup_start_child(node, sup, &spec).await {
+                let spec = match calls::child_spec(caller.data(), "sup_start_child", &spec) {
+                    Ok(spec) => spec,
+                    Err(code) => return Ok(i64::from(code)),
+                };
+                Ok(match calls::sup_start_child(node, sup, spec).await {
                     Ok(pid) => pid.map_or(0, |p| p.as_u64() as i64),
                     Err(code) => i64::from(code),
                 })

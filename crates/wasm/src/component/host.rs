@@ -150,7 +150,11 @@ impl Host for ProcessState {
             Ok(node) => node,
             Err(code) => return Ok(wit(Err(code))),
         };
-        let r = calls::sup_start_child(node, Pid(sup), spec.as_bytes()).await;
+        let spec = match calls::child_spec(self, "sup-start-child", spec.as_bytes()) {
+            Ok(spec) => spec,
+            Err(code) => return Ok(wit(Err(code))),
+        };
+        let r = calls::sup_start_child(node, Pid(sup), spec).await;
         Ok(wit(r).map(|p| p.map(Pid::as_u64)))
     }
 
