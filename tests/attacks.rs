@@ -554,7 +554,7 @@ async fn guessed_pids_reach_nothing_and_the_guesser_ends() {
         ExitReason::Limit("forged pids".into())
     );
     // Every guess was a forgery, and the one past the subtree's allowance ended it.
-    let max = u64::from(hatchery::process::signals::FORGED_PIDS_MAX);
+    let max = u64::from(s.node.config().budgets.forged_pids);
     assert_eq!(s.refused().forged_pids.load(Ordering::Relaxed), max + 1);
     eventually("only the guesser to be gone", || {
         s.node.process_count() == before

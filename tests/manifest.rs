@@ -286,3 +286,17 @@ fn memory_caps_per_module_and_child_folder_lists_and_what_is_loaded() {
     let e = err(&text.replace("modules = [\"a\", \"b\"]", "modules = []"));
     assert_eq!(e.key, "application.modules", "{e}");
 }
+
+#[test]
+fn limits_set_the_caps_on_what_a_process_holds_and_presents() {
+    let text = "[application]\nname = \"x\"\nroot = \"main\"\nmodules = \"m\"\n\
+        [limits]\nmax_links = 7\nmax_timers = 8\nmax_forged_pids = 9\n\
+        [supervisor.main]\nstrategy = \"one_for_one\"\n\
+        [[supervisor.main.child]]\nid = \"kv\"\nmodule = \"kv\"\n";
+    let app = check(text).expect("the manifest is accepted");
+    let b = app.config(hatchery::NodeConfig::default()).budgets;
+    assert_eq!((b.links, b.timers, b.forged_pids), (7, 8, 9));
+    let plain = check(&text.replace("max_forged_pids = 9\n", "")).expect("accepted");
+    let b = plain.config(hatchery::NodeConfig::default()).budgets;
+    assert_eq!(b.forged_pids, hatchery::Budgets::default().forged_pids);
+}

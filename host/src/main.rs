@@ -244,6 +244,10 @@ struct LimitArgs {
     /// with `limit: timers`).
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_timers: usize,
+    /// The most pids this node never handed out (guesses) the processes of one subtree may
+    /// present (each further one ends the process with `limit: forged pids`).
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    max_forged_pids: u32,
     /// Output lines one process may write per second; the excess is dropped and counted.
     #[arg(long, value_name = "N", default_value_t = 1_000)]
     output_lines_per_sec: u32,
@@ -329,6 +333,7 @@ impl LimitArgs {
             links: self.max_links,
             monitors: self.max_monitors,
             timers: self.max_timers,
+            forged_pids: self.max_forged_pids,
             output_lines_per_sec: self.output_lines_per_sec,
             output_bytes_per_sec: self.output_bytes_per_sec,
         }

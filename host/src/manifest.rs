@@ -122,6 +122,8 @@ pub struct Limits {
     pub max_monitors: Option<usize>,
     /// The most pending timers aimed at one process.
     pub max_timers: Option<usize>,
+    /// The most forged pids the processes of one subtree may present.
+    pub max_forged_pids: Option<u32>,
     /// Output lines one process may write per second.
     pub output_lines_per_sec: Option<u32>,
     /// Output bytes one process may write per second.
@@ -171,6 +173,7 @@ impl Limits {
         b.links = self.max_links.unwrap_or(b.links);
         b.monitors = self.max_monitors.unwrap_or(b.monitors);
         b.timers = self.max_timers.unwrap_or(b.timers);
+        b.forged_pids = self.max_forged_pids.unwrap_or(b.forged_pids);
         b.output_lines_per_sec = self.output_lines_per_sec.unwrap_or(b.output_lines_per_sec);
         b.output_bytes_per_sec = self.output_bytes_per_sec.unwrap_or(b.output_bytes_per_sec);
         config

@@ -133,6 +133,10 @@ pub struct Budgets {
     /// The most pending timers aimed at one process; one more ends the process setting
     /// it with `limit: timers`.
     pub timers: usize,
+    /// The most pids the node never handed out (guesses) that the processes of one subtree
+    /// may present; past it, each further one ends the process that presents it with
+    /// `limit: forged pids` (ARCHITECTURE.md §7a).
+    pub forged_pids: u32,
     /// Output lines one process may write per second (a burst of as many is allowed);
     /// the excess is dropped and counted.
     pub output_lines_per_sec: u32,
@@ -150,6 +154,7 @@ impl Default for Budgets {
             links: 10_000,
             monitors: 10_000,
             timers: 10_000,
+            forged_pids: 1_000,
             output_lines_per_sec: 1_000,
             output_bytes_per_sec: 1 << 20,
         }

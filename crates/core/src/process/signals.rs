@@ -44,11 +44,6 @@ impl OverCap {
     }
 }
 
-/// The most pids the node never handed out that the processes of one subtree may present
-/// (a bug passes a few; a guesser a great many): past it, each further one ends the process
-/// that presented it with reason `limit: forged pids`.
-pub const FORGED_PIDS_MAX: u32 = 1000;
-
 fn lock_pair<'a>(
     a: &'a Process,
     b: &'a Process,
@@ -93,8 +88,9 @@ impl Node {
     ///
     /// # Errors
     ///
-    /// The reason to end `proc` with: its subtree has presented more than
-    /// [`FORGED_PIDS_MAX`] forgeries.
+    /// The reason to end `proc` with: its subtree has presented more forgeries than
+    /// [`crate::config::Budgets::forged_pids`] allows (a bug passes a few; a guesser a
+    /// great many).
     pub fn forged(&self, proc: &Process, pid: Pid) -> Result<Option<u32>, ExitReason> {
         if pid.0 == 0 || self.issued(pid) {
             return Ok(None);
@@ -109,7 +105,7 @@ impl Node {
             .forged
             .fetch_add(1, Ordering::Relaxed)
             .saturating_add(1);
-        if n > FORGED_PIDS_MAX {
+        if n > self.inner.config.budgets.forged_pids {
             return Err(ExitReason::Limit("forged pids".into()));
         }
         Ok(Some(n))

@@ -60,7 +60,7 @@ pub(crate) fn presented(state: &ProcessState, call: &str, pid: Pid) -> wasmtime:
             let line = format!(
                 "hatchery: {call}: {pid} is not a pid this node handed out (forged pid {n} of \
                  at most {} in this subtree); treated as a dead pid\n",
-                hatchery_core::process::signals::FORGED_PIDS_MAX
+                state.node.config().budgets.forged_pids
             );
             write(state, crate::process::Stream::Stderr, line.as_bytes());
             Ok(())
