@@ -220,15 +220,25 @@ async fn the_node_and_the_process_list_filter_sort_and_page() {
     let by_module = api.get("/api/processes?q=idle").await;
     assert_eq!(by_module.body["total"], 5);
 
+    // By pid means in the order spawned (pids are numbers in no order): the test's own
+    // process first, the kv server last; descending, the kv server first.
+    let listed: Vec<Value> = all.body["items"].as_array().expect("items").clone();
+    assert_eq!(listed[0]["pid"], json!(me.pid().to_string()));
+    assert_eq!(listed[listed.len() - 1]["pid"], json!(kv.to_string()));
     let desc = api.get("/api/processes?sort=pid&order=desc&limit=2").await;
-    let pids: Vec<u64> = desc.body["items"]
+    let pids: Vec<&Value> = desc.body["items"]
         .as_array()
         .expect("items")
         .iter()
-        .map(|p| p["id"].as_u64().expect("id"))
+        .map(|p| &p["pid"])
         .collect();
-    assert_eq!(pids.len(), 2);
-    assert!(pids[0] > pids[1]);
+    assert_eq!(
+        pids,
+        [
+            &listed[listed.len() - 1]["pid"],
+            &listed[listed.len() - 2]["pid"]
+        ]
+    );
     let page = api.get("/api/processes?offset=1&limit=1").await;
     assert_eq!(page.body["items"][0]["pid"], all.body["items"][1]["pid"]);
     for key in [

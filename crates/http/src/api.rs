@@ -266,18 +266,21 @@ async fn list_processes(
             )));
         }
     };
-    let mut procs: Vec<Arc<Process>> = ctx
+    // In spawn order, which is what sorting by pid means: the pids themselves are numbers
+    // in no order (ARCHITECTURE.md §7a).
+    let mut procs: Vec<(usize, Arc<Process>)> = ctx
         .node
         .processes()
         .into_iter()
-        .filter(|p| {
+        .enumerate()
+        .filter(|(_, p)| {
             needle.is_empty()
                 || p.pid().to_string().contains(&needle)
                 || p.module().to_lowercase().contains(&needle)
                 || p.name().is_some_and(|n| n.to_lowercase().contains(&needle))
         })
         .collect();
-    let key = |p: &Arc<Process>| -> (u64, String) {
+    let key = |(spawned, p): &(usize, Arc<Process>)| -> (u64, String) {
         let c = &p.counters;
         match sort {
             "module" => (0, format!("{}@{:010}", p.module(), p.version())),
@@ -288,7 +291,7 @@ async fn list_processes(
             "received" => (c.received.load(Ordering::Relaxed), String::new()),
             "sent" => (c.sent.load(Ordering::Relaxed), String::new()),
             "uptime" => (p.started().elapsed().as_millis() as u64, String::new()),
-            _ => (p.pid().as_u64(), String::new()),
+            _ => (*spawned as u64, String::new()),
         }
     };
     if !matches!(
@@ -299,7 +302,7 @@ async fn list_processes(
             "unknown sort key {sort:?} (pid, module, name, mailbox, memory, cpu, received, sent, uptime)"
         )));
     }
-    procs.sort_by_cached_key(|p| (key(p), p.pid()));
+    procs.sort_by_cached_key(|e| (key(e), e.0));
     if desc {
         procs.reverse();
     }
@@ -308,7 +311,7 @@ async fn list_processes(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|p| summary(p))
+        .map(|(_, p)| summary(p))
         .collect();
     ok(
         StatusCode::OK,

@@ -103,7 +103,7 @@ pub(super) fn document() -> Value {
             "/api/node": {"get": op("Node summary and counters", "200", &["401", "429"])},
             "/api/processes": {"get": with_params(op("List processes (filter, sort, page)", "200", &["400", "401", "429"]), json!([
                 {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "substring of pid, module or name"},
-                {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["pid", "module", "name", "mailbox", "memory", "cpu", "received", "sent", "uptime"]}},
+                {"name": "sort", "in": "query", "description": "pid: the order the processes were spawned in", "schema": {"type": "string", "enum": ["pid", "module", "name", "mailbox", "memory", "cpu", "received", "sent", "uptime"]}},
                 {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000}}]))},
