@@ -12,7 +12,7 @@ import { h, replace } from './dom.js';
 export function sendForm({ to = null, prefix }) {
   const tid = (name) => `${prefix}-${name}`;
   const toInput = to ? null : h('input', {
-    type: 'text', class: 'mono', placeholder: '<0.5> or registered name', testid: tid('to'),
+    type: 'text', class: 'mono', placeholder: 'a pid (<0.N> or N) or a registered name', testid: tid('to'),
     'aria-label': 'recipient', spellcheck: 'false',
   });
   const json = h('textarea', {
