@@ -636,10 +636,13 @@ async fn supervisors_refuse_children_from_a_process_without_the_supervise_grant(
     })
     .await;
     // The child it added has its grants, never more (a guest cannot start a child with
-    // `signal_any` through a supervisor).
+    // `signal_any` through a supervisor)...
     let intruder = child_pid(&s, sup2, "intruder").expect("the intruder runs");
-    let theirs = s.node.process(intruder).expect("alive").grants().clone();
-    assert_eq!(theirs, granted);
+    let intruder = s.node.process(intruder).expect("alive");
+    assert_eq!(intruder.grants(), &granted);
+    // ... and counts in its subtree: what it starts through a supervisor costs its quotas.
+    let attacker2 = child_pid(&s, sup2, "attacker").expect("attacker");
+    assert_eq!(intruder.subtree().root(), attacker2);
 
     // With the grant but a spawn list without `echo`: refused, and said why.
     let listed = hatchery::Grants {

@@ -397,6 +397,7 @@ async fn a_child_that_unlinked_itself_is_still_stopped() {
             max_memory: None,
             callback_cpu_limit: None,
             grants: None,
+            subtree: None,
         },
         restart: Restart::Permanent,
         shutdown: Shutdown::Timeout(Duration::from_millis(200)),

@@ -37,6 +37,7 @@ async fn a_process_gets_no_filesystem_or_environment_unless_granted() {
                 max_memory: None,
                 callback_cpu_limit: None,
                 grants: None,
+                subtree: None,
             },
             restart: Restart::Temporary,
             shutdown: Shutdown::BrutalKill,

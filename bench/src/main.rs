@@ -444,6 +444,7 @@ async fn crash_to_answer(
                 max_memory: None,
                 callback_cpu_limit: None,
                 grants: None,
+                subtree: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,

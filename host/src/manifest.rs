@@ -498,6 +498,7 @@ impl Ctx<'_> {
                         max_memory,
                         callback_cpu_limit: c.callback_cpu_limit_ms.map(Duration::from_millis),
                         grants: Some(std::sync::Arc::new(grants)),
+                        subtree: None,
                     }
                 }
                 (None, Some(s)) => {

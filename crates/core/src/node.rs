@@ -45,6 +45,9 @@ pub struct SpawnOpts {
     /// What the child may do beyond its subtree; `None`: its parent's when a guest spawns
     /// it, every grant otherwise ([`crate::config::Grants`]).
     pub grants: Option<Arc<crate::config::Grants>>,
+    /// The subtree the child counts in; `None`: its parent's when a guest spawns it, one of
+    /// its own otherwise.
+    pub subtree: Option<Arc<crate::process::Subtree>>,
 }
 
 /// What a spawn returns.
@@ -253,8 +256,15 @@ impl Node {
     /// All live processes, in the order they were spawned.
     pub fn processes(&self) -> Vec<Arc<Process>> {
         let mut all = self.inner.processes.all();
-        all.sort_by_cached_key(|p| self.inner.pids.count(p.pid().0));
+        all.sort_by_cached_key(|p| self.spawn_order(p.pid()));
         all
+    }
+
+    /// Where `pid` comes in the order this node spawned its processes (the first is 1), to
+    /// sort by: the pids themselves are in no order. `None` for a number outside the range
+    /// of pids.
+    pub fn spawn_order(&self, pid: Pid) -> Option<u64> {
+        self.inner.pids.count(pid.0)
     }
 
     /// Number of live processes.
@@ -312,8 +322,9 @@ impl Node {
         let pid = Pid(self.inner.pids.next());
         // A guest's child counts in its parent's subtree; a process started by a supervisor
         // or from outside (a native parent, or none) starts one.
-        let subtree = match &parent {
-            Some(p) if !p.module().starts_with("native:") => p.subtree.clone(),
+        let subtree = match (&opts.subtree, &parent) {
+            (Some(s), _) => s.clone(),
+            (None, Some(p)) if !p.module().starts_with("native:") => p.subtree.clone(),
             _ => crate::process::Subtree::new(pid),
         };
         let quota = self.inner.config.subtree_processes();

@@ -94,6 +94,7 @@ pub struct Process {
 /// The processes a process started by a supervisor, the API or the CLI and everything
 /// spawned below it (by guests), counted for their quota
 /// ([`crate::config::Budgets::subtree_processes`]).
+#[derive(Debug)]
 pub struct Subtree {
     root: Pid,
     pub(crate) live: std::sync::atomic::AtomicU32,
@@ -152,7 +153,7 @@ impl Process {
     }
 
     /// The subtree it counts in, for the subtree's process quota.
-    pub fn subtree(&self) -> &Subtree {
+    pub fn subtree(&self) -> &Arc<Subtree> {
         &self.subtree
     }
 

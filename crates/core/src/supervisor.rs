@@ -69,6 +69,10 @@ pub enum ChildStart {
         /// What it may do beyond its subtree ([`crate::config::Grants`]); `None`: every
         /// grant (a manifest's children get [`crate::config::Grants::child`] or their list).
         grants: Option<Arc<crate::config::Grants>>,
+        /// The subtree it counts in (for its quotas): that of the guest that added it with
+        /// `sup_start_child`, so that what a guest starts through a supervisor costs its own
+        /// quotas; `None`: a subtree of its own.
+        subtree: Option<Arc<crate::process::Subtree>>,
     },
     /// A nested supervisor.
     Supervisor(SupervisorSpec),
@@ -100,6 +104,7 @@ impl ChildSpec {
                 max_memory: None,
                 callback_cpu_limit: None,
                 grants: None,
+                subtree: None,
             },
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(5)),
@@ -257,7 +262,8 @@ impl Node {
         Ok(pid)
     }
 
-    /// Every live supervisor: pid, strategy, restarts so far and children (start order).
+    /// Every live supervisor, in the order spawned: pid, strategy, restarts so far and
+    /// children (start order).
     pub fn supervisors(&self) -> Vec<SupervisorInfo> {
         let mut v: Vec<SupervisorInfo> = self
             .inner
@@ -271,7 +277,7 @@ impl Node {
                 children: h.info.lock().clone(),
             })
             .collect();
-        v.sort_by_key(|s| s.pid);
+        v.sort_by_cached_key(|s| self.spawn_order(s.pid));
         v
     }
 
@@ -543,6 +549,7 @@ impl Running {
                 max_memory,
                 callback_cpu_limit,
                 grants,
+                subtree,
             } => self
                 .me
                 .spawn_granted(
@@ -554,6 +561,7 @@ impl Running {
                         max_memory: *max_memory,
                         callback_cpu_limit: *callback_cpu_limit,
                         grants: grants.clone(),
+                        subtree: subtree.clone(),
                         ..Default::default()
                     },
                 )
@@ -687,6 +695,7 @@ impl ChildSpec {
                 max_memory: None,
                 callback_cpu_limit: None,
                 grants: None,
+                subtree: None,
             },
             restart,
             shutdown,

@@ -393,15 +393,23 @@ pub(crate) fn supervising(
 
 /// A child spec a guest gives `call`: `ERR_BAD_ARG` when it is not one, `ERR_BAD_NAME`
 /// when its module is not among those the caller may spawn. The child gets the caller's
-/// grants, never more, as a child it spawned would.
+/// grants, never more, and counts in the caller's subtree (its process quota and its
+/// allowance of forged pids), as a child it spawned would.
 pub(crate) fn child_spec(state: &ProcessState, call: &str, spec: &[u8]) -> Coded<ChildSpec> {
     let mut spec = ChildSpec::from_json(spec).map_err(|_| err::BAD_ARG)?;
-    if let ChildStart::Worker { module, grants, .. } = &mut spec.start {
+    if let ChildStart::Worker {
+        module,
+        grants,
+        subtree,
+        ..
+    } = &mut spec.start
+    {
         if !state.proc.grants().may_spawn(module) {
             let why = format!("`{module}` is not among the modules it may spawn");
             return Err(denied(state, call, &why, err::BAD_NAME));
         }
         *grants = Some(std::sync::Arc::new(state.proc.grants().clone()));
+        *subtree = Some(state.proc.subtree().clone());
     }
     Ok(spec)
 }
