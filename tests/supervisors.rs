@@ -387,20 +387,10 @@ async fn a_child_that_unlinked_itself_is_still_stopped() {
     let sup = node
         .start_supervisor(sup_spec, Some(me.pid()))
         .expect("start");
+    let args = json!({"report_to": me.pid().as_u64(), "steps": [{"trap_exit": true}, {"unlink": sup.as_u64()}]});
     let child = ChildSpec {
-        id: "loner".into(),
-        start: ChildStart::Worker {
-            module: "probe".into(),
-            args: serde_json::to_vec(&json!({"report_to": me.pid().as_u64(), "steps": [{"trap_exit": true}, {"unlink": sup.as_u64()}]}))
-                .expect("json"),
-            wasi: None,
-            max_memory: None,
-            callback_cpu_limit: None,
-            grants: None,
-            subtree: None,
-        },
-        restart: Restart::Permanent,
         shutdown: Shutdown::Timeout(Duration::from_millis(200)),
+        ..ChildSpec::worker("loner", "probe", serde_json::to_vec(&args).expect("json"))
     };
     let pid = node
         .start_child(sup, child)

@@ -428,26 +428,14 @@ async fn crash_to_answer(
     me: &NativeProcess,
     rounds: usize,
 ) -> anyhow::Result<Vec<f64>> {
-    use hatchery::supervisor::{
-        ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorSpec,
-    };
+    use hatchery::supervisor::{ChildSpec, Shutdown, Strategy, SupervisorSpec};
     let spec = SupervisorSpec {
         strategy: Strategy::OneForOne,
         intensity: u32::MAX,
         period: Duration::from_secs(1),
         children: vec![ChildSpec {
-            id: "kv".into(),
-            start: ChildStart::Worker {
-                module: "kv".into(),
-                args: Vec::new(),
-                wasi: None,
-                max_memory: None,
-                callback_cpu_limit: None,
-                grants: None,
-                subtree: None,
-            },
-            restart: Restart::Permanent,
             shutdown: Shutdown::BrutalKill,
+            ..ChildSpec::worker("kv", "kv", Vec::new())
         }],
     };
     let sup = node.start_supervisor(spec, Some(me.pid()))?;

@@ -687,18 +687,9 @@ impl ChildSpec {
             Some(v) => serde_json::to_vec(&v).map_err(|e| e.to_string())?,
         };
         Ok(ChildSpec {
-            id: c.id,
-            start: ChildStart::Worker {
-                module: c.module,
-                args,
-                wasi: None,
-                max_memory: None,
-                callback_cpu_limit: None,
-                grants: None,
-                subtree: None,
-            },
             restart,
             shutdown,
+            ..ChildSpec::worker(&c.id, &c.module, args)
         })
     }
 }
