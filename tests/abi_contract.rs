@@ -16,6 +16,11 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("spawn", "(param i32 i32 i32 i32 i32 i32) (result i64)"),
     ("send", "(param i64 i32 i32) (result i32)"),
     ("send_named", "(param i32 i32 i32 i32) (result i32)"),
+    (
+        "send_named_at",
+        "(param i32 i32 i32 i32 i32 i32) (result i32)",
+    ),
+    ("node_name", "(param i32 i32) (result i32)"),
     ("recv", "(param i32 i64 i32 i32 i32) (result i32)"),
     ("take", "(param i32) (result i32)"),
     ("mailbox_len", "(result i32)"),

@@ -51,7 +51,8 @@ mod timer;
 
 pub use error::Error;
 pub use message::{
-    Message, mailbox_len, receive, receive_json, receive_match, send_named, send_named_bytes,
+    Message, mailbox_len, node, receive, receive_json, receive_match, send_named, send_named_at,
+    send_named_at_bytes, send_named_bytes,
 };
 pub use pid::{MonitorRef, Pid, TimerRef};
 pub use process::{

@@ -161,6 +161,44 @@ pub fn send_named_bytes(name: &str, bytes: &[u8]) -> Result<(), Error> {
     check(sys::send_named(name.as_bytes(), bytes)).map(drop)
 }
 
+/// Sends `msg`, encoded as JSON, to the process registered as `name` on the node called
+/// `node` (Erlang's `{Name, Node} ! Msg`); this node's own name sends here. A message to a
+/// node that is not connected, or to a name nobody there holds, is dropped.
+///
+/// # Errors
+///
+/// [`Error::NotRegistered`] only when `node` is this node and nobody has `name`;
+/// [`Error::BadName`], [`Error::TooBig`], or [`Error::Decode`].
+///
+/// ```no_run
+/// hatchery_sdk::send_named_at("messenger", "server", "hello")?;
+/// # Ok::<(), hatchery_sdk::Error>(())
+/// ```
+pub fn send_named_at<T: Serialize + ?Sized>(name: &str, node: &str, msg: &T) -> Result<(), Error> {
+    with_json(msg, |bytes| send_named_at_bytes(name, node, bytes))
+}
+
+/// Sends raw bytes to `name` on the node called `node`.
+///
+/// # Errors
+///
+/// As [`send_named_at`].
+pub fn send_named_at_bytes(name: &str, node: &str, bytes: &[u8]) -> Result<(), Error> {
+    check(sys::send_named_at(name.as_bytes(), node.as_bytes(), bytes)).map(drop)
+}
+
+/// This node's name in its cluster (`nonode` for a node alone), as Erlang's `node()`.
+pub fn node() -> String {
+    let mut buf = vec![0u8; 64];
+    let n = usize::try_from(sys::node_name(&mut buf)).unwrap_or(0);
+    if n > buf.len() {
+        buf.resize(n, 0);
+        sys::node_name(&mut buf);
+    }
+    buf.truncate(n);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 thread_local! {
     /// The receive buffer, reused across receives so that looking at small messages does
     /// not allocate. It grows to the largest message seen (up to [`KEEP_AT_MOST`]).

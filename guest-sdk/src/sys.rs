@@ -118,6 +118,15 @@ mod ffi {
         ) -> i64;
         pub(super) fn send(pid: i64, ptr: i32, len: i32) -> i32;
         pub(super) fn send_named(name_ptr: i32, name_len: i32, ptr: i32, len: i32) -> i32;
+        pub(super) fn send_named_at(
+            name_ptr: i32,
+            name_len: i32,
+            node_ptr: i32,
+            node_len: i32,
+            ptr: i32,
+            len: i32,
+        ) -> i32;
+        pub(super) fn node_name(ptr: i32, len: i32) -> i32;
         pub(super) fn recv(
             index: i32,
             timeout_ms: i64,
@@ -190,6 +199,12 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn send_named(_: i32, _: i32, _: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn send_named_at(_: i32, _: i32, _: i32, _: i32, _: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn node_name(_: i32, _: i32) -> i32 {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn recv(_: i32, _: i64, _: i32, _: i32, _: i32) -> i32 {
@@ -370,6 +385,29 @@ pub fn send_named(name: &[u8], msg: &[u8]) -> i32 {
             len(msg.len()),
         )
     }
+}
+
+/// `send_named_at(name, node, msg) -> i32`: 0 or an error code.
+pub fn send_named_at(name: &[u8], node: &[u8], msg: &[u8]) -> i32 {
+    // SAFETY: the three are live slices the host only reads during the call.
+    unsafe {
+        ffi::send_named_at(
+            addr(name.as_ptr()),
+            len(name.len()),
+            addr(node.as_ptr()),
+            len(node.len()),
+            addr(msg.as_ptr()),
+            len(msg.len()),
+        )
+    }
+}
+
+/// `node_name(buf, cap) -> i32`: copies `min(buf.len(), size)` bytes of the node's name
+/// into `buf`; returns the name's full size.
+pub fn node_name(buf: &mut [u8]) -> i32 {
+    // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
+    // `buf.len()` bytes at its start during the call and keeps no reference to it.
+    unsafe { ffi::node_name(addr(buf.as_mut_ptr()), len(buf.len())) }
 }
 
 /// `recv(index, timeout_ms, buf, cap, info) -> i32`, receiving into the spare capacity of

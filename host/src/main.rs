@@ -9,6 +9,7 @@
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod client;
+mod cluster;
 mod new;
 
 use std::path::{Path, PathBuf};
@@ -137,6 +138,8 @@ struct RunArgs {
     args: Vec<String>,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    cluster: cluster::ClusterArgs,
     /// Print only exits that are not `normal`.
     #[arg(long)]
     quiet: bool,
@@ -450,7 +453,11 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     let app = manifest::parse(manifest, &text, &|m| files.contains_key(m))?;
-    let node = Node::new(app.config(args.limits.config()))?;
+    let joined = args.cluster.join().await?;
+    let mut config = app.config(args.limits.config());
+    config.cluster = joined.as_ref().map(|j| j.membership());
+    let node = Node::new(config)?;
+    let _cluster = joined.map(|j| j.attach(&node)).transpose()?;
     // Only what the application uses: its workers' modules and what `load` names.
     let used: Vec<PathBuf> = app
         .uses
@@ -565,8 +572,11 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(manifest) = manifest_path(&args.path) {
         return run_app(&args, &manifest).await;
     }
-    let config = args.limits.config();
+    let joined = args.cluster.join().await?;
+    let mut config = args.limits.config();
+    config.cluster = joined.as_ref().map(|j| j.membership());
     let node = Node::new(config)?;
+    let _cluster = joined.map(|j| j.attach(&node)).transpose()?;
     let entry = load(&node, &args.path, args.entry.as_deref())?;
     let entry_args = match &args.args_json {
         Some(json) => {

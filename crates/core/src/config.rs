@@ -107,6 +107,27 @@ pub struct NodeConfig {
     pub memory_reservation: Option<usize>,
     /// Node-wide caps beside the per-process ones ([`Budgets`]).
     pub budgets: Budgets,
+    /// The node's place in a cluster (issue 12); `None`: a node alone, as by default.
+    pub cluster: Option<Membership>,
+}
+
+/// A node's place in a cluster: its name, the slot the cluster gave it for its lifetime
+/// and the key all its nodes mint pids with (`crate::mint`).
+#[derive(Clone)]
+pub struct Membership {
+    /// The node's name, unique in the cluster (`a`, `messenger@host`).
+    pub name: std::sync::Arc<str>,
+    /// Its slot: 1 to 65535, never held by two live nodes.
+    pub slot: u16,
+    /// The cluster's minting key, from its cookie ([`crate::mint::cluster_key`]).
+    pub key: (u64, u64),
+}
+
+impl std::fmt::Debug for Membership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of logs.
+        write!(f, "Membership({}, slot {})", self.name, self.slot)
+    }
 }
 
 /// Node-wide budgets and the per-process caps on what a process holds, so that a guest
@@ -212,6 +233,7 @@ impl Default for NodeConfig {
             compile_cache: None,
             memory_reservation: None,
             budgets: Budgets::default(),
+            cluster: None,
         }
     }
 }

@@ -24,13 +24,14 @@ pub mod pid;
 pub mod process;
 pub mod recovery;
 pub mod registry;
+pub mod remote;
 mod sched;
 pub mod supervisor;
 pub mod timers;
 pub mod trace;
 
 pub use config::{
-    Budgets, DirGrant, Grants, MailboxOverflow, NodeConfig, UpgradePolicy, WasiGrants,
+    Budgets, DirGrant, Grants, MailboxOverflow, Membership, NodeConfig, UpgradePolicy, WasiGrants,
 };
 pub use events::{ExitRecord, NodeEvent, SwapRecord};
 pub use exit::ExitReason;

@@ -75,6 +75,9 @@ pub enum SpawnError {
         root = .1
     )]
     SubtreeLimit(u32, Pid),
+    /// The node, in a cluster, has handed out all the pids its slot has.
+    #[error("the node has handed out all of its 2^37 pids; restart it (it will take a new slot)")]
+    PidsExhausted,
     /// The node's processes use all of its guest memory budget.
     #[error(
         "the node's processes use all of its guest memory budget ({} MiB); raise --memory-budget-mib",
@@ -91,6 +94,8 @@ pub(crate) struct NodeInner {
     pub supervisors: crate::supervisor::Supervisors,
     pub crash_log: Option<crate::crashlog::CrashLog>,
     launcher: std::sync::OnceLock<Arc<dyn Launcher>>,
+    /// Carries signals to the other nodes of the cluster (`crate::remote`).
+    pub transport: std::sync::OnceLock<Arc<dyn crate::remote::Transport>>,
     pub stats: NodeStats,
     pub exits: Mutex<ExitLog>,
     pub events: broadcast::Sender<NodeEvent>,
@@ -104,7 +109,7 @@ pub(crate) struct NodeInner {
     /// Every grant, shared by the processes that have them all.
     all_grants: Arc<crate::config::Grants>,
     /// Pids and references: numbers a guest cannot guess (see `mint.rs`).
-    pids: crate::mint::Mint,
+    pub pids: crate::mint::Mint,
     refs: crate::mint::Mint,
     live: AtomicUsize,
     started: Instant,
@@ -146,6 +151,10 @@ impl Node {
                     .map_err(|e| anyhow::anyhow!("starting {n} scheduler threads: {e}"))?,
             ),
         };
+        let pids = match &config.cluster {
+            Some(c) => crate::mint::Mint::clustered(c.key, c.slot),
+            None => crate::mint::Mint::new(),
+        };
         Ok(Node {
             inner: Arc::new(NodeInner {
                 config,
@@ -155,6 +164,7 @@ impl Node {
                 supervisors: Default::default(),
                 crash_log,
                 launcher: std::sync::OnceLock::new(),
+                transport: std::sync::OnceLock::new(),
                 stats: NodeStats::default(),
                 exits: Mutex::new(ExitLog::default()),
                 events,
@@ -163,7 +173,7 @@ impl Node {
                 mailboxes,
                 guest_memory: AtomicUsize::new(0),
                 all_grants: Arc::new(crate::config::Grants::all()),
-                pids: crate::mint::Mint::new(),
+                pids,
                 refs: crate::mint::Mint::new(),
                 live: AtomicUsize::new(0),
                 started: Instant::now(),
@@ -234,7 +244,8 @@ impl Node {
     /// A new unique reference (monitors, timers, `make_ref`): below 2^53, never 0, and not
     /// to be guessed from the ones before it.
     pub fn make_ref(&self) -> u64 {
-        self.inner.refs.next()
+        // Refs have all 53 bits (no slot), so the mint never runs out.
+        self.inner.refs.next().unwrap_or(1)
     }
 
     /// Whether this node handed out `pid` (the process may have ended since). A pid it
@@ -319,7 +330,11 @@ impl Node {
             refused.processes.fetch_add(1, Ordering::Relaxed);
             return Err(SpawnError::Limit(max));
         }
-        let pid = Pid(self.inner.pids.next());
+        let Some(pid) = self.inner.pids.next().map(Pid) else {
+            self.inner.live.fetch_sub(1, Ordering::AcqRel);
+            refused.processes.fetch_add(1, Ordering::Relaxed);
+            return Err(SpawnError::PidsExhausted);
+        };
         // A guest's child counts in its parent's subtree; a process started by a supervisor
         // or from outside (a native parent, or none) starts one.
         let subtree = match (&opts.subtree, &parent) {
@@ -526,6 +541,16 @@ impl Node {
         let stats = &self.inner.stats;
         stats.sent.fetch_add(1, Ordering::Relaxed);
         let Some(target) = self.process(to) else {
+            if msg.kind == crate::message::MessageKind::User
+                && let crate::remote::Place::There(slot) = self.place(to)
+            {
+                let from = msg.sender;
+                let data = msg.data;
+                if !self.to_node(slot, crate::remote::Signal::Send { from, to, data }) {
+                    stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
+                }
+                return true;
+            }
             stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
             self.inner.traces.record(to, &msg, false);
             return false;

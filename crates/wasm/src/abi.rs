@@ -31,6 +31,8 @@ pub const FUNCTIONS: &[&str] = &[
     "spawn",
     "send",
     "send_named",
+    "send_named_at",
+    "node_name",
     "recv",
     "take",
     "mailbox_len",

@@ -16,6 +16,7 @@ use crate::message::Message;
 use crate::node::Node;
 use crate::pid::Pid;
 use crate::process::{Process, SignalState};
+use crate::remote::{Place, Signal};
 
 /// The target of a link, monitor or exit signal is not alive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -92,7 +93,7 @@ impl Node {
     /// [`crate::config::Budgets::forged_pids`] allows (a bug passes a few; a guesser a
     /// great many).
     pub fn forged(&self, proc: &Process, pid: Pid) -> Result<Option<u32>, ExitReason> {
-        if pid.0 == 0 || self.issued(pid) {
+        if pid.0 == 0 || self.issued(pid) || self.place(pid) != Place::Here {
             return Ok(None);
         }
         self.inner
@@ -118,6 +119,22 @@ impl Node {
         if to == from.pid() {
             return Ok(());
         }
+        if let Place::There(slot) = self.place(to) {
+            {
+                let mut s = from.signals.lock();
+                if !s.alive || !s.links.insert(to) {
+                    return Ok(());
+                }
+            }
+            let me = from.pid();
+            if !self.to_node(slot, Signal::Link { from: me, to })
+                && from.signals.lock().links.remove(&to)
+            {
+                // A link to a node out of reach fires at once, as in Erlang.
+                self.deliver_exit_signal(from, to, &ExitReason::NoConnection, false);
+            }
+            return Ok(());
+        }
         if let Some(target) = self.process(to) {
             let (mut a, mut b) = lock_pair(from, &target);
             if a.alive && b.alive {
@@ -132,7 +149,19 @@ impl Node {
 
     /// Removes the link between `from` and `to`, if any.
     pub fn unlink(&self, from: &Arc<Process>, to: Pid) {
-        from.signals.lock().links.remove(&to);
+        let was = from.signals.lock().links.remove(&to);
+        if let Place::There(slot) = self.place(to) {
+            if was {
+                self.to_node(
+                    slot,
+                    Signal::Unlink {
+                        from: from.pid(),
+                        to,
+                    },
+                );
+            }
+            return;
+        }
         if let Some(target) = self.process(to) {
             target.signals.lock().links.remove(&from.pid());
         }
@@ -142,6 +171,29 @@ impl Node {
     /// `DOWN` message (reason `noproc`) is queued at once.
     pub fn monitor(&self, watcher: &Arc<Process>, target: Pid) -> u64 {
         let r = self.make_ref();
+        if let Place::There(slot) = self.place(target) {
+            {
+                let mut s = watcher.signals.lock();
+                if !s.alive {
+                    return r;
+                }
+                s.monitors.insert(r, target);
+            }
+            let w = watcher.pid();
+            if !self.to_node(
+                slot,
+                Signal::Monitor {
+                    watcher: w,
+                    target,
+                    r,
+                },
+            ) && watcher.signals.lock().monitors.remove(&r).is_some()
+            {
+                let down = Message::down(r, target, &ExitReason::NoConnection);
+                self.deliver(w, down);
+            }
+            return r;
+        }
         if let Some(t) = self.process(target) {
             if Arc::ptr_eq(&t, watcher) {
                 // Monitoring yourself never fires (you cannot see your own DOWN).
@@ -162,7 +214,19 @@ impl Node {
     /// also removes its `DOWN` message from the mailbox.
     pub fn demonitor(&self, watcher: &Arc<Process>, r: u64, flush: bool) -> bool {
         let target = watcher.signals.lock().monitors.remove(&r);
-        if let Some(t) = target.and_then(|t| self.process(t)) {
+        if let Some(t) = target
+            && let Place::There(slot) = self.place(t)
+        {
+            let w = watcher.pid();
+            self.to_node(
+                slot,
+                Signal::Demonitor {
+                    watcher: w,
+                    target: t,
+                    r,
+                },
+            );
+        } else if let Some(t) = target.and_then(|t| self.process(t)) {
             t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
         }
         if flush {
@@ -184,6 +248,19 @@ impl Node {
         reason: &ExitReason,
         kill: bool,
     ) -> Result<(), NoProc> {
+        if let Place::There(slot) = self.place(to) {
+            // Sent, as in Erlang: whether it reached anybody is not known here.
+            let reason = reason.clone();
+            let exit = Signal::Exit {
+                from,
+                to,
+                reason,
+                kill,
+                link: false,
+            };
+            self.to_node(slot, exit);
+            return Ok(());
+        }
         let target = self.process(to).ok_or(NoProc)?;
         self.deliver_exit_signal(&target, from, reason, kill);
         Ok(())
@@ -278,10 +355,28 @@ impl Node {
             if let Some(p) = self.process(linked) {
                 p.signals.lock().links.remove(&pid);
                 self.deliver_exit_signal(&p, pid, &reason, false);
+            } else if let Place::There(slot) = self.place(linked) {
+                let exit = Signal::Exit {
+                    from: pid,
+                    to: linked,
+                    reason: reason.clone(),
+                    kill: false,
+                    link: true,
+                };
+                self.to_node(slot, exit);
             }
         }
         for (r, watcher) in state.monitored_by {
-            if let Some(w) = self.process(watcher) {
+            if let Place::There(slot) = self.place(watcher) {
+                let reason = reason.clone();
+                let down = Signal::Down {
+                    watcher,
+                    target: pid,
+                    r,
+                    reason,
+                };
+                self.to_node(slot, down);
+            } else if let Some(w) = self.process(watcher) {
                 let live = w.signals.lock().monitors.remove(&r).is_some();
                 if live {
                     self.deliver(watcher, Message::down(r, pid, &reason));
@@ -289,7 +384,16 @@ impl Node {
             }
         }
         for (r, target) in state.monitors {
-            if let Some(t) = self.process(target) {
+            if let Place::There(slot) = self.place(target) {
+                self.to_node(
+                    slot,
+                    Signal::Demonitor {
+                        watcher: pid,
+                        target,
+                        r,
+                    },
+                );
+            } else if let Some(t) = self.process(target) {
                 t.signals.lock().monitored_by.retain(|&(x, _)| x != r);
             }
         }

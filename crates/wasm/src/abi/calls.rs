@@ -95,6 +95,26 @@ pub(crate) fn send_named(state: &ProcessState, to: &[u8], bytes: &[u8]) -> Coded
     Ok(())
 }
 
+/// `send_named_at`: to `to` on the node called `node` (this one included).
+pub(crate) fn send_named_at(
+    state: &ProcessState,
+    to: &[u8],
+    node: &[u8],
+    bytes: &[u8],
+) -> Coded<()> {
+    let to = name(to)?;
+    let node = name(node)?;
+    if too_big(state, bytes.len()) {
+        return Err(err::TOO_BIG);
+    }
+    state
+        .node
+        .send_named_at(state.proc.pid(), to, node, bytes)
+        .map_err(|_| err::NOT_REGISTERED)?;
+    state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
 /// Waits until the mailbox holds a message at `index`: `timeout` `None` waits forever,
 /// zero not at all. `ERR_TIMEOUT` when the time ran out.
 ///
@@ -167,9 +187,10 @@ pub(crate) fn spawn(
         ..SpawnOpts::default()
     };
     state.node.spawn(module, args, opts).map_err(|e| match e {
-        SpawnError::Limit(_) | SpawnError::SubtreeLimit(..) | SpawnError::MemoryBudget(_) => {
-            err::LIMIT
-        }
+        SpawnError::Limit(_)
+        | SpawnError::SubtreeLimit(..)
+        | SpawnError::MemoryBudget(_)
+        | SpawnError::PidsExhausted => err::LIMIT,
         SpawnError::NoParent(_) => err::NOPROC,
     })
 }

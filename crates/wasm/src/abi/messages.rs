@@ -48,6 +48,41 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             })
         },
     )?;
+    linker.func_wrap(
+        MODULE,
+        "send_named_at",
+        |mut caller: Caller<'_, ProcessState>,
+         name_ptr: i32,
+         name_len: i32,
+         node_ptr: i32,
+         node_len: i32,
+         ptr: i32,
+         len: i32|
+         -> wasmtime::Result<i32> {
+            let f = "send_named_at";
+            let name = memory::read_name_bytes(&mut caller, f, name_ptr, name_len)?;
+            let node = memory::read_name_bytes(&mut caller, f, node_ptr, node_len)?;
+            if calls::too_big(caller.data(), len as u32 as usize) {
+                return Ok(err::TOO_BIG);
+            }
+            memory::with_bytes(&mut caller, f, ptr, len, |bytes, state| {
+                as_i32(calls::send_named_at(state, &name, &node, bytes))
+            })
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "node_name",
+        |mut caller: Caller<'_, ProcessState>, ptr: i32, cap: i32| -> wasmtime::Result<i32> {
+            memory::with_memory_mut(&mut caller, "node_name", |mem, state| {
+                let name = state.node.name().as_bytes();
+                let n = name.len().min(cap as u32 as usize);
+                let r = memory::checked_range("node_name", ptr, n, mem.len())?;
+                mem[r].copy_from_slice(&name[..n]);
+                Ok(i32::try_from(name.len()).unwrap_or(i32::MAX))
+            })
+        },
+    )?;
     linker.func_wrap_async(
         MODULE,
         "recv",

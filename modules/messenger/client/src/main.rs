@@ -2,7 +2,9 @@
 //! `messenger` module, started by the equivalent of `logon(Name)`.
 //!
 //! Args (JSON): `{"name": "alice", "server": "messenger", "node": "local",
-//! "observer": pid, "logon": true, "timeout_ms": 5000}`; only `name` is required.
+//! "server_node": "m", "observer": pid, "logon": true, "timeout_ms": 5000}`; only `name`
+//! is required. With `server_node` the server is `{messenger, Server_Node}` on that node
+//! of the cluster, as in the seed; without, on this node.
 //! It registers itself as `mess_client@<node>` (one client per node, like Erlang's locally
 //! registered `mess_client`), logs on, then serves `logoff`, `message_to` and
 //! `message_from`. Every line it prints is also sent to the observer as
@@ -10,6 +12,7 @@
 
 use hatchery_sdk::{
     Error, ExitReason, Pid, Timeout, exit, receive_match, register, self_pid, send_named,
+    send_named_at,
 };
 use messenger_protocol::{
     ClientEvent, DEFAULT_SERVER, Reply, ToClient, ToServer, client_name, show,
@@ -40,6 +43,7 @@ struct Args {
     server: String,
     #[serde(default = "default_node")]
     node: String,
+    server_node: Option<String>,
     observer: Option<Pid>,
     /// `false` starts the loop without logging on (a test hook).
     #[serde(default = "default_true")]
@@ -51,6 +55,7 @@ struct Args {
 struct Client {
     name: String,
     server: String,
+    server_node: Option<String>,
     observer: Option<Pid>,
     timeout: Timeout,
 }
@@ -66,6 +71,7 @@ fn main() {
     let client = Client {
         name: args.name,
         server: args.server,
+        server_node: args.server_node,
         observer: args.observer,
         timeout: Timeout::ms(args.timeout_ms),
     };
@@ -143,7 +149,10 @@ impl Client {
     /// `{messenger, Server_Node} ! Msg`: send and pray. An unregistered server name loses
     /// the message, like a message to a node that is not there.
     fn to_server(&self, msg: &ToServer) {
-        let _ = send_named(&self.server, msg);
+        let _ = match &self.server_node {
+            Some(node) => send_named_at(&self.server, node, msg),
+            None => send_named(&self.server, msg),
+        };
     }
 
     /// Prints a line and reports it to the observer.
