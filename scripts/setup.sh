@@ -34,7 +34,8 @@ if [ "$have" -lt "$want" ]; then
 fi
 
 # With --browser (scripts/test.sh): what the browser test (tests/browser.rs) needs, Debian's
-# Chromium driven by playwright-core from npm (tests/e2e). apt needs root; CI runs as root.
+# Chromium driven by playwright-core from npm (tests/e2e), and the NATS server the cluster
+# tests start. apt needs root; CI runs as root.
 if [ "${1:-}" != "--browser" ]; then
   exit 0
 fi
@@ -53,6 +54,10 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
+fi
+# The cluster tests (tests/cluster.rs) start their own NATS server; `--nats auto` uses it too.
+if ! command -v nats-server >/dev/null 2>&1; then
+  apt_install nats-server
 fi
 # npm ci only when node_modules is missing or older than the lock file (a copy of the lock
 # it was installed from sits beside it).

@@ -28,8 +28,9 @@ pub mod manifest;
 
 pub use hatchery_core::{
     config, crashlog, events, exit, launch, message, native, pid, process, recovery, registry,
-    supervisor, timers, trace,
+    remote, supervisor, timers, trace,
 };
+pub use hatchery_dist as dist;
 pub use hatchery_http as http;
 pub use hatchery_wasm::{abi, component, runtime, swap, sys, watch};
 
@@ -38,8 +39,8 @@ pub use hatchery_wasm::{abi, component, runtime, swap, sys, watch};
 pub use hatchery_core::Node as CoreNode;
 pub use hatchery_core::Pid;
 pub use hatchery_core::{
-    Budgets, DirGrant, ExitReason, ExitRecord, Exited, Grants, MailboxOverflow, Message,
-    MessageKind, NativeProcess, NoProc, NodeConfig, NodeEvent, OverCap, SpawnError, SpawnOpts,
-    Spawned, SwapRecord, TraceTag, UpgradePolicy, WasiGrants,
+    Budgets, DirGrant, ExitReason, ExitRecord, Exited, Grants, MailboxOverflow, Membership,
+    Message, MessageKind, NativeProcess, NoProc, NodeConfig, NodeEvent, OverCap, SpawnError,
+    SpawnOpts, Spawned, SwapRecord, TraceTag, UpgradePolicy, WasiGrants,
 };
 pub use hatchery_wasm::{LoadCause, LoadError, LoadedModule, ModuleInfo, Node, VersionInfo};

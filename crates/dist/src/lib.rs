@@ -11,6 +11,7 @@
 
 pub mod cluster;
 pub mod frame;
+pub mod loopback;
 pub mod session;
 
 pub use cluster::{Cluster, Joined, Options, join};

@@ -1,0 +1,347 @@
+//! The seed's messenger on three nodes over NATS: a `nats-server` on a random loopback port
+//! and one `hatchery` OS process per node, as a user runs them. Covers the seed's
+//! multi-node scenarios: log on from different nodes, messages between users on different
+//! nodes, a duplicate name from another node, the server's node killed, a client's node
+//! killed, a node frozen (`SIGSTOP`) and a node restarted; and a node name already in use.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hatchery_tests::{WAIT, hatchery_bin, modules_dir, temp_dir};
+use serde_json::{Value, json};
+
+/// A `nats-server` of the test's own, on loopback.
+struct Nats {
+    child: Child,
+    url: String,
+}
+
+impl Nats {
+    fn start() -> Nats {
+        let dir = temp_dir("nats");
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server runs (scripts/setup.sh installs it: apt-get install nats-server)");
+        let file = dir.join(format!("nats-server_{}.ports", child.id()));
+        let start = Instant::now();
+        let url = loop {
+            if let Some(url) = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .and_then(|v| v["nats"][0].as_str().map(str::to_owned))
+            {
+                break url;
+            }
+            assert!(start.elapsed() < WAIT, "nats-server wrote no ports file");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Nats { child, url }
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A folder with only the messenger's modules, so each node loads two.
+fn messenger_modules() -> PathBuf {
+    let dir = temp_dir("messenger-modules");
+    for m in ["messenger_server", "messenger_client"] {
+        let file = format!("{m}.wasm");
+        std::fs::copy(modules_dir().join(&file), dir.join(&file)).expect("copy a module");
+    }
+    dir
+}
+
+/// One `hatchery run` node, its output kept line by line.
+struct HNode {
+    name: String,
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+struct Cluster {
+    nats: Nats,
+    name: String,
+    modules: PathBuf,
+}
+
+impl Cluster {
+    fn new(tag: &str) -> Cluster {
+        Cluster {
+            nats: Nats::start(),
+            name: format!("{tag}{}", std::process::id()),
+            modules: messenger_modules(),
+        }
+    }
+
+    /// Starts node `name` running `entry` with `args`, its API on a free port without a
+    /// token.
+    fn node(&self, name: &str, entry: &str, args: Value) -> HNode {
+        let mut child = self.command(name, entry, &args, &self.modules);
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        for out in [
+            child
+                .stdout
+                .take()
+                .map(|o| Box::new(o) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|e| Box::new(e) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    lines.lock().expect("lines").push(line);
+                }
+            });
+        }
+        HNode {
+            name: name.to_owned(),
+            child,
+            lines,
+        }
+    }
+
+    fn command(&self, name: &str, entry: &str, args: &Value, modules: &Path) -> Child {
+        Command::new(hatchery_bin())
+            .arg("run")
+            .arg(modules)
+            .args(["--entry", entry, "--args-json", &args.to_string()])
+            .args([
+                "--node",
+                name,
+                "--cluster",
+                &self.name,
+                "--nats",
+                &self.nats.url,
+            ])
+            .args(["--http", "127.0.0.1:0", "--http-token", "", "--no-watch"])
+            .args(["--keep-running", "--net-ticktime-ms", "1000"])
+            .env("HATCHERY_COOKIE", "cluster test cookie")
+            .current_dir(temp_dir("node-cwd"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hatchery runs")
+    }
+
+    /// A messenger client for `user` on node `node`, talking to the server on `m`.
+    fn client(&self, node: &str, user: &str) -> HNode {
+        self.node(node, "messenger_client", client_args(node, user))
+    }
+}
+
+fn client_args(node: &str, user: &str) -> Value {
+    json!({"name": user, "node": node, "server_node": "m", "timeout_ms": 20000})
+}
+
+impl HNode {
+    /// Waits for a line containing `what`, and returns it.
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(l) = self
+                .lines
+                .lock()
+                .expect("lines")
+                .iter()
+                .find(|l| l.contains(what))
+            {
+                return l.clone();
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "node {} printed no line with {what:?}; it printed:\n{}",
+                self.name,
+                self.lines.lock().expect("lines").join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn printed(&self, what: &str) -> bool {
+        self.lines
+            .lock()
+            .expect("lines")
+            .iter()
+            .any(|l| l.contains(what))
+    }
+
+    /// The API's address, from the line the node prints.
+    fn api(&self) -> String {
+        let line = self.wait_for("inspector at http://");
+        let url = line
+            .split("inspector at ")
+            .nth(1)
+            .and_then(|r| r.split('/').nth(2))
+            .expect("an address in the line");
+        format!("http://{url}/api")
+    }
+
+    fn post(&self, path: &str, body: Value) {
+        let url = format!("{}{path}", self.api());
+        ureq::post(&url)
+            .send_json(body)
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill {sig} {}", self.name);
+    }
+}
+
+impl Drop for HNode {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.child.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_messenger_runs_on_three_nodes_and_survives_a_nodes_death() {
+    let c = Cluster::new("m3");
+    let m = c.node("m", "messenger_server", json!({}));
+    m.wait_for("started messenger_server");
+    // Log on from two other nodes.
+    let c1 = c.client("c1", "alice");
+    c1.wait_for("messenger_client | logged_on");
+    let c2 = c.client("c2", "bob");
+    c2.wait_for("messenger_client | logged_on");
+    // A message between users on different nodes: alice (on c1) to bob (on c2).
+    c1.post(
+        "/send",
+        json!({"to": "mess_client@c1", "message": {"message_to": {"to": "bob", "message": "hello"}}}),
+    );
+    c1.wait_for("messenger_client | sent");
+    c2.wait_for("Message from alice: hello");
+    // The same name from a third node is refused.
+    let c3 = c.client("c3", "alice");
+    c3.wait_for("user_exists_at_other_node");
+    // A client's node is killed: the server removes that user, so the name is free again.
+    c2.signal("-KILL");
+    let again = Instant::now();
+    loop {
+        c3.post(
+            "/spawn",
+            json!({"module": "messenger_client", "args": client_args("c3", "bob")}),
+        );
+        if wait_either(&c3, "| logged_on", "user_exists_at_other_node") {
+            break;
+        }
+        assert!(
+            again.elapsed() < WAIT,
+            "bob was never removed from the server"
+        );
+    }
+    // The server's node is killed: every client learns it (the link breaks).
+    let killed = Instant::now();
+    m.signal("-KILL");
+    let line = c1.wait_for("(mess_client@c1): noconnection");
+    eprintln!(
+        "c1 saw the server's node go in {:?}: {line}",
+        killed.elapsed()
+    );
+    c3.wait_for("(mess_client@c3): noconnection");
+}
+
+/// Waits for the next of two outcomes of a logon on `n`; true for the first. Lines seen
+/// before are consumed, so each call waits for a new one.
+fn wait_either(n: &HNode, yes: &str, no: &str) -> bool {
+    let start = Instant::now();
+    loop {
+        {
+            let mut lines = n.lines.lock().expect("lines");
+            if let Some(i) = lines.iter().position(|l| l.contains(yes) || l.contains(no)) {
+                let hit = lines.remove(i);
+                return hit.contains(yes);
+            }
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{} printed neither {yes:?} nor {no:?}",
+            n.name
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_frozen_node_is_found_by_timeout_and_a_restarted_one_logs_on_again() {
+    let c = Cluster::new("fz");
+    let m = c.node("m", "messenger_server", json!({}));
+    m.wait_for("started messenger_server");
+    let c1 = c.client("c1", "alice");
+    c1.wait_for("messenger_client | logged_on");
+    let c2 = c.node(
+        "c2",
+        "messenger_client",
+        json!({"name": "watcher", "node": "c2", "server_node": "m", "logon": false}),
+    );
+    c2.wait_for("started messenger_client");
+    // Frozen: only the heartbeats' silence tells. Once the server's node times c1 out, it
+    // removes alice, and alice can log on from c2.
+    let frozen = Instant::now();
+    c1.signal("-STOP");
+    loop {
+        c2.post(
+            "/spawn",
+            json!({"module": "messenger_client", "args": client_args("c2b", "alice")}),
+        );
+        if wait_either(&c2, "| logged_on", "user_exists_at_other_node") {
+            break;
+        }
+        assert!(
+            frozen.elapsed() < WAIT,
+            "the frozen node was never timed out"
+        );
+    }
+    eprintln!("alice was free again {:?} after c1 froze", frozen.elapsed());
+    // Thawed, c1 finds its session broken: its client's link to the server fires.
+    c1.signal("-CONT");
+    c1.wait_for("(mess_client@c1): noconnection");
+    // A node that is killed and started again under its name logs on again.
+    drop(c1);
+    let c1 = c.client("c1", "carol");
+    c1.wait_for("messenger_client | logged_on");
+    assert!(!c1.printed("already in cluster"));
+}
+
+#[test]
+fn a_node_name_in_use_is_refused_with_a_clear_error() {
+    let c = Cluster::new("nm");
+    let mut first = c.node("m", "messenger_server", json!({}));
+    first.wait_for("started messenger_server");
+    let mut second = c.node("m", "messenger_server", json!({"name": "other"}));
+    let status = second.child.wait().expect("the second node ends");
+    assert_eq!(status.code(), Some(2));
+    second.wait_for("a node named \"m\" is already in cluster");
+    assert!(
+        first.child.try_wait().expect("status").is_none(),
+        "the first node runs on"
+    );
+}

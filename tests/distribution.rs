@@ -1,0 +1,188 @@
+//! Two nodes of one cluster in this test process, joined in memory (`dist::loopback`):
+//! sends, names, links, monitors and exit signals across nodes, and `noconnection` when
+//! the connection breaks, exactly and without timing. `cluster.rs` runs the same over NATS
+//! with real `hatchery` processes.
+
+use std::time::Duration;
+
+use hatchery::dist::loopback::{Loopback, memberships};
+use hatchery::remote::Place;
+use hatchery::{CoreNode, ExitReason, MessageKind, NativeProcess, NodeConfig, Pid};
+use hatchery_tests::{WAIT, down_of};
+
+fn pair() -> (CoreNode, CoreNode, Loopback) {
+    let (ma, mb) = memberships(b"test cookie");
+    let node = |m| {
+        CoreNode::new(NodeConfig {
+            cluster: Some(m),
+            ..hatchery_tests::config()
+        })
+        .expect("node starts")
+    };
+    let (a, b) = (node(ma), node(mb));
+    let link = Loopback::join(&a, &b).expect("joined");
+    (a, b, link)
+}
+
+/// The next message from `from` of `kind`.
+async fn next_from(me: &NativeProcess, kind: MessageKind, from: Pid) -> hatchery::Message {
+    me.recv_match(Some(WAIT), |m| {
+        (m.kind == kind && m.sender == from).then(|| m.clone())
+    })
+    .await
+    .expect("alive")
+    .expect("a message within the wait")
+}
+
+async fn exit_from(me: &NativeProcess, from: Pid) -> ExitReason {
+    next_from(me, MessageKind::Exit, from)
+        .await
+        .reason()
+        .expect("an EXIT carries a reason")
+}
+
+#[tokio::test]
+async fn messages_reach_pids_and_names_on_the_other_node_in_order() {
+    let (a, b, _link) = pair();
+    let x = a.spawn_native("x").expect("x");
+    let y = b.spawn_native("y").expect("y");
+    assert_eq!(a.place(y.pid()), Place::There(2));
+    assert_eq!(b.place(y.pid()), Place::Here);
+    assert_eq!((a.name(), b.name()), ("a", "b"));
+    for i in 0..100u32 {
+        x.send(y.pid(), i.to_le_bytes().to_vec());
+    }
+    for i in 0..100u32 {
+        let m = next_from(&y, MessageKind::User, x.pid()).await;
+        assert_eq!(&*m.data, &i.to_le_bytes(), "per-pair order across nodes");
+    }
+    b.register("bee", y.pid()).expect("registered");
+    a.send_named_at(x.pid(), "bee", "b", b"by name".to_vec())
+        .expect("sent");
+    let m = next_from(&y, MessageKind::User, x.pid()).await;
+    assert_eq!(&*m.data, b"by name");
+    // To a name nobody has there, or a node that is not there: dropped, as in Erlang.
+    a.send_named_at(x.pid(), "nobody", "b", b"lost".to_vec())
+        .expect("dropped quietly");
+    a.send_named_at(x.pid(), "bee", "zz", b"lost".to_vec())
+        .expect("dropped quietly");
+    // This node's own name sends here, and an unknown name here is an error, as locally.
+    assert!(
+        a.send_named_at(x.pid(), "nobody", "a", b"x".to_vec())
+            .is_err()
+    );
+    // Another node's pids are not forgeries.
+    let forged = &a.stats().refused.forged_pids;
+    assert_eq!(forged.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn links_monitors_and_exit_signals_cross_nodes() {
+    let (a, b, _link) = pair();
+    let x = a.spawn_native("x").expect("x");
+    x.trap_exit(true);
+    let y = b.spawn_native("y").expect("y");
+    x.link(y.pid()).expect("linked");
+    let r = x.monitor(y.pid());
+    hatchery_tests::eventually("the link and monitor to reach b", || {
+        b.process(y.pid())
+            .is_some_and(|p| p.links() == vec![x.pid()])
+    })
+    .await;
+    let ypid = y.pid();
+    y.exit(ExitReason::custom("boom"));
+    assert_eq!(exit_from(&x, ypid).await, ExitReason::custom("boom"));
+    let down = next_from(&x, MessageKind::Down, ypid).await;
+    assert_eq!(down.monitor_ref(), Some(r));
+    assert_eq!(down.reason(), Some(ExitReason::custom("boom")));
+    assert!(a.process(x.pid()).expect("x").links().is_empty());
+
+    // A dead remote pid: the link answers noproc, the monitor DOWN noproc.
+    x.link(ypid).expect("sent");
+    assert_eq!(exit_from(&x, ypid).await, ExitReason::NoProc);
+    x.monitor(ypid);
+    assert_eq!(down_of(&x, Some(ypid)).await, ExitReason::NoProc);
+
+    // kill crosses too, and a process that does not trap exits ends with the reason.
+    let z = b.spawn_native("z").expect("z");
+    let w = b.spawn_native("w").expect("w");
+    let watch = b.spawn_native("watch").expect("watch");
+    watch.monitor(z.pid());
+    watch.monitor(w.pid());
+    a.exit_signal(x.pid(), z.pid(), &ExitReason::Normal, true)
+        .expect("sent");
+    assert_eq!(down_of(&watch, Some(z.pid())).await, ExitReason::Killed);
+    a.exit_signal(x.pid(), w.pid(), &ExitReason::custom("go"), false)
+        .expect("sent");
+    assert_eq!(
+        down_of(&watch, Some(w.pid())).await,
+        ExitReason::custom("go")
+    );
+
+    // A process that ends here tells its links and monitors there.
+    let v = a.spawn_native("v").expect("v");
+    let u = b.spawn_native("u").expect("u");
+    u.trap_exit(true);
+    u.link(v.pid()).expect("linked");
+    u.monitor(v.pid());
+    hatchery_tests::eventually("the link to reach a", || {
+        a.process(v.pid())
+            .is_some_and(|p| p.links() == vec![u.pid()])
+    })
+    .await;
+    let vpid = v.pid();
+    v.exit(ExitReason::custom("bye"));
+    assert_eq!(exit_from(&u, vpid).await, ExitReason::custom("bye"));
+    assert_eq!(down_of(&u, Some(vpid)).await, ExitReason::custom("bye"));
+}
+
+#[tokio::test]
+async fn a_broken_connection_fires_noconnection_on_both_sides() {
+    let (a, b, link) = pair();
+    let x = a.spawn_native("x").expect("x");
+    x.trap_exit(true);
+    let y = b.spawn_native("y").expect("y");
+    y.trap_exit(true);
+    let z = b.spawn_native("z").expect("z");
+    x.link(y.pid()).expect("linked");
+    let r = x.monitor(z.pid());
+    // A process that does not trap exits ends with noconnection.
+    let plain = b.spawn_native("plain").expect("plain");
+    let watch = b.spawn_native("watch").expect("watch");
+    watch.monitor(plain.pid());
+    plain.link(x.pid()).expect("linked");
+    hatchery_tests::eventually("the links to reach both nodes", || {
+        b.process(y.pid())
+            .is_some_and(|p| p.links() == vec![x.pid()])
+            && a.process(x.pid()).is_some_and(|p| p.links().len() == 2)
+    })
+    .await;
+    link.cut();
+    assert_eq!(exit_from(&x, y.pid()).await, ExitReason::NoConnection);
+    let down = next_from(&x, MessageKind::Down, z.pid()).await;
+    assert_eq!(
+        (down.monitor_ref(), down.reason()),
+        (Some(r), Some(ExitReason::NoConnection))
+    );
+    assert_eq!(exit_from(&y, x.pid()).await, ExitReason::NoConnection);
+    assert_eq!(
+        down_of(&watch, Some(plain.pid())).await,
+        ExitReason::NoConnection
+    );
+    // Nothing is left of the links, on either side.
+    assert!(a.process(x.pid()).expect("x").links().is_empty());
+    assert!(b.process(y.pid()).expect("y").links().is_empty());
+    assert!(z.node().process(z.pid()).is_some(), "z itself lives on");
+
+    // While the connection is down a link or monitor fires at once; a message is dropped.
+    x.link(z.pid()).expect("answered");
+    assert_eq!(exit_from(&x, z.pid()).await, ExitReason::NoConnection);
+    x.monitor(z.pid());
+    assert_eq!(down_of(&x, Some(z.pid())).await, ExitReason::NoConnection);
+    x.send(z.pid(), b"lost".to_vec());
+    link.heal();
+    x.send(z.pid(), b"after".to_vec());
+    let m = next_from(&z, MessageKind::User, x.pid()).await;
+    assert_eq!(&*m.data, b"after", "the message sent while cut is lost");
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
