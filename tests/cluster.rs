@@ -201,6 +201,15 @@ impl HNode {
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     }
 
+    fn get(&self, path: &str) -> Value {
+        let url = format!("{}{path}", self.api());
+        ureq::get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+            .into_json()
+            .expect("JSON")
+    }
+
     fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .args([sig, &self.child.id().to_string()])
@@ -232,6 +241,25 @@ fn the_messenger_runs_on_three_nodes_and_survives_a_nodes_death() {
     c1.wait_for("messenger_client | logged_on");
     let c2 = c.client("c2", "bob");
     c2.wait_for("messenger_client | logged_on");
+    // The API lists the cluster's nodes.
+    let start = Instant::now();
+    loop {
+        let info = c1.get("/node");
+        assert_eq!(info["node"], "c1");
+        let mut up: Vec<&str> = info["peers"]
+            .as_array()
+            .expect("peers")
+            .iter()
+            .filter(|p| p["up"] == true)
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        up.sort_unstable();
+        if up == ["c2", "m"] {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "c1 lists {info}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // A message between users on different nodes: alice (on c1) to bob (on c2).
     c1.post(
         "/send",

@@ -107,6 +107,18 @@ function showProcs(count, max) {
   node.max = max;
 }
 
+// The node's name and the other nodes of its cluster (none when it runs alone).
+function showCluster(name, peers) {
+  const up = peers.filter((p) => p.up).length;
+  setText('sum-node', peers.length ? `${name} · ${up}/${peers.length} up` : (name || '—'));
+  const el = document.getElementById('sum-node');
+  if (!el) return;
+  el.classList.toggle('hot', up < peers.length);
+  el.title = peers.length
+    ? peers.map((p) => `${p.name} (slot ${p.slot}): ${p.up ? 'up' : 'down'}, heard ${fmtDuration(p.last_heard_ms)} ago`).join('\n')
+    : 'this node runs alone (no --nats)';
+}
+
 async function refreshNode() {
   try {
     const n = await api('/api/node');
@@ -115,6 +127,7 @@ async function refreshNode() {
     showProcs(n.processes, n.max_processes);
     setText('sum-rss', fmtBytes(n.memory_rss_bytes));
     setText('node-version', n.version ? `v${n.version}` : '');
+    showCluster(n.node, n.peers || []);
     const st = n.stats || {};
     const refused = Object.entries(n.refused || {}).filter(([, v]) => v > 0)
       .map(([k, v]) => `${k.replaceAll('_', ' ')} ${fmtInt(v)}`);

@@ -51,7 +51,7 @@ struct Shared {
     me: u16,
     name: Arc<str>,
     prefix: String,
-    sessions: Mutex<HashMap<u16, Session>>,
+    sessions: Mutex<HashMap<u16, Session<Signal>>>,
     out: mpsc::UnboundedSender<(u16, Vec<u8>)>,
 }
 
@@ -63,7 +63,7 @@ impl Shared {
     /// Queues a frame of `body` for `slot` under its session's numbering (`hello` starts
     /// a new one). The caller holds the sessions' lock, so frames go out in the order
     /// they were numbered.
-    fn queue(&self, slot: u16, s: &mut Session, body: Body) {
+    fn queue(&self, slot: u16, s: &mut Session<Signal>, body: Body) {
         let hello = body == Body::Hello;
         let (epoch, seq) = s.next_out(hello);
         let frame = Frame {
@@ -73,6 +73,22 @@ impl Shared {
             body,
         };
         let _ = self.out.send((slot, frame.encode()));
+        self.flush(slot, s);
+    }
+
+    /// Once both HELLOs are through, what waited goes, in order.
+    fn flush(&self, slot: u16, s: &mut Session<Signal>) {
+        for signal in s.release() {
+            self.queue(slot, s, Body::Signal(signal));
+        }
+    }
+
+    /// Says `HELLO` to `slot` if its session wants one (the other node is heard, and this
+    /// side has not said it in this epoch).
+    fn hello_if_wanted(&self, slot: u16, s: &mut Session<Signal>) {
+        if s.wants_hello() {
+            self.queue(slot, s, Body::Hello);
+        }
     }
 }
 
@@ -84,7 +100,8 @@ impl Transport for Shared {
                 self.queue(slot, s, Body::Signal(signal));
                 true
             }
-            _ => false,
+            Some(s) => s.hold(signal),
+            None => false,
         }
     }
 
@@ -94,11 +111,14 @@ impl Transport for Shared {
 
     fn slot_named(&self, name: &str) -> Option<u16> {
         let sessions = self.sessions.lock();
-        sessions
+        // An opening session takes signals too (they wait for it); an up one first.
+        let mut named: Vec<(bool, u16)> = sessions
             .iter()
-            .filter(|(_, s)| &*s.name == name && s.up())
-            .map(|(&slot, _)| slot)
-            .next()
+            .filter(|(_, s)| &*s.name == name && !s.quiet)
+            .map(|(&slot, s)| (s.up(), slot))
+            .collect();
+        named.sort_unstable();
+        named.pop().map(|(_, slot)| slot)
     }
 
     fn peers(&self) -> Vec<Peer> {
@@ -290,6 +310,18 @@ struct Link {
     ticktime: Duration,
 }
 
+/// A heartbeat's slot and name, unless it is this node's own (`me`) or not a heartbeat.
+fn read_heartbeat(b: &[u8], me: u16) -> Option<(u16, String)> {
+    if b.len() < 3 || b[0] != HEARTBEAT_VERSION {
+        return None;
+    }
+    let slot = u16::from_le_bytes([b[1], b[2]]);
+    if slot == me || slot == 0 {
+        return None;
+    }
+    Some((slot, String::from_utf8_lossy(&b[3..]).into_owned()))
+}
+
 fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
@@ -356,14 +388,25 @@ async fn connect(o: &Options) -> anyhow::Result<Link> {
     };
     let pings = client.subscribe(format!("{prefix}.ping.{me}")).await?;
     let inbox = client.subscribe(format!("{prefix}.n.{me}")).await?;
-    let heartbeats = client.subscribe(format!("{prefix}.hb")).await?;
+    let mut heartbeats = client.subscribe(format!("{prefix}.hb")).await?;
     client.flush().await?;
+    // A tick's worth of heartbeats: the nodes already there, so that what the node's first
+    // processes send them waits for the session instead of being lost.
+    let mut known = HashMap::new();
+    let until = tokio::time::Instant::now() + o.ticktime / 4 + Duration::from_millis(50);
+    while let Ok(Some(m)) = tokio::time::timeout_at(until, heartbeats.next()).await {
+        if let Some((slot, name)) = read_heartbeat(&m.payload, me) {
+            known
+                .entry(slot)
+                .or_insert_with(|| Session::new(Arc::from(name.as_str()), Instant::now()));
+        }
+    }
     let (out_tx, out) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         me,
         name: Arc::from(o.name.as_str()),
         prefix,
-        sessions: Mutex::new(HashMap::new()),
+        sessions: Mutex::new(known),
         out: out_tx,
     });
     Ok(Link {
@@ -385,6 +428,12 @@ impl Link {
         let mut tick = tokio::time::interval(tick_every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let (probe_tx, mut probed) = mpsc::unbounded_channel::<u16>();
+        {
+            let mut sessions = self.shared.sessions.lock();
+            for (&slot, s) in sessions.iter_mut() {
+                self.shared.hello_if_wanted(slot, s);
+            }
+        }
         loop {
             tokio::select! {
                 biased;
@@ -466,6 +515,8 @@ impl Link {
             Verdict::Opened { broke, reply } => {
                 if reply {
                     self.shared.queue(f.src, s, Body::Hello);
+                } else {
+                    self.shared.flush(f.src, s);
                 }
                 drop(sessions);
                 if broke {
@@ -483,14 +534,9 @@ impl Link {
     }
 
     fn heartbeat(&self, b: &[u8]) {
-        if b.len() < 3 || b[0] != HEARTBEAT_VERSION {
+        let Some((slot, name)) = read_heartbeat(b, self.shared.me) else {
             return;
-        }
-        let slot = u16::from_le_bytes([b[1], b[2]]);
-        if slot == self.shared.me || slot == 0 {
-            return;
-        }
-        let name = String::from_utf8_lossy(&b[3..]);
+        };
         let now = Instant::now();
         let mut sessions = self.shared.sessions.lock();
         let s = sessions
@@ -500,9 +546,7 @@ impl Link {
             s.name = Arc::from(&*name);
         }
         s.heard(now);
-        if s.wants_hello() {
-            self.shared.queue(slot, s, Body::Hello);
-        }
+        self.shared.hello_if_wanted(slot, s);
     }
 
     /// The node in `slot` is gone (its probe found nobody, or it went silent).

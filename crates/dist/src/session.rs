@@ -39,7 +39,7 @@ pub enum Verdict {
 
 /// This node's session with one other node.
 #[derive(Debug)]
-pub struct Session {
+pub struct Session<B = ()> {
     /// The other node's name.
     pub name: Arc<str>,
     out_epoch: u32,
@@ -51,11 +51,17 @@ pub struct Session {
     pub last_heard: Instant,
     /// It said goodbye, or was not heard for a ticktime: no session until it is heard again.
     pub quiet: bool,
+    /// Signals given while the session was opening, sent once it is up (as Erlang's
+    /// auto-connect holds a send until the connection is there).
+    pending: Vec<B>,
 }
 
-impl Session {
+/// At most this many signals wait for a session to open; past it, they are refused.
+pub const MAX_PENDING: usize = 100_000;
+
+impl<B> Session<B> {
     /// A session not yet opened with the node called `name`.
-    pub fn new(name: Arc<str>, now: Instant) -> Session {
+    pub fn new(name: Arc<str>, now: Instant) -> Session<B> {
         Session {
             name,
             out_epoch: 1,
@@ -65,6 +71,26 @@ impl Session {
             in_seq: 0,
             last_heard: now,
             quiet: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Holds `item` until the session is up; false when it cannot wait (the other node is
+    /// not heard from, or too much waits already).
+    pub fn hold(&mut self, item: B) -> bool {
+        if self.quiet || self.pending.len() >= MAX_PENDING {
+            return false;
+        }
+        self.pending.push(item);
+        true
+    }
+
+    /// What waited for the session, once it is up (nothing before).
+    pub fn release(&mut self) -> Vec<B> {
+        if self.up() {
+            std::mem::take(&mut self.pending)
+        } else {
+            Vec::new()
         }
     }
 
@@ -89,9 +115,11 @@ impl Session {
         (self.out_epoch, self.out_seq)
     }
 
-    /// Forgets the session; returns whether it was up.
+    /// Forgets the session and what waited for it; returns whether it was up or anything
+    /// waited (either way the node must be told: links may have been recorded).
     pub fn break_off(&mut self) -> bool {
-        let was = self.up();
+        let was = self.up() || !self.pending.is_empty();
+        self.pending.clear();
         self.out_epoch = self.out_epoch.wrapping_add(1);
         self.out_seq = 0;
         self.hello_sent = false;
@@ -152,18 +180,18 @@ mod tests {
     use super::*;
 
     /// Two sessions, a's view of b and b's view of a, and a wire between them.
-    fn pair() -> (Session, Session) {
+    fn pair() -> (Session<u8>, Session<u8>) {
         let now = Instant::now();
         (Session::new("b".into(), now), Session::new("a".into(), now))
     }
 
     /// `from` says HELLO to `to`; returns `to`'s verdict.
-    fn hello(from: &mut Session, to: &mut Session) -> Verdict {
+    fn hello(from: &mut Session<u8>, to: &mut Session<u8>) -> Verdict {
         let (e, s) = from.next_out(true);
         to.receive(e, s, true)
     }
 
-    fn open() -> (Session, Session) {
+    fn open() -> (Session<u8>, Session<u8>) {
         let (mut a, mut b) = pair();
         assert_eq!(
             hello(&mut a, &mut b),
@@ -231,6 +259,27 @@ mod tests {
         assert!(!a.up() && !a.wants_hello());
         a.heard(start + Duration::from_secs(6));
         assert!(a.wants_hello());
+    }
+
+    #[test]
+    fn signals_wait_for_the_session_to_open_and_go_with_it_when_it_breaks() {
+        let (mut a, mut b) = pair();
+        assert!(a.hold(1) && a.hold(2));
+        assert!(
+            a.release().is_empty(),
+            "nothing goes before the session is up"
+        );
+        hello(&mut a, &mut b);
+        hello(&mut b, &mut a);
+        assert_eq!(a.release(), vec![1, 2]);
+        assert!(a.release().is_empty());
+        // What waits when a session breaks is dropped, and the node must be told.
+        let (mut c, _) = pair();
+        assert!(c.hold(3));
+        assert!(c.break_off(), "a link may be waiting: tell the node");
+        assert!(c.release().is_empty());
+        c.quiet = true;
+        assert!(!c.hold(4), "a node not heard from takes nothing");
     }
 
     #[test]

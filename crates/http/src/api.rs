@@ -229,6 +229,8 @@ async fn node_info(State(ctx): State<Ctx>) -> Json<Value> {
     let s = ctx.node.stats();
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
+        "node": ctx.node.name(),
+        "peers": ctx.node.peers(),
         "uptime_ms": ctx.started.elapsed().as_millis() as u64,
         "processes": ctx.node.process_count(),
         "max_processes": ctx.node.config().max_processes,
