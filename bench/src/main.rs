@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod dist;
 mod languages;
 
 /// The node settings every benchmark starts from: the defaults, but with no subtree quota
@@ -72,6 +73,10 @@ struct Args {
     /// Only the hot-swap benchmarks.
     #[arg(long)]
     swap_only: bool,
+    /// Only the distribution benchmarks: two nodes over NATS beside Erlang distribution
+    /// (needs nats-server).
+    #[arg(long)]
+    dist_only: bool,
     /// Internal: measure the idle memory of N processes of MODULE in this (fresh) process.
     #[arg(long, num_args = 2, value_names = ["MODULE", "N"], hide = true)]
     idle_child: Option<Vec<String>>,
@@ -172,6 +177,9 @@ fn main() -> anyhow::Result<()> {
         let (leaves, reps) = (c[1].parse()?, c[2].parse()?);
         return load::skynet_child(&args.modules, &args.wat_guests, &c[0], leaves, reps);
     }
+    if args.dist_only {
+        return dist_only(&args, reps);
+    }
     let parts = Parts::of(&args);
     let load_sizes = load::Sizes::new(args.quick);
     let mut rt = tokio::runtime::Builder::new_multi_thread();
@@ -221,6 +229,27 @@ fn main() -> anyhow::Result<()> {
     if let Some(path) = args.write {
         let blocks: Vec<(&str, &str)> = blocks.iter().map(|(n, t)| (*n, t.as_str())).collect();
         markdown::write_blocks(&path, &blocks)?;
+    }
+    Ok(())
+}
+
+/// `--dist-only`: the distribution table, written between the `dist` markers.
+fn dist_only(args: &Args, reps: usize) -> anyhow::Result<()> {
+    let sizes = dist::Sizes::new(args.quick);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let ours = rt.block_on(dist::run(&args.modules, &sizes, reps))?;
+    drop(rt);
+    let erlang = if args.no_erlang {
+        BTreeMap::new()
+    } else {
+        dist::erlang(args.quick)?
+    };
+    let table = dist::render(&ours, &erlang, &sizes, reps);
+    println!("{table}");
+    if let Some(path) = &args.write {
+        markdown::write_blocks(path, &[("dist", table.as_str())])?;
     }
     Ok(())
 }
