@@ -379,6 +379,7 @@ async fn in_process_node(
     url: &str,
     cluster: &str,
     name: &str,
+    max_queued_bytes: usize,
 ) -> (hatchery::CoreNode, hatchery::dist::Cluster) {
     let joined = hatchery::dist::join(hatchery::dist::Options {
         url: url.to_owned(),
@@ -386,6 +387,7 @@ async fn in_process_node(
         name: name.to_owned(),
         cookie: b"restart test".to_vec(),
         ticktime: Duration::from_millis(1000),
+        max_queued_bytes,
     })
     .await
     .expect("joins");
@@ -433,8 +435,9 @@ async fn a_nats_server_restarted_under_load_breaks_sessions_visibly_and_never_re
     wait_listening(port);
     let url = format!("nats://127.0.0.1:{port}");
     let cluster = format!("rs{}", std::process::id());
-    let (a, _ca) = in_process_node(&url, &cluster, "a").await;
-    let (b, _cb) = in_process_node(&url, &cluster, "b").await;
+    let big = hatchery::dist::cluster::MAX_QUEUED_BYTES;
+    let (a, _ca) = in_process_node(&url, &cluster, "a", big).await;
+    let (b, _cb) = in_process_node(&url, &cluster, "b", big).await;
     let x = a.spawn_native("x").expect("x");
     let y = b.spawn_native("y").expect("y");
     x.trap_exit(true);
@@ -518,4 +521,55 @@ async fn exit_from(
     .await
     .expect("alive")
     .expect("an exit signal within the wait")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_faster_than_nats_breaks_its_session_instead_of_queueing_without_bound() {
+    let nats = Nats::start();
+    let cluster = format!("sl{}", std::process::id());
+    // A queue of at most 4 KiB towards NATS: a burst of 64-byte messages passes it.
+    let (a, _ca) = in_process_node(&nats.url, &cluster, "a", 4096).await;
+    let (b, _cb) = in_process_node(&nats.url, &cluster, "b", 1 << 26).await;
+    let x = a.spawn_native("x").expect("x");
+    let y = b.spawn_native("y").expect("y");
+    x.trap_exit(true);
+    y.trap_exit(true);
+    hatchery_tests::eventually("the nodes to see each other", || {
+        a.peers().iter().any(|p| p.up) && b.peers().iter().any(|p| p.up)
+    })
+    .await;
+    x.link(y.pid()).expect("linked");
+    for i in 0..20_000u64 {
+        let mut data = i.to_le_bytes().to_vec();
+        data.resize(64, 0);
+        x.send(y.pid(), data);
+    }
+    assert_eq!(
+        exit_from(&x, y.pid()).await,
+        Some(hatchery::ExitReason::NoConnection),
+        "the overloaded session broke visibly"
+    );
+    // What arrived is in order, and the session opens again.
+    let mut last = None;
+    while let Ok(Some(m)) = y.recv(Some(Duration::from_millis(500))).await {
+        if m.kind != hatchery::MessageKind::User {
+            continue;
+        }
+        let n = u64::from_le_bytes(m.data[..8].try_into().expect("8 bytes"));
+        assert!(last.is_none_or(|l| n > l), "{n} after {last:?}");
+        last = Some(n);
+    }
+    hatchery_tests::eventually("the session to open again", || {
+        a.peers().iter().any(|p| p.up)
+    })
+    .await;
+    x.send(y.pid(), u64::MAX.to_le_bytes().to_vec());
+    let m = y
+        .recv_match(Some(WAIT), |m| {
+            (m.kind == hatchery::MessageKind::User).then(|| m.data.clone())
+        })
+        .await
+        .expect("alive")
+        .expect("a message");
+    assert_eq!(&m[..8], &u64::MAX.to_le_bytes());
 }

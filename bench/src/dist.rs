@@ -89,6 +89,7 @@ fn options(url: &str, cluster: &str, name: &str) -> hatchery::dist::Options {
         name: name.to_owned(),
         cookie: COOKIE.to_vec(),
         ticktime: TICK,
+        max_queued_bytes: hatchery::dist::cluster::MAX_QUEUED_BYTES,
     }
 }
 

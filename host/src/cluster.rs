@@ -62,6 +62,7 @@ impl ClusterArgs {
             name,
             cookie,
             ticktime: Duration::from_millis(self.net_ticktime_ms),
+            max_queued_bytes: hatchery_dist::cluster::MAX_QUEUED_BYTES,
         })
         .await?;
         let m = joined.membership();

@@ -42,7 +42,14 @@ pub struct Options {
     /// A node not heard from for this long is down (Erlang's `net_ticktime`); nodes tick
     /// four times in it.
     pub ticktime: Duration,
+    /// Most bytes of frames waiting to be written to NATS; past it, the session of the
+    /// node being sent to breaks (`noconnection`) instead of the queue growing without
+    /// bound or a frame being dropped silently.
+    pub max_queued_bytes: usize,
 }
+
+/// The default for [`Options::max_queued_bytes`].
+pub const MAX_QUEUED_BYTES: usize = 64 << 20;
 
 const HEARTBEAT_VERSION: u8 = 1;
 
@@ -53,6 +60,11 @@ struct Shared {
     prefix: String,
     sessions: Mutex<HashMap<u16, Session<Signal>>>,
     out: mpsc::UnboundedSender<(u16, Vec<u8>)>,
+    /// Bytes in `out`, and their cap.
+    queued: std::sync::atomic::AtomicUsize,
+    max_queued: usize,
+    /// Sessions this side broke because too much was queued: the node must be told.
+    broke: mpsc::UnboundedSender<u16>,
 }
 
 impl Shared {
@@ -72,7 +84,10 @@ impl Shared {
             seq,
             body,
         };
-        let _ = self.out.send((slot, frame.encode()));
+        let bytes = frame.encode();
+        self.queued
+            .fetch_add(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        let _ = self.out.send((slot, bytes));
         self.flush(slot, s);
     }
 
@@ -95,7 +110,15 @@ impl Shared {
 impl Transport for Shared {
     fn send(&self, slot: u16, signal: Signal) -> bool {
         let mut sessions = self.sessions.lock();
+        let over = self.queued.load(std::sync::atomic::Ordering::Relaxed) > self.max_queued;
         match sessions.get_mut(&slot) {
+            Some(s) if s.up() && over => {
+                // NATS cannot keep up: the session breaks here, visibly, and opens again
+                // once the queue has drained.
+                s.break_off();
+                let _ = self.broke.send(slot);
+                false
+            }
             Some(s) if s.up() => {
                 self.queue(slot, s, Body::Signal(signal));
                 true
@@ -307,6 +330,7 @@ struct Link {
     pings: Subscriber,
     name_claim: Subscriber,
     events: mpsc::UnboundedReceiver<async_nats::Event>,
+    broke: mpsc::UnboundedReceiver<u16>,
     ticktime: Duration,
 }
 
@@ -402,12 +426,16 @@ async fn connect(o: &Options) -> anyhow::Result<Link> {
         }
     }
     let (out_tx, out) = mpsc::unbounded_channel();
+    let (broke_tx, broke) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         me,
         name: Arc::from(o.name.as_str()),
         prefix,
         sessions: Mutex::new(known),
         out: out_tx,
+        queued: std::sync::atomic::AtomicUsize::new(0),
+        max_queued: o.max_queued_bytes,
+        broke: broke_tx,
     });
     Ok(Link {
         client,
@@ -418,6 +446,7 @@ async fn connect(o: &Options) -> anyhow::Result<Link> {
         pings,
         name_claim,
         events,
+        broke,
         ticktime: o.ticktime,
     })
 }
@@ -450,6 +479,13 @@ impl Link {
                 Some(m) = self.pings.next() => self.answer(m.reply).await,
                 Some(m) = self.name_claim.next() => self.answer(m.reply).await,
                 Some(slot) = probed.recv() => self.gone(&node, slot),
+                Some(slot) = self.broke.recv() => {
+                    node.node_down(slot);
+                    let mut sessions = self.shared.sessions.lock();
+                    if let Some(s) = sessions.get_mut(&slot) {
+                        self.shared.hello_if_wanted(slot, s);
+                    }
+                }
                 Some(e) = self.events.recv() => self.event(&node, e),
                 _ = tick.tick() => self.tick(&node, &probe_tx).await,
             }
@@ -458,6 +494,9 @@ impl Link {
     }
 
     async fn publish(&self, slot: u16, bytes: Vec<u8>) {
+        self.shared
+            .queued
+            .fetch_sub(bytes.len(), std::sync::atomic::Ordering::Relaxed);
         let _ = self
             .client
             .publish(self.shared.inbox(slot), Bytes::from(bytes))
