@@ -21,9 +21,13 @@ struct Nats {
 
 impl Nats {
     fn start() -> Nats {
+        Nats::start_on("127.0.0.1")
+    }
+
+    fn start_on(addr: &str) -> Nats {
         let dir = temp_dir("nats");
         let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
+            .args(["-a", addr, "-p", "-1", "--ports_file_dir"])
             .arg(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -78,8 +82,13 @@ struct Cluster {
 
 impl Cluster {
     fn new(tag: &str) -> Cluster {
+        Cluster::on(tag, "127.0.0.1")
+    }
+
+    /// A cluster whose NATS server listens on `addr`.
+    fn on(tag: &str, addr: &str) -> Cluster {
         Cluster {
-            nats: Nats::start(),
+            nats: Nats::start_on(addr),
             name: format!("{tag}{}", std::process::id()),
             modules: messenger_modules(),
         }
@@ -88,7 +97,12 @@ impl Cluster {
     /// Starts node `name` running `entry` with `args`, its API on a free port without a
     /// token.
     fn node(&self, name: &str, entry: &str, args: Value) -> HNode {
-        let mut child = self.command(name, entry, &args, &self.modules);
+        self.node_in(None, name, entry, args)
+    }
+
+    /// The same, in network namespace `ns` when given.
+    fn node_in(&self, ns: Option<&str>, name: &str, entry: &str, args: Value) -> HNode {
+        let mut child = self.command(ns, name, entry, &args, &self.modules);
         let lines = Arc::new(Mutex::new(Vec::new()));
         for out in [
             child
@@ -117,9 +131,24 @@ impl Cluster {
         }
     }
 
-    fn command(&self, name: &str, entry: &str, args: &Value, modules: &Path) -> Child {
-        Command::new(hatchery_bin())
-            .arg("run")
+    fn command(
+        &self,
+        ns: Option<&str>,
+        name: &str,
+        entry: &str,
+        args: &Value,
+        modules: &Path,
+    ) -> Child {
+        let mut cmd = match ns {
+            // `ip netns exec` execs the command, so the child's pid is the node's.
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(hatchery_bin());
+                c
+            }
+            None => Command::new(hatchery_bin()),
+        };
+        cmd.arg("run")
             .arg(modules)
             .args(["--entry", entry, "--args-json", &args.to_string()])
             .args([
@@ -572,4 +601,141 @@ async fn a_sender_faster_than_nats_breaks_its_session_instead_of_queueing_withou
         .expect("alive")
         .expect("a message");
     assert_eq!(&m[..8], &u64::MAX.to_le_bytes());
+}
+
+/// A network namespace joined to this one by a veth pair: `10.213.N.1` here, `.2` there.
+struct Netns {
+    name: String,
+    here: String,
+}
+
+impl Netns {
+    /// `None` when this is not root (the test then says so and skips).
+    fn new() -> Option<Netns> {
+        if !Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+        {
+            return None;
+        }
+        let n = std::process::id() % 200 + 20;
+        let (name, a, b) = (format!("hxp{n}"), format!("hxa{n}"), format!("hxb{n}"));
+        let _ = Command::new("ip").args(["netns", "del", &name]).status();
+        let here = format!("10.213.{n}.1");
+        let there = format!("10.213.{n}.2");
+        let steps: Vec<Vec<String>> = vec![
+            vec!["netns".into(), "add".into(), name.clone()],
+            ["link", "add", &a, "type", "veth", "peer", "name", &b]
+                .map(String::from)
+                .to_vec(),
+            ["link", "set", &b, "netns", &name]
+                .map(String::from)
+                .to_vec(),
+            ["addr", "add", &format!("{here}/24"), "dev", &a]
+                .map(String::from)
+                .to_vec(),
+            ["link", "set", &a, "up"].map(String::from).to_vec(),
+            [
+                "-n",
+                &name,
+                "addr",
+                "add",
+                &format!("{there}/24"),
+                "dev",
+                &b,
+            ]
+            .map(String::from)
+            .to_vec(),
+            ["-n", &name, "link", "set", &b, "up"]
+                .map(String::from)
+                .to_vec(),
+            ["-n", &name, "link", "set", "lo", "up"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        let ns = Netns { name, here };
+        for step in steps {
+            let ok = Command::new("ip")
+                .args(&step)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "ip {} failed", step.join(" "));
+        }
+        Some(ns)
+    }
+
+    /// Cuts (or heals) the route from the namespace to this side.
+    fn partition(&self, cut: bool) {
+        let verb = if cut { "add" } else { "del" };
+        let target = format!("{}/32", self.here);
+        let ok = Command::new("ip")
+            .args(["-n", &self.name, "route", verb, "blackhole", &target])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "ip route {verb} blackhole in {}", self.name);
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Deleting the namespace deletes the veth pair with it.
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn a_partitioned_node_is_cut_off_on_both_sides_and_joins_again_when_healed() {
+    let Some(ns) = Netns::new() else {
+        eprintln!("skipped: network namespaces need root");
+        return;
+    };
+    let c = Cluster::on("pt", &ns.here);
+    let m = c.node("m", "messenger_server", json!({}));
+    m.wait_for("started messenger_server");
+    let c1 = c.node_in(
+        Some(&ns.name),
+        "c1",
+        "messenger_client",
+        client_args("c1", "alice"),
+    );
+    c1.wait_for("messenger_client | logged_on");
+    let c2 = c.node(
+        "c2",
+        "messenger_client",
+        json!({"name": "w", "node": "c2", "server_node": "m", "logon": false}),
+    );
+    c2.wait_for("started messenger_client");
+    let cut = Instant::now();
+    ns.partition(true);
+    // The cut-off side sees its link to the server break ...
+    c1.wait_for("(mess_client@c1): noconnection");
+    // ... and the server's side removes alice, so she can log on from c2.
+    loop {
+        c2.post(
+            "/spawn",
+            json!({"module": "messenger_client", "args": client_args("c2b", "alice")}),
+        );
+        if wait_either(&c2, "| logged_on", "user_exists_at_other_node") {
+            break;
+        }
+        assert!(cut.elapsed() < WAIT, "the partition was never noticed on m");
+    }
+    eprintln!("both sides saw the partition within {:?}", cut.elapsed());
+    ns.partition(false);
+    let healed = Instant::now();
+    loop {
+        let peers = m.get("/node")["peers"].clone();
+        let up = peers
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["name"] == "c1" && p["up"] == true));
+        if up {
+            break;
+        }
+        assert!(healed.elapsed() < WAIT, "c1 never came back: {peers}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("c1 was back {:?} after the heal", healed.elapsed());
 }
