@@ -347,3 +347,45 @@ fn ctrl_c_stops_the_node_cleanly() {
         "the server was shut down: {stderr}"
     );
 }
+
+#[test]
+fn the_cli_refuses_half_a_cluster_and_an_unreachable_server_clearly() {
+    let dir = temp_dir("cli");
+    let path = write_module(&dir, "good.wat", GOOD);
+    let run = |extra: &[&str]| {
+        let out = Command::new(hatchery_bin())
+            .arg("run")
+            .arg(&path)
+            .args(["--http", "off", "--cookie", "c"])
+            .args(extra)
+            .output()
+            .expect("run hatchery");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["--node", "a"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--node needs --nats"), "{err}");
+    let (code, err) = run(&["--nats", "nats://127.0.0.1:1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--nats needs --node"), "{err}");
+    let (code, err) = run(&["--nats", "nats://127.0.0.1:1", "--node", "a"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("cannot reach NATS at nats://127.0.0.1:1"),
+        "{err}"
+    );
+    let (code, err) = run(&[
+        "--nats",
+        "nats://127.0.0.1:1",
+        "--node",
+        "a",
+        "--cluster",
+        "a.b",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("a cluster name is"), "{err}");
+    assert!(!err.contains("started good"), "nothing started: {err}");
+}

@@ -300,3 +300,30 @@ fn limits_set_the_caps_on_what_a_process_holds_and_presents() {
     let b = plain.config(hatchery::NodeConfig::default()).budgets;
     assert_eq!(b.forged_pids, hatchery::Budgets::default().forged_pids);
 }
+
+#[test]
+fn a_cluster_table_names_the_node_and_its_server_and_refuses_strangers() {
+    let text = "[application]\nname = \"x\"\nroot = \"main\"\nmodules = \"m\"\n\
+        [cluster]\nnode = \"a\"\nname = \"demo\"\nnats = \"auto\"\nnet_ticktime_ms = 2000\n\
+        [supervisor.main]\nstrategy = \"one_for_one\"\n\
+        [[supervisor.main.child]]\nid = \"kv\"\nmodule = \"kv\"\n";
+    let app = check(text).expect("the manifest is accepted");
+    let c = app.cluster.expect("a [cluster] table");
+    assert_eq!(
+        (c.node.as_deref(), c.name.as_deref(), c.nats.as_deref()),
+        (Some("a"), Some("demo"), Some("auto"))
+    );
+    assert_eq!(c.net_ticktime_ms, Some(2000));
+    let e = check(&text.replace("nats = \"auto\"", "cookie = \"secret\""))
+        .expect_err("a cookie does not belong in a file that is committed");
+    assert!(e.to_string().contains("cookie"), "{e}");
+    assert!(
+        check(&text.replace(
+            "[cluster]\nnode = \"a\"\nname = \"demo\"\nnats = \"auto\"\nnet_ticktime_ms = 2000\n",
+            ""
+        ))
+        .expect("accepted")
+        .cluster
+        .is_none()
+    );
+}

@@ -11,9 +11,9 @@ pub struct ClusterArgs {
     /// This node's name in its cluster (`a`, `messenger@host`); with --nats.
     #[arg(long, value_name = "NAME")]
     pub node: Option<String>,
-    /// The cluster to join: nodes of one cluster see each other.
-    #[arg(long, value_name = "NAME", default_value = "hatchery")]
-    pub cluster: String,
+    /// The cluster to join: nodes of one cluster see each other [default: hatchery].
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
     /// The NATS server, `nats://127.0.0.1:4222`, or `auto`: that address, with a loopback
     /// `nats-server` started there first when nothing answers.
     #[arg(long, value_name = "URL")]
@@ -24,14 +24,28 @@ pub struct ClusterArgs {
     pub cookie: Option<String>,
     /// A node not heard from for this long is down: its links fire `noconnection`
     /// (Erlang's net_ticktime), in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
-    pub net_ticktime_ms: u64,
+    #[arg(long, value_name = "MS")]
+    pub net_ticktime_ms: Option<u64>,
 }
 
 /// Where `--nats auto` looks for, or starts, a server.
 const AUTO: &str = "127.0.0.1:4222";
 
 impl ClusterArgs {
+    /// These flags over a manifest's `[cluster]`: a flag given wins.
+    pub fn over(&self, table: Option<&hatchery::manifest::ClusterTable>) -> ClusterArgs {
+        let Some(t) = table else {
+            return self.clone();
+        };
+        ClusterArgs {
+            node: self.node.clone().or_else(|| t.node.clone()),
+            cluster: self.cluster.clone().or_else(|| t.name.clone()),
+            nats: self.nats.clone().or_else(|| t.nats.clone()),
+            cookie: self.cookie.clone(),
+            net_ticktime_ms: self.net_ticktime_ms.or(t.net_ticktime_ms),
+        }
+    }
+
     /// Joins the cluster the flags name; `None` without `--nats`.
     ///
     /// # Errors
@@ -56,19 +70,20 @@ impl ClusterArgs {
             Some(c) if !c.is_empty() => c.clone().into_bytes(),
             _ => cookie_file()?,
         };
+        let cluster = self.cluster.clone().unwrap_or_else(|| "hatchery".into());
         let joined = hatchery_dist::join(hatchery_dist::Options {
             url: url.clone(),
-            cluster: self.cluster.clone(),
+            cluster: cluster.clone(),
             name,
             cookie,
-            ticktime: Duration::from_millis(self.net_ticktime_ms),
+            ticktime: Duration::from_millis(self.net_ticktime_ms.unwrap_or(1000)),
             max_queued_bytes: hatchery_dist::cluster::MAX_QUEUED_BYTES,
         })
         .await?;
         let m = joined.membership();
         eprintln!(
             "hatchery: node {} joined cluster {} on {url} (slot {})",
-            m.name, self.cluster, m.slot
+            m.name, cluster, m.slot
         );
         Ok(Some(joined))
     }

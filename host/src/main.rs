@@ -453,7 +453,7 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     let app = manifest::parse(manifest, &text, &|m| files.contains_key(m))?;
-    let joined = args.cluster.join().await?;
+    let joined = args.cluster.over(app.cluster.as_ref()).join().await?;
     let mut config = app.config(args.limits.config());
     config.cluster = joined.as_ref().map(|j| j.membership());
     let node = Node::new(config)?;

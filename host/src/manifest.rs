@@ -17,6 +17,12 @@
 //! callback_cpu_limit_ms = 5000  # one callback's CPU before `limit: cpu`; 0: no cap
 //! upgrade_policy = "keep"  # or "restart": servers without upgrade callbacks on a new version
 //!
+//! [cluster]                # optional: join a cluster (flags of the same names win)
+//! node = "a"               # this node's name (`--node`)
+//! name = "demo"            # the cluster (`--cluster`)
+//! nats = "auto"            # the NATS server (`--nats`), or auto
+//! net_ticktime_ms = 1000   # a silent node is down after this long
+//!
 //! [modules.py_worker]      # optional, per module
 //! max_memory_mib = 64      # its processes' memory cap (Python needs more than 16)
 //!
@@ -86,8 +92,25 @@ pub struct Application {
     pub uses: Vec<String>,
     /// Node limits from `[limits]`, applied over `NodeConfig`'s defaults.
     pub limits: Limits,
+    /// `[cluster]`: the cluster to join, unless the command line says otherwise.
+    pub cluster: Option<ClusterTable>,
     /// The root supervisor.
     pub root: SupervisorSpec,
+}
+
+/// `[cluster]`. The cookie is not here: it is a secret (`--cookie`, `HATCHERY_COOKIE` or
+/// `~/.hatchery/cookie`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterTable {
+    /// This node's name.
+    pub node: Option<String>,
+    /// The cluster's name.
+    pub name: Option<String>,
+    /// The NATS server's URL, or `auto`.
+    pub nats: Option<String>,
+    /// Erlang's `net_ticktime`, in milliseconds.
+    pub net_ticktime_ms: Option<u64>,
 }
 
 /// `[limits]`.
@@ -199,6 +222,8 @@ struct Raw {
     application: RawApp,
     #[serde(default)]
     limits: Option<Spanned<Limits>>,
+    #[serde(default)]
+    cluster: Option<ClusterTable>,
     #[serde(default)]
     modules: BTreeMap<String, Spanned<RawModule>>,
     #[serde(default)]
@@ -709,6 +734,7 @@ pub fn parse(
             .as_ref()
             .map(|l| l.get_ref().clone())
             .unwrap_or_default(),
+        cluster: raw.cluster.clone(),
         root: spec,
     })
 }
