@@ -230,6 +230,11 @@ async fn detect(
             cluster,
         ])
         .args(["--nats", url, "--http", "off", "--no-watch"])
+        .args(
+            std::env::var("HATCHERY_BENCH_VICTIM_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .env("HATCHERY_COOKIE", std::str::from_utf8(COOKIE)?)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

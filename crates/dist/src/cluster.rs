@@ -362,6 +362,9 @@ async fn connect(o: &Options) -> anyhow::Result<Link> {
         .name(format!("hatchery-node-{}", o.name))
         .ping_interval(o.ticktime.max(Duration::from_millis(500)))
         .request_timeout(Some(o.ticktime))
+        // A burst must not overflow the client's queue of one subscription (65,536 by
+        // default): it would drop frames, and so break sessions, under a plain stream.
+        .subscription_capacity(1 << 20)
         .event_callback(move |e| {
             let tx = ev_tx.clone();
             async move {
@@ -632,7 +635,10 @@ impl Link {
             .publish(format!("{}.hb", self.shared.prefix), Bytes::from(hb))
             .await;
         let now = Instant::now();
-        let quiet_for = self.ticktime / 4;
+        // Every peer not heard in the last twentieth of the ticktime is asked, so a killed
+        // node is found within a tick (one request per peer and tick, as many as the
+        // heartbeats).
+        let quiet_for = self.ticktime / 20;
         let (down, ask): (Vec<u16>, Vec<u16>) = {
             let mut sessions = self.shared.sessions.lock();
             let mut down = Vec::new();
@@ -652,8 +658,8 @@ impl Link {
         for slot in down {
             node.node_down(slot);
         }
-        // A node not heard from in a tick is asked whether its connection is still there:
-        // a killed node's is gone at once, so NATS answers "no responders".
+        // Asked whether its connection is still there: a killed node's is gone at once, so
+        // NATS answers "no responders".
         for slot in ask {
             let client = self.client.clone();
             let subject = format!("{}.ping.{slot}", self.shared.prefix);
