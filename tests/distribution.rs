@@ -186,3 +186,48 @@ async fn a_broken_connection_fires_noconnection_on_both_sides() {
     assert_eq!(&*m.data, b"after", "the message sent while cut is lost");
     tokio::time::sleep(Duration::from_millis(1)).await;
 }
+
+#[tokio::test]
+async fn a_guest_without_signal_any_signals_another_nodes_process_only_when_linked() {
+    let (ma, mb) = memberships(b"grants");
+    let with = |m| NodeConfig {
+        cluster: Some(m),
+        ..hatchery_tests::config()
+    };
+    let a = hatchery_tests::node_with_config(with(ma), &["probe"]);
+    let b = hatchery_tests::node_with_config(with(mb), &[]);
+    let _link = Loopback::join(&a, &b).expect("joined");
+    let me = a.spawn_native("test").expect("native");
+    let args = serde_json::json!({ "report_to": me.pid().as_u64() });
+    let opts = hatchery::SpawnOpts {
+        grants: Some(std::sync::Arc::new(hatchery::Grants::child())),
+        ..Default::default()
+    };
+    let probe = hatchery_tests::Probe {
+        pid: me
+            .spawn_granted("probe", serde_json::to_vec(&args).expect("json"), opts)
+            .expect("spawned")
+            .pid,
+    };
+    let victim = b.spawn_native("victim").expect("victim");
+    let watch = b.spawn_native("watch").expect("watch");
+    watch.monitor(victim.pid());
+    let kill =
+        serde_json::json!({"exit_signal": {"to": victim.pid().as_u64(), "reason": "killed"}});
+    // Unrelated: refused, as for a local process outside its subtree.
+    assert_eq!(probe.run(&me, kill.clone()).await, "noproc");
+    assert!(b.process(victim.pid()).is_some(), "the victim lives");
+    // Linked: allowed, as locally.
+    let link = serde_json::json!({"link": victim.pid().as_u64()});
+    assert_eq!(probe.run(&me, link).await, "ok");
+    hatchery_tests::eventually("the link to reach b", || {
+        b.process(victim.pid())
+            .is_some_and(|p| p.links() == vec![probe.pid])
+    })
+    .await;
+    assert_eq!(probe.run(&me, kill).await, "ok");
+    assert_eq!(
+        down_of(&watch, Some(victim.pid())).await,
+        ExitReason::Killed
+    );
+}

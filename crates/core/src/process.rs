@@ -175,6 +175,13 @@ impl Process {
         s.links.contains(&other.pid) || s.monitors.values().any(|&p| p == other.pid)
     }
 
+    /// Whether it holds a link to `pid` or a monitor of it (a process on another node,
+    /// whose record is not here).
+    pub fn holds(&self, pid: Pid) -> bool {
+        let s = self.signals.lock();
+        s.links.contains(&pid) || s.monitors.values().any(|&p| p == pid)
+    }
+
     /// How many links and monitors it holds.
     pub fn held(&self) -> (usize, usize) {
         let s = self.signals.lock();

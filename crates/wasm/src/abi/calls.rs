@@ -266,10 +266,12 @@ pub(crate) fn exit_signal(
     reason: &ExitReason,
 ) -> wasmtime::Result<Coded<()>> {
     let kill = reason.kind() == kind::KILLED;
-    if !state.proc.grants().signal_any
-        && let Some(target) = state.node.process(to)
-        && !state.proc.is_related(&target)
-    {
+    // A process on another node counts as related only through a link or monitor.
+    let unrelated = match state.node.process(to) {
+        Some(target) => !state.proc.is_related(&target),
+        None => state.node.place(to) != hatchery_core::remote::Place::Here && !state.proc.holds(to),
+    };
+    if !state.proc.grants().signal_any && unrelated {
         let why = format!(
             "{to} is not of its subtree, linked or monitored, and it has no `signal_any` grant"
         );
