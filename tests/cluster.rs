@@ -410,21 +410,34 @@ async fn in_process_node(
     name: &str,
     max_queued_bytes: usize,
 ) -> (hatchery::CoreNode, hatchery::dist::Cluster) {
+    let (node, cluster) = wasm_node(url, cluster, name, max_queued_bytes, 1000, &[]).await;
+    ((*node).clone(), cluster)
+}
+
+/// The same with the Wasm runtime and `modules` loaded, and a ticktime of `tick_ms`.
+async fn wasm_node(
+    url: &str,
+    cluster: &str,
+    name: &str,
+    max_queued_bytes: usize,
+    tick_ms: u64,
+    modules: &[&str],
+) -> (hatchery::Node, hatchery::dist::Cluster) {
     let joined = hatchery::dist::join(hatchery::dist::Options {
         url: url.to_owned(),
         cluster: cluster.to_owned(),
         name: name.to_owned(),
         cookie: b"restart test".to_vec(),
-        ticktime: Duration::from_millis(1000),
+        ticktime: Duration::from_millis(tick_ms),
         max_queued_bytes,
     })
     .await
     .expect("joins");
-    let node = hatchery::CoreNode::new(hatchery::NodeConfig {
+    let config = hatchery::NodeConfig {
         cluster: Some(joined.membership()),
         ..hatchery_tests::config()
-    })
-    .expect("node starts");
+    };
+    let node = hatchery_tests::node_with_config(config, modules);
     let cluster = joined.attach(&node).expect("attached");
     (node, cluster)
 }
@@ -738,4 +751,56 @@ fn a_partitioned_node_is_cut_off_on_both_sides_and_joins_again_when_healed() {
         std::thread::sleep(Duration::from_millis(50));
     }
     eprintln!("c1 was back {:?} after the heal", healed.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guests_that_keep_every_core_busy_cause_no_false_noconnection() {
+    let nats = Nats::start();
+    let cluster = format!("bz{}", std::process::id());
+    let big = hatchery::dist::cluster::MAX_QUEUED_BYTES;
+    // Ticks of 3 s / 4: a margin for a loaded test machine, with spinners on every core.
+    let (a, _ca) = wasm_node(&nats.url, &cluster, "a", big, 3000, &["probe"]).await;
+    let (b, _cb) = in_process_node(&nats.url, &cluster, "b", big).await;
+    let me = a.spawn_native("test").expect("native");
+    me.trap_exit(true);
+    let y = b.spawn_native("y").expect("y");
+    hatchery_tests::eventually("the nodes to see each other", || {
+        a.peers().iter().any(|p| p.up) && b.peers().iter().any(|p| p.up)
+    })
+    .await;
+    me.link(y.pid()).expect("linked");
+    let spinners: Vec<_> = (0..4)
+        .map(|_| {
+            let p = hatchery_tests::Probe::spawn(&me, false, false);
+            p.start(&me, json!({"loop_forever": null}));
+            p
+        })
+        .collect();
+    // Two ticktimes with every core taken by guests: the link holds and messages flow.
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(6) {
+        n += 1;
+        me.send(y.pid(), n.to_le_bytes().to_vec());
+        let got = y
+            .recv(Some(Duration::from_secs(3)))
+            .await
+            .expect("alive")
+            .expect("a message within 3 s while guests spin");
+        assert_eq!(&got.data[..], &n.to_le_bytes());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        me.recv_match(Some(Duration::ZERO), |m| {
+            (m.kind == hatchery::MessageKind::Exit).then_some(())
+        })
+        .await
+        .expect("alive")
+        .is_none(),
+        "no noconnection while guests spin"
+    );
+    assert_eq!(a.process(me.pid()).expect("me").links(), vec![y.pid()]);
+    for p in spinners {
+        let _ = a.exit_signal(me.pid(), p.pid, &hatchery::ExitReason::Killed, true);
+    }
 }
