@@ -449,6 +449,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A child process killed when dropped (a failing test leaves no server behind).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn nats_on(port: u16) -> Child {
     Command::new("nats-server")
         .args(["-a", "127.0.0.1", "-p", &port.to_string()])
@@ -473,7 +483,7 @@ fn wait_listening(port: u16) {
 async fn a_nats_server_restarted_under_load_breaks_sessions_visibly_and_never_reorders() {
     use hatchery::MessageKind;
     let port = free_port();
-    let mut server = nats_on(port);
+    let mut server = Killed(nats_on(port));
     wait_listening(port);
     let url = format!("nats://127.0.0.1:{port}");
     let cluster = format!("rs{}", std::process::id());
@@ -514,9 +524,8 @@ async fn a_nats_server_restarted_under_load_breaks_sessions_visibly_and_never_re
         })
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _ = server.kill();
-    let _ = server.wait();
-    server = nats_on(port);
+    drop(server);
+    server = Killed(nats_on(port));
     // Both sides report the broken session on the link.
     assert_eq!(
         exit_from(&x, ypid).await,
@@ -550,8 +559,7 @@ async fn a_nats_server_restarted_under_load_breaks_sessions_visibly_and_never_re
         got > 0 && after_restart,
         "messages flow again after the restart"
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
 
 async fn exit_from(
