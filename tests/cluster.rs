@@ -239,6 +239,23 @@ impl HNode {
             .expect("JSON")
     }
 
+    /// Spawns clients of `user` (registered under `tag`) here until one logs on: the
+    /// server has let the name go. `why` is the failure after [`WAIT`].
+    fn log_on_when_free(&self, tag: &str, user: &str, why: &str) {
+        let start = Instant::now();
+        loop {
+            let args = client_args(tag, user);
+            self.post(
+                "/spawn",
+                json!({"module": "messenger_client", "args": args}),
+            );
+            if wait_either(self, "| logged_on", "user_exists_at_other_node") {
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "{why}");
+        }
+    }
+
     fn signal(&self, sig: &str) {
         let ok = Command::new("kill")
             .args([sig, &self.child.id().to_string()])
@@ -301,20 +318,7 @@ fn the_messenger_runs_on_three_nodes_and_survives_a_nodes_death() {
     c3.wait_for("user_exists_at_other_node");
     // A client's node is killed: the server removes that user, so the name is free again.
     c2.signal("-KILL");
-    let again = Instant::now();
-    loop {
-        c3.post(
-            "/spawn",
-            json!({"module": "messenger_client", "args": client_args("c3", "bob")}),
-        );
-        if wait_either(&c3, "| logged_on", "user_exists_at_other_node") {
-            break;
-        }
-        assert!(
-            again.elapsed() < WAIT,
-            "bob was never removed from the server"
-        );
-    }
+    c3.log_on_when_free("c3", "bob", "bob was never removed from the server");
     // The server's node is killed: every client learns it (the link breaks).
     let killed = Instant::now();
     m.signal("-KILL");
@@ -364,19 +368,7 @@ fn a_frozen_node_is_found_by_timeout_and_a_restarted_one_logs_on_again() {
     // removes alice, and alice can log on from c2.
     let frozen = Instant::now();
     c1.signal("-STOP");
-    loop {
-        c2.post(
-            "/spawn",
-            json!({"module": "messenger_client", "args": client_args("c2b", "alice")}),
-        );
-        if wait_either(&c2, "| logged_on", "user_exists_at_other_node") {
-            break;
-        }
-        assert!(
-            frozen.elapsed() < WAIT,
-            "the frozen node was never timed out"
-        );
-    }
+    c2.log_on_when_free("c2b", "alice", "the frozen node was never timed out");
     eprintln!("alice was free again {:?} after c1 froze", frozen.elapsed());
     // Thawed, c1 finds its session broken: its client's link to the server fires.
     c1.signal("-CONT");
@@ -735,16 +727,7 @@ fn a_partitioned_node_is_cut_off_on_both_sides_and_joins_again_when_healed() {
     // The cut-off side sees its link to the server break ...
     c1.wait_for("(mess_client@c1): noconnection");
     // ... and the server's side removes alice, so she can log on from c2.
-    loop {
-        c2.post(
-            "/spawn",
-            json!({"module": "messenger_client", "args": client_args("c2b", "alice")}),
-        );
-        if wait_either(&c2, "| logged_on", "user_exists_at_other_node") {
-            break;
-        }
-        assert!(cut.elapsed() < WAIT, "the partition was never noticed on m");
-    }
+    c2.log_on_when_free("c2b", "alice", "the partition was never noticed on m");
     eprintln!("both sides saw the partition within {:?}", cut.elapsed());
     ns.partition(false);
     let healed = Instant::now();
