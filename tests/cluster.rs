@@ -170,6 +170,14 @@ impl Cluster {
             .expect("hatchery runs")
     }
 
+    /// Node `name` with a client that does not log on: a place to spawn clients from.
+    fn bystander(&self, name: &str) -> HNode {
+        let args = json!({"name": "w", "node": name, "server_node": "m", "logon": false});
+        let n = self.node(name, "messenger_client", args);
+        n.wait_for("started messenger_client");
+        n
+    }
+
     /// A messenger client for `user` on node `node`, talking to the server on `m`.
     fn client(&self, node: &str, user: &str) -> HNode {
         self.node(node, "messenger_client", client_args(node, user))
@@ -358,12 +366,7 @@ fn a_frozen_node_is_found_by_timeout_and_a_restarted_one_logs_on_again() {
     m.wait_for("started messenger_server");
     let c1 = c.client("c1", "alice");
     c1.wait_for("messenger_client | logged_on");
-    let c2 = c.node(
-        "c2",
-        "messenger_client",
-        json!({"name": "watcher", "node": "c2", "server_node": "m", "logon": false}),
-    );
-    c2.wait_for("started messenger_client");
+    let c2 = c.bystander("c2");
     // Frozen: only the heartbeats' silence tells. Once the server's node times c1 out, it
     // removes alice, and alice can log on from c2.
     let frozen = Instant::now();
@@ -716,12 +719,7 @@ fn a_partitioned_node_is_cut_off_on_both_sides_and_joins_again_when_healed() {
         client_args("c1", "alice"),
     );
     c1.wait_for("messenger_client | logged_on");
-    let c2 = c.node(
-        "c2",
-        "messenger_client",
-        json!({"name": "w", "node": "c2", "server_node": "m", "logon": false}),
-    );
-    c2.wait_for("started messenger_client");
+    let c2 = c.bystander("c2");
     let cut = Instant::now();
     ns.partition(true);
     // The cut-off side sees its link to the server break ...
