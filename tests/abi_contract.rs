@@ -14,6 +14,10 @@ const SIGNATURES: &[(&str, &str)] = &[
     ("make_ref", "(result i64)"),
     ("now_ms", "(result i64)"),
     ("spawn", "(param i32 i32 i32 i32 i32 i32) (result i64)"),
+    (
+        "spawn_at",
+        "(param i32 i32 i32 i32 i32 i32 i32 i32) (result i64)",
+    ),
     ("send", "(param i64 i32 i32) (result i32)"),
     ("send_named", "(param i32 i32 i32 i32) (result i32)"),
     (

@@ -231,3 +231,88 @@ async fn a_guest_without_signal_any_signals_another_nodes_process_only_when_link
         ExitReason::Killed
     );
 }
+
+#[tokio::test]
+async fn spawn_on_another_node_links_and_monitors_before_the_child_runs() {
+    use hatchery::remote::RemoteSpawnError;
+    let (ma, mb) = memberships(b"spawn");
+    let with = |m| NodeConfig {
+        cluster: Some(m),
+        ..hatchery_tests::config()
+    };
+    let a = hatchery_tests::node_with_config(with(ma), &[]);
+    let b = hatchery_tests::node_with_config(with(mb), &["probe"]);
+    let link = Loopback::join(&a, &b).expect("joined");
+    let x = a.spawn_native("x").expect("x");
+    x.trap_exit(true);
+    let parent = a.process(x.pid()).expect("x");
+    let args =
+        serde_json::to_vec(&serde_json::json!({"report_to": x.pid().as_u64()})).expect("json");
+    let s = a
+        .spawn_at(&parent, "b", "probe", args, true, true)
+        .await
+        .expect("spawned on b");
+    assert_eq!(a.place(s.pid), Place::There(2));
+    assert!(b.process(s.pid).is_some(), "the child lives on b");
+    let probe = hatchery_tests::Probe { pid: s.pid };
+    // It talks back across the nodes, and its grants are a manifest child's.
+    assert_eq!(
+        probe.run(&x, serde_json::json!({"self": null})).await,
+        s.pid.as_u64()
+    );
+    assert!(!b.process(s.pid).expect("child").grants().signal_any);
+    probe.start(&x, serde_json::json!({"exit": {"custom": "boom"}}));
+    assert_eq!(exit_from(&x, s.pid).await, ExitReason::custom("boom"));
+    let down = next_from(&x, MessageKind::Down, s.pid).await;
+    assert_eq!(down.monitor_ref(), s.monitor);
+    assert_eq!(down.reason(), Some(ExitReason::custom("boom")));
+
+    // A module the other node has not loaded: a pid that ends at once with undef, which
+    // the link reports, as a local spawn does.
+    let s = a
+        .spawn_at(&parent, "b", "nothing_here", Vec::new(), true, false)
+        .await
+        .expect("a pid");
+    assert!(matches!(exit_from(&x, s.pid).await, ExitReason::Undef(_)));
+    // Its own name spawns here; an unknown node, or one cut off, refuses.
+    let err = a
+        .spawn_at(&parent, "zz", "probe", Vec::new(), true, false)
+        .await;
+    assert_eq!(err, Err(RemoteSpawnError::NoConnection));
+    link.cut();
+    let err = a
+        .spawn_at(&parent, "b", "probe", Vec::new(), true, false)
+        .await;
+    assert_eq!(err, Err(RemoteSpawnError::NoConnection));
+}
+
+#[tokio::test]
+async fn a_guest_spawns_on_another_node_through_the_abi() {
+    let (ma, mb) = memberships(b"abi spawn");
+    let with = |m| NodeConfig {
+        cluster: Some(m),
+        ..hatchery_tests::config()
+    };
+    let a = hatchery_tests::node_with_config(with(ma), &["probe"]);
+    let b = hatchery_tests::node_with_config(with(mb), &["probe"]);
+    let _link = Loopback::join(&a, &b).expect("joined");
+    let me = a.spawn_native("test").expect("native");
+    let p = hatchery_tests::Probe::spawn(&me, false, false);
+    assert_eq!(
+        p.run(&me, serde_json::json!({"trap_exit": true})).await,
+        false
+    );
+    let args = serde_json::json!({"report_to": me.pid().as_u64()});
+    let step = serde_json::json!({"spawn": {"module": "probe", "node": "b", "args": args, "link": true, "monitor": true}});
+    let r = p.run(&me, step).await;
+    let child = Pid(r["pid"].as_u64().expect("a pid"));
+    assert!(r["monitor"].as_u64().is_some(), "{r}");
+    assert_eq!(a.place(child), Place::There(2));
+    assert_eq!(
+        b.process(child).expect("on b").links(),
+        vec![p.pid],
+        "linked before it ran"
+    );
+    let unknown = serde_json::json!({"spawn": {"module": "probe", "node": "zz"}});
+    assert_eq!(p.run(&me, unknown).await, "noproc");
+}

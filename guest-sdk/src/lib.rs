@@ -57,7 +57,8 @@ pub use message::{
 pub use pid::{MonitorRef, Pid, TimerRef};
 pub use process::{
     SpawnOpts, args, args_json, demonitor, exit, exit_signal, kill, link, make_ref, monitor,
-    now_ms, self_pid, spawn, spawn_bytes, spawn_link, spawn_monitor, trap_exit, unlink,
+    now_ms, self_pid, spawn, spawn_at, spawn_at_bytes, spawn_bytes, spawn_link, spawn_monitor,
+    trap_exit, unlink,
 };
 pub use reason::ExitReason;
 pub use registry::{module_rollback, module_version, register, unregister, whereis};

@@ -96,6 +96,62 @@ pub fn spawn_bytes(
     Ok((Pid(pid), monitor))
 }
 
+/// Starts `module` with raw argument bytes on the node called `node` of the cluster
+/// (Erlang's `spawn(Node, ...)`, with `opts` for `spawn_link` and `spawn_monitor`); this
+/// node's own name spawns here. Waits for the other node's answer. The child has the
+/// grants of a manifest child, whatever the caller's.
+///
+/// # Errors
+///
+/// [`Error::NoProc`] when no node of that name is connected (or the connection broke
+/// before the answer), [`Error::Limit`] at the other node's limits, [`Error::BadName`].
+pub fn spawn_at_bytes(
+    node: &str,
+    module: &str,
+    args: &[u8],
+    opts: SpawnOpts,
+) -> Result<(Pid, Option<MonitorRef>), Error> {
+    let mut flags = 0;
+    if opts.link {
+        flags |= sys::SPAWN_LINK;
+    }
+    if opts.monitor {
+        flags |= sys::SPAWN_MONITOR;
+    }
+    let mut reference = 0i64;
+    let pid = check64(sys::spawn_at(
+        node.as_bytes(),
+        module.as_bytes(),
+        args,
+        flags,
+        &mut reference,
+    ))?;
+    let monitor = opts.monitor.then_some(MonitorRef(reference as u64));
+    Ok((Pid(pid), monitor))
+}
+
+/// [`spawn_at_bytes`] with `args` encoded as JSON.
+///
+/// # Errors
+///
+/// As [`spawn_at_bytes`], or [`Error::Decode`] when `args` cannot be encoded.
+///
+/// ```no_run
+/// use hatchery_sdk::{SpawnOpts, spawn_at};
+///
+/// let opts = SpawnOpts { link: true, monitor: false };
+/// let (worker, _) = spawn_at("b", "kv", &serde_json::json!({}), opts)?;
+/// # Ok::<(), hatchery_sdk::Error>(())
+/// ```
+pub fn spawn_at<T: Serialize + ?Sized>(
+    node: &str,
+    module: &str,
+    args: &T,
+    opts: SpawnOpts,
+) -> Result<(Pid, Option<MonitorRef>), Error> {
+    with_json(args, |bytes| spawn_at_bytes(node, module, bytes, opts))
+}
+
 fn spawn_json<T: Serialize + ?Sized>(
     module: &str,
     args: &T,

@@ -116,6 +116,17 @@ mod ffi {
             flags: i32,
             ref_out: i32,
         ) -> i64;
+        #[allow(clippy::too_many_arguments)]
+        pub(super) fn spawn_at(
+            node_ptr: i32,
+            node_len: i32,
+            name_ptr: i32,
+            name_len: i32,
+            args_ptr: i32,
+            args_len: i32,
+            flags: i32,
+            ref_out: i32,
+        ) -> i64;
         pub(super) fn send(pid: i64, ptr: i32, len: i32) -> i32;
         pub(super) fn send_named(name_ptr: i32, name_len: i32, ptr: i32, len: i32) -> i32;
         pub(super) fn send_named_at(
@@ -193,6 +204,10 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn spawn(_: i32, _: i32, _: i32, _: i32, _: i32, _: i32) -> i64 {
+        panic!("{OUTSIDE}")
+    }
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn spawn_at(_: i32, _: i32, _: i32, _: i32, _: i32, _: i32, _: i32, _: i32) -> i64 {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn send(_: i64, _: i32, _: i32) -> i32 {
@@ -346,6 +361,26 @@ pub fn spawn(name: &[u8], args: &[u8], flags: i32, ref_out: &mut i64) -> i64 {
     // (little-endian, which is the `i64` layout on Wasm).
     unsafe {
         ffi::spawn(
+            addr(name.as_ptr()),
+            len(name.len()),
+            addr(args.as_ptr()),
+            len(args.len()),
+            flags,
+            addr(out.cast::<u8>()),
+        )
+    }
+}
+
+/// `spawn_at(node, name, args, flags, ref_out) -> i64`: the child's pid on that node, or
+/// an error code; waits for the other node's answer.
+pub fn spawn_at(node: &[u8], name: &[u8], args: &[u8], flags: i32, ref_out: &mut i64) -> i64 {
+    let out: *mut i64 = ref_out;
+    // SAFETY: as `spawn`: the slices are only read during the call, and `ref_out` is an
+    // exclusively borrowed, aligned `i64`.
+    unsafe {
+        ffi::spawn_at(
+            addr(node.as_ptr()),
+            len(node.len()),
             addr(name.as_ptr()),
             len(name.len()),
             addr(args.as_ptr()),

@@ -48,6 +48,8 @@ pub struct SpawnOpts {
     /// The subtree the child counts in; `None`: its parent's when a guest spawns it, one of
     /// its own otherwise.
     pub subtree: Option<Arc<crate::process::Subtree>>,
+    /// The parent is on another node (a spawn it asked for): linked or monitored there.
+    pub remote_parent: Option<crate::remote::RemoteParent>,
 }
 
 /// What a spawn returns.
@@ -96,6 +98,8 @@ pub(crate) struct NodeInner {
     launcher: std::sync::OnceLock<Arc<dyn Launcher>>,
     /// Carries signals to the other nodes of the cluster (`crate::remote`).
     pub transport: std::sync::OnceLock<Arc<dyn crate::remote::Transport>>,
+    /// Spawns asked of other nodes, by request reference.
+    pub(crate) spawning: Mutex<std::collections::HashMap<u64, crate::remote::Pending>>,
     pub stats: NodeStats,
     pub exits: Mutex<ExitLog>,
     pub events: broadcast::Sender<NodeEvent>,
@@ -165,6 +169,7 @@ impl Node {
                 crash_log,
                 launcher: std::sync::OnceLock::new(),
                 transport: std::sync::OnceLock::new(),
+                spawning: Mutex::default(),
                 stats: NodeStats::default(),
                 exits: Mutex::new(ExitLog::default()),
                 events,
@@ -364,6 +369,9 @@ impl Node {
             mailbox,
         ));
         self.inner.processes.insert(child.clone());
+        if let Some(rp) = &opts.remote_parent {
+            self.adopt(&child, rp);
+        }
         let mut monitor = None;
         if let Some(parent) = &parent {
             // The child has run no code yet, so linking and monitoring cannot race with its

@@ -84,6 +84,32 @@ pub enum Signal {
         /// The monitor's reference.
         r: u64,
     },
+    /// Spawn `module` with `args` for `parent`, linked and/or monitored (reference
+    /// `monitor`) before it runs; answered with [`Signal::Spawned`].
+    Spawn {
+        /// The request, to match the answer.
+        req: u64,
+        /// The spawning process, on the sending node.
+        parent: Pid,
+        /// The module, loaded on the receiving node.
+        module: Arc<str>,
+        /// The child's argument bytes.
+        args: Box<[u8]>,
+        /// Link parent and child.
+        link: bool,
+        /// The parent's monitor reference, to monitor the child.
+        monitor: Option<u64>,
+    },
+    /// The answer to [`Signal::Spawn`]: the child's pid, or `None` when the node refused
+    /// (a limit). Sent before the child runs, so it arrives before anything the child does.
+    Spawned {
+        /// The request.
+        req: u64,
+        /// The spawning process.
+        parent: Pid,
+        /// The child.
+        child: Option<Pid>,
+    },
     /// The monitored `target` ended (or never lived: `noproc`).
     Down {
         /// The watching process, on the receiving node.
@@ -122,6 +148,44 @@ pub trait Transport: Send + Sync {
     fn slot_named(&self, name: &str) -> Option<u16>;
     /// The other nodes heard of, in slot order.
     fn peers(&self) -> Vec<Peer>;
+}
+
+/// A spawn on another node for a process of this one, waiting for its answer.
+pub(crate) struct Pending {
+    slot: u16,
+    parent: Pid,
+    link: bool,
+    monitor: Option<u64>,
+    answer: tokio::sync::oneshot::Sender<Result<crate::node::Spawned, RemoteSpawnError>>,
+}
+
+/// A spawn on another node for a parent of this one (`SpawnOpts::remote_parent`).
+#[derive(Clone, Debug)]
+pub struct RemoteParent {
+    /// The parent's node.
+    pub slot: u16,
+    /// The parent.
+    pub pid: Pid,
+    /// The request to answer.
+    pub req: u64,
+    /// Link the child to the parent before it runs.
+    pub link: bool,
+    /// The parent's monitor of the child, recorded before it runs.
+    pub monitor: Option<u64>,
+}
+
+/// Why a spawn on another node did not start a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteSpawnError {
+    /// No node of that name is connected, or the connection broke before the answer.
+    #[error("no connection to that node")]
+    NoConnection,
+    /// The other node refused at one of its limits.
+    #[error("the node refused at a limit")]
+    Limit,
+    /// The parent is not alive.
+    #[error("the parent is not alive")]
+    NoParent,
 }
 
 /// Where a pid lives, as the node sees it.
@@ -226,6 +290,169 @@ impl Node {
         Ok(())
     }
 
+    /// Spawns `module` on the node called `node` for `parent`, linked and/or monitored
+    /// before it runs (as Erlang's `spawn_link(Node, ...)` and `spawn_monitor`), and waits
+    /// for the pid. This node's own name spawns here. The child gets no grants beyond a
+    /// manifest child's (`Grants::child`): the other node cannot know the parent's.
+    ///
+    /// # Errors
+    ///
+    /// [`RemoteSpawnError`]. A module the other node has not loaded is no error: the child
+    /// ends at once with `undef`, which a link or monitor reports, as locally.
+    pub async fn spawn_at(
+        &self,
+        parent: &Arc<crate::process::Process>,
+        node: &str,
+        module: &str,
+        args: Vec<u8>,
+        link: bool,
+        monitor: bool,
+    ) -> Result<crate::node::Spawned, RemoteSpawnError> {
+        if node == self.name() {
+            let opts = crate::node::SpawnOpts {
+                parent: Some(parent.pid()),
+                link,
+                monitor,
+                ..Default::default()
+            };
+            return self.spawn(module, args, opts).map_err(|e| match e {
+                crate::node::SpawnError::NoParent(_) => RemoteSpawnError::NoParent,
+                _ => RemoteSpawnError::Limit,
+            });
+        }
+        let slot = self
+            .inner
+            .transport
+            .get()
+            .and_then(|t| t.slot_named(node))
+            .ok_or(RemoteSpawnError::NoConnection)?;
+        let req = self.make_ref();
+        let monitor = monitor.then(|| self.make_ref());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let pending = Pending {
+            slot,
+            parent: parent.pid(),
+            link,
+            monitor,
+            answer: tx,
+        };
+        self.inner.spawning.lock().insert(req, pending);
+        let spawn = Signal::Spawn {
+            req,
+            parent: parent.pid(),
+            module: Arc::from(module),
+            args: args.into(),
+            link,
+            monitor,
+        };
+        if !self.to_node(slot, spawn) {
+            self.inner.spawning.lock().remove(&req);
+            return Err(RemoteSpawnError::NoConnection);
+        }
+        rx.await.unwrap_or(Err(RemoteSpawnError::NoConnection))
+    }
+
+    /// The answer to a spawn this node asked for: the parent links or monitors the child
+    /// (or, gone meanwhile, undoes what the child's node recorded), and the caller wakes.
+    fn spawned(&self, slot: u16, req: u64, child: Option<Pid>) {
+        let Some(p) = self.inner.spawning.lock().remove(&req) else {
+            return;
+        };
+        let Some(child) = child else {
+            let _ = p.answer.send(Err(RemoteSpawnError::Limit));
+            return;
+        };
+        let held = self.process(p.parent).is_some_and(|parent| {
+            let mut s = parent.signals.lock();
+            if s.alive {
+                if p.link {
+                    s.links.insert(child);
+                }
+                if let Some(r) = p.monitor {
+                    s.monitors.insert(r, child);
+                }
+            }
+            s.alive
+        });
+        if !held {
+            if p.link {
+                let exit = Signal::Exit {
+                    from: p.parent,
+                    to: child,
+                    reason: ExitReason::NoProc,
+                    kill: false,
+                    link: true,
+                };
+                self.to_node(slot, exit);
+            }
+            if let Some(r) = p.monitor {
+                let (watcher, target) = (p.parent, child);
+                self.to_node(slot, Signal::Demonitor { watcher, target, r });
+            }
+        }
+        let spawned = crate::node::Spawned {
+            pid: child,
+            monitor: p.monitor,
+        };
+        let _ = p.answer.send(Ok(spawned));
+    }
+
+    /// Another node asks this one to spawn for a parent there.
+    fn spawn_for(&self, slot: u16, s: Signal) {
+        let Signal::Spawn {
+            req,
+            parent,
+            module,
+            args,
+            link,
+            monitor,
+        } = s
+        else {
+            return;
+        };
+        let opts = crate::node::SpawnOpts {
+            remote_parent: Some(RemoteParent {
+                slot,
+                pid: parent,
+                req,
+                link,
+                monitor,
+            }),
+            grants: Some(Arc::new(crate::config::Grants::child())),
+            ..Default::default()
+        };
+        // On success the answer went out from `create`, before the child could run.
+        if self.spawn(&module, args.into(), opts).is_err() {
+            let answer = Signal::Spawned {
+                req,
+                parent,
+                child: None,
+            };
+            self.to_node(slot, answer);
+        }
+    }
+
+    /// Records a remote parent's link and monitor on a child that has run no code yet, and
+    /// answers the spawn: called by `create`, so the answer precedes anything the child
+    /// sends.
+    pub(crate) fn adopt(&self, child: &crate::process::Process, p: &RemoteParent) {
+        {
+            let mut s = child.signals.lock();
+            if p.link {
+                s.links.insert(p.pid);
+            }
+            if let Some(r) = p.monitor {
+                s.monitored_by.push((r, p.pid));
+            }
+        }
+        let answer = Signal::Spawned {
+            req: p.req,
+            parent: p.pid,
+            child: Some(child.pid()),
+        };
+        self.to_node(p.slot, answer);
+    }
+
     /// Applies a signal that came from the node in `slot`, in the order it was sent.
     pub fn apply(&self, slot: u16, signal: Signal) {
         match signal {
@@ -238,6 +465,8 @@ impl Node {
                 let _ = self.send_named(from, &name, data);
             }
             Signal::Link { from, to } => self.remote_link(slot, from, to),
+            s @ Signal::Spawn { .. } => self.spawn_for(slot, s),
+            Signal::Spawned { req, child, .. } => self.spawned(slot, req, child),
             Signal::Unlink { from, to } => {
                 if let Some(p) = self.process(to) {
                     p.signals.lock().links.remove(&from);
@@ -324,6 +553,19 @@ impl Node {
     /// signals that came from that node before it went are applied.
     pub fn node_down(&self, slot: u16) {
         let there = |pid: &Pid| self.inner.pids.slot_of(pid.0) == Some(slot);
+        // Spawns waiting for an answer from that node get none.
+        let failed: Vec<Pending> = {
+            let mut spawning = self.inner.spawning.lock();
+            let reqs: Vec<u64> = spawning
+                .iter()
+                .filter(|(_, p)| p.slot == slot)
+                .map(|(&r, _)| r)
+                .collect();
+            reqs.iter().filter_map(|r| spawning.remove(r)).collect()
+        };
+        for p in failed {
+            let _ = p.answer.send(Err(RemoteSpawnError::NoConnection));
+        }
         for p in self.processes() {
             let (links, monitors) = {
                 let mut s = p.signals.lock();

@@ -11,6 +11,9 @@
 //! EXIT      from u64, to u64, flags u8 (1 kill, 2 link), reason (ABI.md section 3)
 //! MONITOR   watcher u64, target u64, ref u64      DEMONITOR   the same
 //! DOWN      watcher u64, target u64, ref u64, reason
+//! SPAWN     req u64, parent u64, flags u8 (1 link, 2 monitor), ref u64, module length u8,
+//!           module, args
+//! SPAWNED   req u64, parent u64, child u64 (0: refused)
 //! HELLO     nothing: the first frame of a session (its seq is 1)
 //! BYE       nothing: the sender is leaving the cluster
 //! ```
@@ -38,6 +41,8 @@ mod kind {
     pub const DOWN: u8 = 8;
     pub const HELLO: u8 = 9;
     pub const BYE: u8 = 10;
+    pub const SPAWN: u8 = 11;
+    pub const SPAWNED: u8 = 12;
 }
 
 /// What a frame carries.
@@ -148,6 +153,31 @@ impl Frame {
                     reason.encode_into(&mut out);
                     kind::DOWN
                 }
+                Signal::Spawn {
+                    req,
+                    parent,
+                    module,
+                    args,
+                    link,
+                    monitor,
+                } => {
+                    out.extend_from_slice(&req.to_le_bytes());
+                    pid(&mut out, *parent);
+                    out.push(u8::from(*link) | u8::from(monitor.is_some()) << 1);
+                    out.extend_from_slice(&monitor.unwrap_or(0).to_le_bytes());
+                    // Module names are at most 255 bytes (the registry's rule for names).
+                    let m = &module.as_bytes()[..module.len().min(255)];
+                    out.push(m.len() as u8);
+                    out.extend_from_slice(m);
+                    out.extend_from_slice(args);
+                    kind::SPAWN
+                }
+                Signal::Spawned { req, parent, child } => {
+                    out.extend_from_slice(&req.to_le_bytes());
+                    pid(&mut out, *parent);
+                    pid(&mut out, child.unwrap_or(Pid(0)));
+                    kind::SPAWNED
+                }
             },
         };
         out[1] = k;
@@ -243,6 +273,25 @@ fn signal(k: u8, r: &mut Reader<'_>) -> Result<Signal, BadFrame> {
             r: r.u64()?,
             reason: reason(r)?,
         },
+        kind::SPAWN => {
+            let (req, parent, flags, rf) = (r.u64()?, r.pid()?, r.u8()?, r.u64()?);
+            let n = usize::from(r.u8()?);
+            let module =
+                std::str::from_utf8(r.take(n)?).map_err(|_| BadFrame("module not UTF-8"))?;
+            Signal::Spawn {
+                req,
+                parent,
+                module: Arc::from(module),
+                args: r.rest().into(),
+                link: flags & 1 != 0,
+                monitor: (flags & 2 != 0).then_some(rf),
+            }
+        }
+        kind::SPAWNED => Signal::Spawned {
+            req: r.u64()?,
+            parent: r.pid()?,
+            child: Some(r.pid()?).filter(|p| p.as_u64() != 0),
+        },
         _ => return Err(BadFrame("unknown kind")),
     })
 }
@@ -328,6 +377,32 @@ mod tests {
                 target: b,
                 r: 7,
                 reason: ExitReason::NoConnection,
+            }),
+            Body::Signal(Signal::Spawn {
+                req: 5,
+                parent: a,
+                module: Arc::from("kv"),
+                args: b"{}".to_vec().into(),
+                link: true,
+                monitor: Some(9),
+            }),
+            Body::Signal(Signal::Spawn {
+                req: 6,
+                parent: a,
+                module: Arc::from("noop"),
+                args: Box::default(),
+                link: false,
+                monitor: None,
+            }),
+            Body::Signal(Signal::Spawned {
+                req: 5,
+                parent: a,
+                child: Some(b),
+            }),
+            Body::Signal(Signal::Spawned {
+                req: 6,
+                parent: a,
+                child: None,
             }),
         ]
     }

@@ -29,6 +29,7 @@ pub const FUNCTIONS: &[&str] = &[
     "make_ref",
     "now_ms",
     "spawn",
+    "spawn_at",
     "send",
     "send_named",
     "send_named_at",
@@ -60,7 +61,7 @@ pub const FUNCTIONS: &[&str] = &[
 ];
 
 /// The functions that may wait (defined async): a module importing one runs on a fiber.
-pub const BLOCKING: &[&str] = &["recv", "sup_start_child", "sup_terminate_child"];
+pub const BLOCKING: &[&str] = &["recv", "spawn_at", "sup_start_child", "sup_terminate_child"];
 
 /// Error codes (ABI.md §2).
 pub mod err {

@@ -79,6 +79,9 @@ enum Step {
     Env(String),
     Spawn {
         module: String,
+        /// Another node of the cluster to spawn on (`spawn_at`).
+        #[serde(default)]
+        node: Option<String>,
         #[serde(default)]
         args: Value,
         #[serde(default)]
@@ -255,6 +258,7 @@ impl Probe {
             Step::Env(key) => json!(std::env::var(&key).ok()),
             Step::Spawn {
                 module,
+                node,
                 args,
                 link,
                 monitor,
@@ -263,7 +267,12 @@ impl Probe {
                     Value::Null => Vec::new(),
                     other => other.to_string().into_bytes(),
                 };
-                match hatchery_sdk::spawn_bytes(&module, &args, SpawnOpts { link, monitor }) {
+                let opts = SpawnOpts { link, monitor };
+                let spawned = match &node {
+                    Some(n) => hatchery_sdk::spawn_at_bytes(n, &module, &args, opts),
+                    None => hatchery_sdk::spawn_bytes(&module, &args, opts),
+                };
+                match spawned {
                     Ok((pid, monitor)) => json!({"pid": pid, "monitor": monitor}),
                     Err(err) => json!(err.name()),
                 }
@@ -440,6 +449,7 @@ mod tests {
             json!({"send_named": {"to": "name", "msg": null}}),
             json!({"spawn": {"module": "m", "args": {"x": 1}, "link": false, "monitor": true}}),
             json!({"spawn": {"module": "noop"}}),
+            json!({"spawn": {"module": "noop", "node": "b", "link": true}}),
             json!({"recv": {"timeout_ms": 1000, "kind": "user", "equals": {"hello": 1}}}),
             json!({"recv": {"timeout_ms": null, "kind": null, "equals": null}}),
             json!({"recv": {}}),

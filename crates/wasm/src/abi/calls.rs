@@ -195,6 +195,40 @@ pub(crate) fn spawn(
     })
 }
 
+/// `spawn_at`: on the node called `node`; waits for the other node's answer.
+/// `ERR_NOPROC` when no such node is connected (or the connection broke meanwhile).
+pub(crate) fn spawn_at(
+    state: &ProcessState,
+    node: &str,
+    module: &str,
+    args: Vec<u8>,
+    link: bool,
+    monitor: bool,
+) -> impl std::future::Future<Output = Coded<crate::node::Spawned>> + use<> {
+    let allowed = state.proc.grants().may_spawn(module);
+    let refused = (!allowed).then(|| {
+        let why = format!("`{module}` is not among the modules it may spawn");
+        denied(state, "spawn_at", &why, err::BAD_NAME)
+    });
+    let (n, proc, node, module) = (
+        state.node.clone(),
+        state.proc.clone(),
+        node.to_owned(),
+        module.to_owned(),
+    );
+    async move {
+        if let Some(code) = refused {
+            return Err(code);
+        }
+        n.spawn_at(&proc, &node, &module, args, link, monitor)
+            .await
+            .map_err(|e| match e {
+                hatchery_core::remote::RemoteSpawnError::Limit => err::LIMIT,
+                _ => err::NOPROC,
+            })
+    }
+}
+
 /// Ends the caller when it holds as many links or monitors as the node allows.
 fn may_hold(state: &ProcessState, what: OverCap) -> wasmtime::Result<()> {
     state

@@ -103,5 +103,50 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
             }
         },
     )?;
+    linker.func_wrap_async(
+        MODULE,
+        "spawn_at",
+        |mut caller: Caller<'_, ProcessState>,
+         (node_ptr, node_len, name_ptr, name_len, args_ptr, args_len, flags, ref_out): (
+            i32,
+            i32,
+            i32,
+            i32,
+            i32,
+            i32,
+            i32,
+            i32,
+        )| {
+            Box::new(async move {
+                let f = "spawn_at";
+                let node = memory::read_name_bytes(&mut caller, f, node_ptr, node_len)?;
+                let name = memory::read_name_bytes(&mut caller, f, name_ptr, name_len)?;
+                let (Ok(node), Ok(name)) = (calls::name(&node), calls::name(&name)) else {
+                    return Ok(i64::from(err::BAD_NAME));
+                };
+                let (node, name) = (node.to_owned(), name.to_owned());
+                let args = memory::read(&mut caller, f, args_ptr, args_len)?;
+                if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
+                    return Ok(i64::from(err::BAD_ARG));
+                }
+                let monitor = flags & SPAWN_MONITOR != 0;
+                if monitor {
+                    memory::with_bytes(&mut caller, f, ref_out, 8, |_, _| ())?;
+                }
+                let link = flags & SPAWN_LINK != 0;
+                let spawned =
+                    calls::spawn_at(caller.data(), &node, &name, args, link, monitor).await;
+                match spawned {
+                    Ok(s) => {
+                        if let Some(r) = s.monitor {
+                            memory::write(&mut caller, f, ref_out, &r.to_le_bytes())?;
+                        }
+                        Ok(s.pid.as_u64() as i64)
+                    }
+                    Err(code) => Ok(i64::from(code)),
+                }
+            })
+        },
+    )?;
     Ok(())
 }
