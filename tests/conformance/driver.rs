@@ -36,6 +36,8 @@ pub mod op {
     pub const BAD_POINTER: u8 = 27;
     pub const CRASH: u8 = 28;
     pub const PRINT: u8 = 29;
+    pub const SEND_NAMED_AT: u8 = 30;
+    pub const NODE_NAME: u8 = 31;
 }
 
 /// ABI error codes (guest-sdk/ABI.md §2).

@@ -54,6 +54,10 @@ pub const FEATURES: &[(&str, &str)] = &[
         "send to a registered name; not_registered and bad_name",
     ),
     (
+        "send_named_at",
+        "send to a name on a node: on this node's own name (nonode) as send_named, to another node 0 (dropped); node_name",
+    ),
+    (
         "selective_receive",
         "receive by pattern leaves other messages queued in order; recv/take by index",
     ),
@@ -117,6 +121,7 @@ pub async fn run(ctx: &Ctx, feature: &str) -> Outcome {
         "spawn_monitor" => spawn_monitor(ctx).await,
         "send" => send(ctx).await,
         "send_named" => send_named(ctx).await,
+        "send_named_at" => send_named_at(ctx).await,
         "selective_receive" => selective_receive(ctx).await,
         "timeouts" => timeouts(ctx).await,
         "links" => links(ctx).await,
@@ -334,6 +339,68 @@ async fn send_named(ctx: &Ctx) -> Outcome {
     check_eq!(r.r, err::NOT_REGISTERED, "send_named to a free name");
     let r = ctx.run(g, Cmd::new(op::SEND_NAMED).s1("").s2("x")).await?;
     check_eq!(r.r, err::BAD_NAME, "send_named to an empty name");
+    Ok(())
+}
+
+/// A `send_named_at` command: `s1` is the name then the node, `a` the name's length.
+fn named_at(name: &str, node: &str, bytes: &str) -> Cmd {
+    Cmd::new(op::SEND_NAMED_AT)
+        .a(name.len() as i64)
+        .s1(format!("{name}{node}"))
+        .s2(bytes)
+}
+
+async fn send_named_at(ctx: &Ctx) -> Outcome {
+    // The test nodes run alone: a node alone is called `nonode`.
+    const HERE: &str = "nonode";
+    let g = ctx.guest(b"")?;
+    let r = ctx.run(g, Cmd::new(op::NODE_NAME)).await?;
+    check_eq!(r.text(), HERE, "node_name");
+    check_eq!(r.r, HERE.len() as i64, "node_name's size");
+    let name = ctx.name("harness");
+    ctx.node
+        .register(&name, ctx.me.pid())
+        .map_err(|e| format!("registering the harness: {e:?}"))?;
+    let r = ctx.run(g, named_at(&name, HERE, "by name here")).await?;
+    check_eq!(r.r, 0, "send_named_at to this node");
+    check_eq!(
+        ctx.user_from(g).await?,
+        b"by name here".to_vec(),
+        "the bytes sent by name to this node"
+    );
+    let r = ctx.run(g, named_at(&ctx.name("nobody"), HERE, "x")).await?;
+    check_eq!(
+        r.r,
+        err::NOT_REGISTERED,
+        "send_named_at to a free name on this node"
+    );
+    let dropped = || {
+        ctx.node
+            .stats()
+            .dropped_dead
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let before = dropped();
+    let r = ctx.run(g, named_at(&name, "elsewhere", "lost")).await?;
+    check_eq!(r.r, 0, "send_named_at to another node (not connected)");
+    check!(
+        dropped() > before,
+        "a send to a node that is not connected is counted as dropped"
+    );
+    let r = ctx.run(g, named_at("", HERE, "x")).await?;
+    check_eq!(r.r, err::BAD_NAME, "send_named_at to an empty name");
+    let r = ctx.run(g, named_at(&name, "", "x")).await?;
+    check_eq!(r.r, err::BAD_NAME, "send_named_at to an empty node name");
+    // Only the first message reached the harness: the one to another node is gone.
+    let r = ctx
+        .run(g, Cmd::new(op::SEND).pid(ctx.me.pid()).s1("marker"))
+        .await?;
+    check_eq!(r.r, 0, "send");
+    check_eq!(
+        ctx.user_from(g).await?,
+        b"marker".to_vec(),
+        "nothing but the first send by name arrived"
+    );
     Ok(())
 }
 

@@ -28,11 +28,12 @@ export {
 export { ExitReason } from "./reason";
 export {
   self, parent, args, argsText, argsJson, Spawned, spawn, spawnLink, spawnMonitor, spawnWith,
-  link, unlink, trapExit, exit, exitSignal, kill, monitor, demonitor, makeRef, nowMs,
+  link, unlink, trapExit, exit, exitSignal, kill, monitor, demonitor, makeRef, nowMs, node,
   pidToString,
 } from "./process";
 export {
-  Message, Pattern, receive, receiveMatch, receiveWith, send, sendNamed, mailboxLen,
+  Message, Pattern, receive, receiveMatch, receiveWith, send, sendNamed, sendNamedAt,
+  mailboxLen,
 } from "./message";
 export { register, unregister, whereis } from "./registry";
 export { sendAfter, cancelTimer } from "./timer";

@@ -172,6 +172,19 @@ export function sendNamed<T>(name: string, msg: T): i32 {
   return sys.send_named(n.dataStart, n.length, bytes.dataStart, bytes.length);
 }
 
+/**
+ * Sends `msg` to the process registered as `name` on the node called `node` (Erlang's
+ * `{Name, Node} ! Msg`). On this node's own name as `sendNamed`; on another node 0, also
+ * when nobody there has the name or the node is not connected (the message is dropped
+ * there). `ERR_BAD_NAME` (either name), `ERR_TOO_BIG`.
+ */
+export function sendNamedAt<T>(name: string, node: string, msg: T): i32 {
+  let n = utf8(name);
+  let at = utf8(node);
+  let bytes = toBytes(msg);
+  return sys.send_named_at(n.dataStart, n.length, at.dataStart, at.length, bytes.dataStart, bytes.length);
+}
+
 /** The number of messages queued in this process's mailbox. */
 export function mailboxLen(): i32 {
   let n = sys.mailbox_len();

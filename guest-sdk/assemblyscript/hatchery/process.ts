@@ -163,6 +163,17 @@ export function nowMs(): i64 {
   return sys.now_ms();
 }
 
+/** This node's name in its cluster (`nonode` for a node alone), as Erlang's `node()`. */
+export function node(): string {
+  let buf = new Uint8Array(64);
+  let size = sys.node_name(buf.dataStart, buf.length);
+  if (size > buf.length) {
+    buf = new Uint8Array(size);
+    sys.node_name(buf.dataStart, size);
+  }
+  return utf8Text(buf.subarray(0, max(size, 0)));
+}
+
 /** A pid as Erlang shows it, `<0.N>`. */
 export function pidToString(pid: Pid): string {
   return "<0." + pid.toString() + ">";

@@ -85,6 +85,8 @@ export declare function args_read(ptr: usize, len: i32): i32;
 export declare function make_ref(): i64;
 @external("hatchery_v1", "now_ms")
 export declare function now_ms(): i64;
+@external("hatchery_v1", "node_name")
+export declare function node_name(ptr: usize, cap: i32): i32;
 
 // ---- Spawning and sending -------------------------------------------------------------
 
@@ -96,6 +98,10 @@ export declare function spawn(
 export declare function send(pid: i64, ptr: usize, len: i32): i32;
 @external("hatchery_v1", "send_named")
 export declare function send_named(name_ptr: usize, name_len: i32, ptr: usize, len: i32): i32;
+@external("hatchery_v1", "send_named_at")
+export declare function send_named_at(
+  name_ptr: usize, name_len: i32, node_ptr: usize, node_len: i32, ptr: usize, len: i32,
+): i32;
 
 // ---- Receiving ------------------------------------------------------------------------
 

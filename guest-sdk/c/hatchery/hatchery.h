@@ -94,6 +94,9 @@ HATCHERY_IMPORT("parent") int64_t hatchery_parent(void);
 HATCHERY_IMPORT("make_ref") int64_t hatchery_make_ref(void);
 /* Milliseconds on the node's monotonic clock. */
 HATCHERY_IMPORT("now_ms") int64_t hatchery_now_ms(void);
+/* Copies min(cap, size) bytes of the node's name (UTF-8) to ptr; returns its full size. A
+ * node alone is called "nonode". */
+HATCHERY_IMPORT("node_name") int32_t hatchery_node_name(void *ptr, int32_t cap);
 
 /* ---- Spawning ---------------------------------------------------------------------------- */
 
@@ -111,6 +114,12 @@ HATCHERY_IMPORT("send") int32_t hatchery_send(int64_t pid, const void *ptr, int3
 /* 0, HATCHERY_ERR_NOT_REGISTERED, _BAD_NAME or _TOO_BIG. */
 HATCHERY_IMPORT("send_named")
 int32_t hatchery_send_named(const char *name, int32_t name_len, const void *ptr, int32_t len);
+/* {Name, Node} ! Msg: to the process registered as name on the node called node. On this
+ * node's own name as hatchery_send_named; on another node 0 (dropped there when nobody has
+ * the name or the node is not connected). HATCHERY_ERR_BAD_NAME (either name), _TOO_BIG. */
+HATCHERY_IMPORT("send_named_at")
+int32_t hatchery_send_named_at(const char *name, int32_t name_len, const char *node,
+                               int32_t node_len, const void *ptr, int32_t len);
 
 /* ---- Receiving --------------------------------------------------------------------------- */
 

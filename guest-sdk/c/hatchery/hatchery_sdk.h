@@ -85,6 +85,9 @@ int hx_args_json(hx_buf *storage, hx_json *out);
 int64_t hx_make_ref(void);
 /* Milliseconds on the node's monotonic clock. */
 int64_t hx_now_ms(void);
+/* Appends this node's name in its cluster ("nonode" for a node alone, as Erlang's node())
+ * to out: 0 or HX_ERR_NOMEM. */
+int hx_node_name(hx_buf *out);
 
 /* ---- Spawning ---------------------------------------------------------------------------- */
 
@@ -112,6 +115,11 @@ int hx_send_str(int64_t pid, const char *text);
 /* Sends bytes to the process registered as `name`: 0, HATCHERY_ERR_NOT_REGISTERED,
  * HATCHERY_ERR_BAD_NAME or HATCHERY_ERR_TOO_BIG. */
 int hx_send_named(const char *name, const void *bytes, size_t len);
+/* Sends bytes to the process registered as `name` on the node called `node` (Erlang's
+ * {Name, Node} ! Msg). On this node's own name as hx_send_named; on another node 0, also
+ * when nobody there has the name or the node is not connected (the message is dropped
+ * there). HATCHERY_ERR_BAD_NAME (either name) or HATCHERY_ERR_TOO_BIG. */
+int hx_send_named_at(const char *name, const char *node, const void *bytes, size_t len);
 
 /* ---- Receiving (ABI.md section 4, Selective receive) ------------------------------------ */
 

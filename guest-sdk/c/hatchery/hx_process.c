@@ -23,6 +23,17 @@ int hx_args(hx_buf *out) {
     return 0;
 }
 
+int hx_node_name(hx_buf *out) {
+    char small[64];
+    int32_t size = hatchery_node_name(small, (int32_t)sizeof small);
+    if (size <= 0) return out->failed ? HX_ERR_NOMEM : 0;
+    if ((size_t)size <= sizeof small) return hx_buf_put(out, small, (size_t)size);
+    if (hx_buf_reserve(out, (size_t)size) != 0) return HX_ERR_NOMEM;
+    int32_t got = hatchery_node_name(out->data + out->len, size);
+    out->len += (size_t)(got < size ? got : size);
+    return 0;
+}
+
 int hx_args_json(hx_buf *storage, hx_json *out) {
     hx_buf_clear(storage);
     if (hx_args(storage) != 0) return HX_ERR_NOMEM;
@@ -65,6 +76,10 @@ int hx_send_str(int64_t pid, const char *text) { return hx_send(pid, text, strle
 
 int hx_send_named(const char *name, const void *bytes, size_t len) {
     return hatchery_send_named(NAME(name), bytes, HX_LEN(len));
+}
+
+int hx_send_named_at(const char *name, const char *node, const void *bytes, size_t len) {
+    return hatchery_send_named_at(NAME(name), NAME(node), bytes, HX_LEN(len));
 }
 
 int hx_mailbox_len(void) { return hatchery_mailbox_len(); }

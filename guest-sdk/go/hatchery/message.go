@@ -92,6 +92,25 @@ func SendNamedJSON(name string, v any) error {
 	return SendNamed(name, msg)
 }
 
+// SendNamedAt sends the bytes msg to the process registered as name on the node called
+// node (Erlang's {Name, Node} ! Msg). On this node's own name it is SendNamed; on another
+// node it returns nil also when nobody there has the name or the node is not connected
+// (the message is dropped there). Errors: ErrNotRegistered (this node only), ErrBadName
+// (either name), ErrTooBig.
+func SendNamedAt(name, node string, msg []byte) error {
+	return check0(hostSendNamedAt(stringPtr(name), n32(len(name)), stringPtr(node), n32(len(node)), bytesPtr(msg), n32(len(msg))))
+}
+
+// SendNamedAtJSON sends v, encoded as JSON, to the process registered as name on the node
+// called node.
+func SendNamedAtJSON(name, node string, v any) error {
+	msg, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return SendNamedAt(name, node, msg)
+}
+
 // MailboxLen is the number of messages queued in this process's mailbox.
 func MailboxLen() int { return int(max(0, hostMailboxLen())) }
 

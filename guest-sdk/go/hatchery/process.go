@@ -42,6 +42,18 @@ func MakeRef() int64 { return hostMakeRef() }
 // NowMs is the time in milliseconds on the node's monotonic clock.
 func NowMs() int64 { return hostNowMs() }
 
+// Node is this node's name in its cluster ("nonode" for a node alone), as Erlang's
+// node().
+func Node() string {
+	buf := make([]byte, 64)
+	n := hostNodeName(bytesPtr(buf), n32(len(buf)))
+	if int(n) > len(buf) {
+		buf = make([]byte, n)
+		hostNodeName(bytesPtr(buf), n32(len(buf)))
+	}
+	return string(buf[:max(0, min(int(n), len(buf)))])
+}
+
 // SpawnOptions says how SpawnWith ties the child to the caller. Both happen before the
 // child runs any code.
 type SpawnOptions struct {

@@ -16,6 +16,7 @@ func hostArgsRead(unsafe.Pointer, int32) int32                           { panic
 func hostMessageRead(unsafe.Pointer, int32) int32                        { panic(noHost) }
 func hostMakeRef() int64                                                 { panic(noHost) }
 func hostNowMs() int64                                                   { panic(noHost) }
+func hostNodeName(unsafe.Pointer, int32) int32                           { panic(noHost) }
 func hostSend(int64, unsafe.Pointer, int32) int32                        { panic(noHost) }
 func hostRecv(int32, int64, unsafe.Pointer, int32, unsafe.Pointer) int32 { panic(noHost) }
 func hostTake(int32) int32                                               { panic(noHost) }
@@ -44,3 +45,7 @@ func hostSpawn(unsafe.Pointer, int32, unsafe.Pointer, int32, int32, unsafe.Point
 }
 
 func hostSendNamed(unsafe.Pointer, int32, unsafe.Pointer, int32) int32 { panic(noHost) }
+
+func hostSendNamedAt(unsafe.Pointer, int32, unsafe.Pointer, int32, unsafe.Pointer, int32) int32 {
+	panic(noHost)
+}

@@ -30,6 +30,9 @@ func hostMakeRef() int64
 //go:wasmimport hatchery_v1 now_ms
 func hostNowMs() int64
 
+//go:wasmimport hatchery_v1 node_name
+func hostNodeName(ptr unsafe.Pointer, n int32) int32
+
 //go:wasmimport hatchery_v1 spawn
 func hostSpawn(name unsafe.Pointer, nameLen int32, args unsafe.Pointer, argsLen int32, flags int32, refOut unsafe.Pointer) int64
 
@@ -38,6 +41,9 @@ func hostSend(pid int64, ptr unsafe.Pointer, n int32) int32
 
 //go:wasmimport hatchery_v1 send_named
 func hostSendNamed(name unsafe.Pointer, nameLen int32, ptr unsafe.Pointer, n int32) int32
+
+//go:wasmimport hatchery_v1 send_named_at
+func hostSendNamedAt(name unsafe.Pointer, nameLen int32, node unsafe.Pointer, nodeLen int32, ptr unsafe.Pointer, n int32) int32
 
 //go:wasmimport hatchery_v1 recv
 func hostRecv(index int32, timeoutMs int64, buf unsafe.Pointer, bufLen int32, info unsafe.Pointer) int32

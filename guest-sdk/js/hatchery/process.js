@@ -54,6 +54,11 @@ export function nowMs() {
   return host.nowMs();
 }
 
+/** This node's name in its cluster (`nonode` for a node alone), as Erlang's `node()`. */
+export function node() {
+  return host.nodeName();
+}
+
 /**
  * Starts the current version of `module` with these argument bytes (a string is sent as
  * UTF-8). With `link` the two processes are linked, with `monitor` this one monitors the
@@ -128,6 +133,29 @@ export function sendNamed(name, data) {
 /** Sends a value as JSON to the process registered as `name` (see sendNamed). */
 export function sendNamedJson(name, value) {
   sendNamed(name, jsonBytes(value));
+}
+
+/**
+ * Sends bytes to the process registered as `name` on the node called `node` (Erlang's
+ * `{Name, Node} ! Msg`). On this node's own name as sendNamed; to another node it succeeds
+ * also when nobody there has the name or the node is not connected (the message is
+ * dropped there).
+ *
+ * @param {string} name
+ * @param {string} node
+ * @param {Uint8Array | ArrayBuffer | string} data
+ * @throws {HatcheryError} not-registered (this node only), bad-name, too-big
+ */
+export function sendNamedAt(name, node, data) {
+  const n = hostString(name, "a name");
+  const at = hostString(node, "a node name");
+  const bytes = toBytes(data);
+  hostCall(() => host.sendNamedAt(n, at, bytes));
+}
+
+/** Sends a value as JSON to `name` on the node called `node` (see sendNamedAt). */
+export function sendNamedAtJson(name, node, value) {
+  sendNamedAt(name, node, jsonBytes(value));
 }
 
 /**

@@ -63,6 +63,7 @@ export default {
   selfPid: () => fake.self,
   parent: () => fake.parent,
   nowMs: () => fake.clock,
+  nodeName: () => "nonode",
   args: () => new Uint8Array(0),
   makeRef: () => fake.nextRef++,
   recv(index, timeout) {
@@ -91,6 +92,11 @@ export default {
   sendNamed(name, data) {
     if (name !== "known") throw code("not-registered");
     fake.sent.push([name, data]);
+  },
+  sendNamedAt(name, node, data) {
+    // On this node as sendNamed; another node's answer is not known here.
+    if (node === "nonode" && name !== "known") throw code("not-registered");
+    fake.sent.push([node === "nonode" ? name : `${name}@${node}`, data]);
   },
   whereis: (name) => (name === "known" ? 77 : null),
   monitor(pid) {

@@ -83,6 +83,17 @@ test("cast sends the envelope, by pid or by name", () => {
   assert.throws(() => h.cast("nobody", 1), (e) => e.code === "not-registered");
 });
 
+test("sendNamedAt names a node: this one as sendNamed, another without an answer", () => {
+  assert.equal(h.node(), "nonode");
+  h.sendNamedAt("known", h.node(), "here");
+  h.sendNamedAtJson("anyone", "elsewhere", { n: 1 });
+  assert.deepEqual(
+    fake.sent.map(([to, d]) => [to, new TextDecoder().decode(d)]),
+    [["known", "here"], ["anyone@elsewhere", '{"n":1}']],
+  );
+  assert.throws(() => h.sendNamedAt("nobody", "nonode", "x"), (e) => e.code === "not-registered");
+});
+
 /** A server that records what it was handed. */
 function recorder() {
   const seen = [];

@@ -19,11 +19,11 @@ A server (world ``behaviour`` or ``upgradable-behaviour``): see :mod:`hatchery.s
 The pieces:
 
 - identity: :func:`self_pid`, :func:`parent`, :func:`args`, :func:`args_json`,
-  :func:`make_ref`, :func:`now_ms`; :class:`Pid`
+  :func:`make_ref`, :func:`now_ms`, :func:`node`; :class:`Pid`
 - processes: :func:`spawn`, :func:`spawn_link`, :func:`spawn_monitor`
-- messages: :func:`send`, :func:`send_named`, :func:`receive`, :func:`receive_match`,
-  :func:`receive_json`, :func:`sleep`, :func:`mailbox_len`, raw :func:`recv` /
-  :func:`take`; :class:`UserMessage`, :class:`ExitMessage`, :class:`DownMessage`;
+- messages: :func:`send`, :func:`send_named`, :func:`send_named_at`, :func:`receive`,
+  :func:`receive_match`, :func:`receive_json`, :func:`sleep`, :func:`mailbox_len`, raw
+  :func:`recv` / :func:`take`; :class:`UserMessage`, :class:`ExitMessage`, :class:`DownMessage`;
   :func:`to_json`, :func:`from_json` (with :data:`MAX_JSON_DEPTH`)
 - links and exits: :func:`link`, :func:`unlink`, :func:`trap_exit`, :func:`exit`,
   :func:`exit_signal`, :func:`kill`; :class:`ExitReason` and its constants
@@ -70,11 +70,13 @@ from .process import (
     link,
     make_ref,
     monitor,
+    node,
     now_ms,
     parent,
     self_pid,
     send,
     send_named,
+    send_named_at,
     spawn,
     spawn_link,
     spawn_monitor,
@@ -89,10 +91,10 @@ from .timers import cancel_timer, send_after
 
 __all__ = [
     # identity and processes
-    "Pid", "self_pid", "parent", "args", "args_json", "make_ref", "now_ms",
+    "Pid", "self_pid", "parent", "args", "args_json", "make_ref", "now_ms", "node",
     "spawn", "spawn_link", "spawn_monitor",
     # messages
-    "send", "send_named", "receive", "receive_match", "receive_json", "sleep",
+    "send", "send_named", "send_named_at", "receive", "receive_match", "receive_json", "sleep",
     "mailbox_len", "recv", "take", "to_json", "from_json", "MAX_JSON_DEPTH",
     "Message", "UserMessage", "ExitMessage", "DownMessage", "KIND_USER", "KIND_EXIT", "KIND_DOWN",
     # links, exits, monitors

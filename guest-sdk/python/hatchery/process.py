@@ -51,6 +51,12 @@ def now_ms() -> int:
     return host.now_ms()
 
 
+def node() -> str:
+    """This node's name in its cluster (``nonode`` for a node alone), as Erlang's
+    ``node()``."""
+    return host.node_name()
+
+
 # Spawning
 
 
@@ -101,6 +107,18 @@ def send_named(name: str, message: Any) -> None:
     :class:`~hatchery.BadNameError`, :class:`~hatchery.TooBigError`.
     """
     _host.call(host.send_named, name, to_bytes(message))
+
+
+def send_named_at(name: str, node: str, message: Any) -> None:
+    """Sends ``message`` to the process registered as ``name`` on the node called
+    ``node`` (Erlang's ``{Name, Node} ! Msg``).
+
+    On this node's own name it is :func:`send_named`; to another node it returns also when
+    nobody there has the name or the node is not connected (the message is dropped there).
+    Raises :class:`~hatchery.NotRegisteredError` (this node only),
+    :class:`~hatchery.BadNameError` (either name), :class:`~hatchery.TooBigError`.
+    """
+    _host.call(host.send_named_at, name, node, to_bytes(message))
 
 
 # Links and exits

@@ -113,6 +113,7 @@ class FakeNode:
         self.arriving: list = []  # delivered one per wait that finds the mailbox short
         self.clock = 1000
         self.sent: list[tuple[int, bytes]] = []
+        self.sent_named: list[tuple[str, str, bytes]] = []  # (name, node, bytes)
         self.on_send: Callable[[int, bytes], None] | None = None
         self.monitors: set[int] = set()
         self.next_ref = 100
@@ -154,6 +155,13 @@ class FakeNode:
         if self.on_send:
             self.on_send(to, data)
 
+    def send_named_at(self, name, at, data):
+        assert isinstance(name, str) and isinstance(at, str) and isinstance(data, bytes)
+        # This node ("nonode") knows only the name "known"; another node never answers.
+        if at == "nonode" and name != "known":
+            raise Err(ErrorCode.NOT_REGISTERED)
+        self.sent_named.append((name, at, data))
+
     def monitor(self, pid):
         self.next_ref += 1
         self.monitors.add(self.next_ref)
@@ -182,6 +190,8 @@ host.now_ms = lambda: node.clock
 host.self_pid = lambda: node.pid
 host.parent = lambda: node.parent_pid
 host.send = lambda to, data: node.send(to, data)
+host.send_named_at = lambda name, at, data: node.send_named_at(name, at, data)
+host.node_name = lambda: "nonode"
 host.monitor = lambda pid: node.monitor(pid)
 host.demonitor = lambda ref, flush: node.demonitor(ref, flush)
 host.exit = lambda reason: node.exit(reason)

@@ -139,6 +139,16 @@ class Mailbox(unittest.TestCase):
         self.assertEqual(node.sent, [(3, b'{"pid":9}'), (3, b"raw"), (0, b"to nobody")])
         self.assertEqual(repr(Pid(12)), "<0.12>")
 
+    def test_send_named_at_this_node_or_another(self):
+        self.assertEqual(hatchery.node(), "nonode")
+        hatchery.send_named_at("known", hatchery.node(), b"here")
+        hatchery.send_named_at("anyone", "elsewhere", {"n": 1})
+        self.assertEqual(
+            node.sent_named, [("known", "nonode", b"here"), ("anyone", "elsewhere", b'{"n":1}')]
+        )
+        with self.assertRaises(hatchery.NotRegisteredError):
+            hatchery.send_named_at("nobody", "nonode", b"x")
+
 
 class Client(unittest.TestCase):
     def setUp(self):

@@ -66,6 +66,7 @@ pub const Timeout = mailbox.Timeout;
 pub const receive = mailbox.receive;
 pub const receiveMatch = mailbox.receiveMatch;
 pub const sendNamed = mailbox.sendNamed;
+pub const sendNamedAt = mailbox.sendNamedAt;
 pub const mailboxLen = mailbox.mailboxLen;
 
 /// Sends raw bytes to `pid` (the same as `pid.send(bytes)`).
@@ -80,6 +81,7 @@ pub const args = process.args;
 pub const argsJson = process.argsJson;
 pub const makeRef = process.makeRef;
 pub const nowMs = process.nowMs;
+pub const node = process.node;
 pub const SpawnOptions = process.SpawnOptions;
 pub const Spawned = process.Spawned;
 pub const spawn = process.spawn;

@@ -89,6 +89,14 @@ pub fn sendNamed(name: []const u8, bytes: []const u8) errors.Error!void {
     _ = try errors.check(sys.send_named(sys.ptr(name), name.len, sys.ptr(bytes), bytes.len));
 }
 
+/// Sends raw bytes to the process registered as `name` on the node called `node` (Erlang's
+/// `{Name, Node} ! Msg`). On this node's own name it is `sendNamed`; on another node it
+/// succeeds also when nobody there has the name or the node is not connected (the message
+/// is dropped there). Errors: `NotRegistered` (this node only), `BadName`, `TooBig`.
+pub fn sendNamedAt(name: []const u8, node: []const u8, bytes: []const u8) errors.Error!void {
+    _ = try errors.check(sys.send_named_at(sys.ptr(name), name.len, sys.ptr(node), node.len, sys.ptr(bytes), bytes.len));
+}
+
 /// The number of messages queued in this process's mailbox.
 pub fn mailboxLen() usize {
     return @intCast(@max(0, sys.mailbox_len()));

@@ -51,6 +51,20 @@ pub fn nowMs() i64 {
     return sys.now_ms();
 }
 
+/// This node's name in its cluster (`nonode` for a node alone, as Erlang's `node()`), in
+/// memory from `allocator`.
+pub fn node(allocator: std.mem.Allocator) error{OutOfMemory}![]u8 {
+    var small: [64]u8 = undefined;
+    const size: usize = @intCast(@max(0, sys.node_name(&small, small.len)));
+    const buf = try allocator.alloc(u8, size);
+    if (size <= small.len) {
+        @memcpy(buf, small[0..size]);
+    } else {
+        _ = sys.node_name(sys.ptrMut(buf), buf.len);
+    }
+    return buf;
+}
+
 /// How `spawnOpts` ties the child to the caller.
 pub const SpawnOptions = struct {
     /// Link the caller and the child (spawn_link).

@@ -73,6 +73,8 @@ pub extern "hatchery_v1" fn args_size() i32;
 pub extern "hatchery_v1" fn args_read(ptr: [*]u8, len: usize) i32;
 pub extern "hatchery_v1" fn make_ref() i64;
 pub extern "hatchery_v1" fn now_ms() i64;
+/// Copies `min(cap, size)` bytes of the node's name to `ptr`; returns its full size.
+pub extern "hatchery_v1" fn node_name(ptr: [*]u8, cap: usize) i32;
 
 // Spawning. `ref_out` is written only with SPAWN_MONITOR.
 pub extern "hatchery_v1" fn spawn(
@@ -87,6 +89,7 @@ pub extern "hatchery_v1" fn spawn(
 // Sending.
 pub extern "hatchery_v1" fn send(pid: i64, ptr: [*]const u8, len: usize) i32;
 pub extern "hatchery_v1" fn send_named(name_ptr: [*]const u8, name_len: usize, ptr: [*]const u8, len: usize) i32;
+pub extern "hatchery_v1" fn send_named_at(name_ptr: [*]const u8, name_len: usize, node_ptr: [*]const u8, node_len: usize, ptr: [*]const u8, len: usize) i32;
 
 // Receiving.
 pub extern "hatchery_v1" fn recv(index: i32, timeout_ms: i64, buf_ptr: [*]u8, buf_len: usize, info: *RecvInfo) i32;

@@ -4,9 +4,9 @@
 import {
   ByteWriter, EMPTY, ERR_BAD_ARG, ERR_NOPROC, ERR_NOT_FOUND, ERR_TIMEOUT, ExitReason,
   INFINITY, Json, Message, Pattern, Pid, args, cancelTimer, call, cast, demonitor,
-  exit, exitSignal, link, mailboxLen, makeRef, monitor, nowMs, parent, print, receiveMatch,
-  receiveWith, register, self, send, sendAfter, sendNamed, spawnWith, startsWith,
-  trapExit, unlink, unregister, utf8Text, whereis,
+  exit, exitSignal, link, mailboxLen, makeRef, monitor, node, nowMs, parent, print,
+  receiveMatch, receiveWith, register, self, send, sendAfter, sendNamed, sendNamedAt,
+  spawnWith, startsWith, trapExit, unlink, unregister, utf8, utf8Text, whereis,
 } from "../../../guest-sdk/assemblyscript/hatchery";
 import * as sys from "../../../guest-sdk/assemblyscript/hatchery/sys";
 import { Command, MAGIC, reply } from "./protocol";
@@ -77,6 +77,21 @@ function run(from: Pid, cmd: Command): void {
     case 27: r = sys.send(self(), 0x7fff0000, 64); break;
     case 28: throw new Error("conf_as: crash requested");
     case 29: print(utf8Text(cmd.s1)); break;
+    case 30: {
+      // `s1` is the name then the node; `a` is the name's length.
+      if (a < 0 || a > <i64>cmd.s1.length) {
+        r = ERR_BAD_ARG;
+        break;
+      }
+      let at = <i32>a;
+      r = sendNamedAt(utf8Text(cmd.s1.subarray(0, at)), utf8Text(cmd.s1.subarray(at)), cmd.s2);
+      break;
+    }
+    case 31: {
+      let name = utf8(node());
+      reply(from, op, name.length, 0, 0, name);
+      return;
+    }
     default: r = ERR_BAD_ARG;
   }
   reply(from, op, r, 0, 0, EMPTY);

@@ -189,6 +189,23 @@ static void run(int64_t from, const command *cmd) {
         break;
     case 28: hx_panic("conf_c: crash requested");
     case 29: hx_print(s1); break;
+    case 30: {
+        /* s1 is the name then the node; a is the name's length. */
+        if (a < 0 || (uint64_t)a > cmd->len1) {
+            r = HATCHERY_ERR_BAD_ARG;
+            break;
+        }
+        char *name = text(cmd->s1, (size_t)a);
+        char *node = text(cmd->s1 + a, cmd->len1 - (size_t)a);
+        r = hx_send_named_at(name, node, cmd->s2, cmd->len2);
+        free(name);
+        free(node);
+        break;
+    }
+    case 31:
+        if (hx_node_name(&tmp) != 0) hx_panic("conf_c: out of memory");
+        reply(from, op, (int64_t)tmp.len, 0, 0, tmp.data, tmp.len);
+        goto done;
     default: r = HATCHERY_ERR_BAD_ARG;
     }
     reply(from, op, r, x, 0, NULL, 0);

@@ -144,6 +144,16 @@ function execute(from, { op, a, b, s1, s2 }) {
     case 29:
       h.print(text(s1));
       return answer(0);
+    case 30: {
+      // s1 is the name then the node; a is the name's length.
+      if (a < 0 || a > s1.length) return answer(BAD_ARG);
+      const [name, node] = [text(s1.subarray(0, a)), text(s1.subarray(a))];
+      return answer(code(() => h.sendNamedAt(name, node, s2)));
+    }
+    case 31: {
+      const name = h.encodeUtf8(h.node());
+      return answer(name.length, 0, 0, name);
+    }
     default:
       // Including 27, bad_pointer: a component passes values, not pointers.
       return answer(BAD_ARG);

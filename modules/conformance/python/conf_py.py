@@ -157,6 +157,15 @@ def _run(sender: Pid, cmd: protocol.Command) -> None:
         case 29:
             print(_text(s1))
             done(0)
+        case 30:
+            # s1 is the name then the node; a is the name's length.
+            if 0 <= a <= len(s1):
+                done(_code(hatchery.send_named_at, _text(s1[:a]), _text(s1[a:]), s2))
+            else:
+                done(BAD_ARG)
+        case 31:
+            name = hatchery.node().encode()
+            done(len(name), data=name)
         case _:
             done(BAD_ARG)
 

@@ -20,9 +20,9 @@
 ;;     1024 ..       CMD: the command being handled (`n` bytes; s1 and s2 live inside it)
 ;;     WORK ..       the reply: WORK = CMD + n rounded up to 8; the 40-byte reply header
 ;;                   at WORK and its data at DATA = WORK + 40. Ops that produce data write
-;;                   it at DATA directly (args, recv, receive) so the reply needs no copy;
-;;                   `call` and `cast` also build their outgoing message at DATA and then
-;;                   scan the mailbox into the same place.
+;;                   it at DATA directly (args, recv, receive, node_name) so the reply
+;;                   needs no copy; `call` and `cast` also build their outgoing message
+;;                   at DATA and then scan the mailbox into the same place.
 ;;
 ;; Memory grows whenever a message or an output does not fit (`$ensure`). When it cannot
 ;; grow (the node's memory cap, 16 MiB by default) the guest executes `unreachable`, so it
@@ -41,6 +41,7 @@
   (import "hatchery_v1" "args_read" (func $args_read (param $ptr i32) (param $len i32) (result i32)))
   (import "hatchery_v1" "make_ref" (func $make_ref (result i64)))
   (import "hatchery_v1" "now_ms" (func $now_ms (result i64)))
+  (import "hatchery_v1" "node_name" (func $node_name (param $ptr i32) (param $cap i32) (result i32)))
   (import "hatchery_v1" "spawn"
     (func $spawn (param $name_ptr i32) (param $name_len i32) (param $args_ptr i32)
                  (param $args_len i32) (param $flags i32) (param $ref_out i32) (result i64)))
@@ -49,6 +50,9 @@
   (import "hatchery_v1" "send_named"
     (func $send_named (param $name_ptr i32) (param $name_len i32)
                       (param $ptr i32) (param $len i32) (result i32)))
+  (import "hatchery_v1" "send_named_at"
+    (func $send_named_at (param $name_ptr i32) (param $name_len i32) (param $node_ptr i32)
+                         (param $node_len i32) (param $ptr i32) (param $len i32) (result i32)))
   (import "hatchery_v1" "recv"
     (func $recv (param $index i32) (param $timeout_ms i64) (param $buf_ptr i32)
                 (param $buf_len i32) (param $info_ptr i32) (result i32)))
@@ -627,18 +631,19 @@
     (global.set $s1 (i32.add (local.get $cmd) (i32.const 40)))
     (global.set $s2 (i32.add (global.get $s1) (global.get $len1)))
     ;; One function per op, by number; 0 and unknown ops are a bad argument.
-    (if (i32.lt_u (global.get $op) (i32.const 30))
+    (if (i32.lt_u (global.get $op) (i32.const 32))
       (then (call_indirect (type $op_fn) (global.get $op)))
       (else (call $op_unknown))))
 
   (type $op_fn (func))
-  (table 30 funcref)
+  (table 32 funcref)
   (elem (i32.const 0)
     $op_unknown
     $op_self $op_parent $op_args $op_spawn $op_send $op_send_named $op_recv $op_take
     $op_mailbox_len $op_link $op_unlink $op_trap_exit $op_exit $op_exit_signal $op_monitor
     $op_demonitor $op_register $op_unregister $op_whereis $op_send_after $op_cancel_timer
-    $op_make_ref $op_now_ms $op_receive $op_call $op_cast $op_bad_pointer $op_crash $op_print)
+    $op_make_ref $op_now_ms $op_receive $op_call $op_cast $op_bad_pointer $op_crash $op_print
+    $op_send_named_at $op_node_name)
 
   ;; =================================================================================
   ;; The ops (PROTOCOL.md, Operations). "raw": the host's value, unchanged.
@@ -921,4 +926,30 @@
         (local.set $left (i32.sub (local.get $left) (local.get $w)))
         (br_if $more (i32.gt_s (local.get $left) (i32.const 0)))))
     (call $reply (i64.const 0)))
+
+  ;; 30 send_named_at: s1 = the name then the node, a = the name's length, s2 = bytes.
+  ;; An `a` outside 0 ..= len1 (a negative one too, read as unsigned) is a bad argument.
+  (func $op_send_named_at
+    (local $at i32)
+    (if (i64.gt_u (global.get $a) (i64.extend_i32_u (global.get $len1)))
+      (then (call $reply (global.get $ERR_BAD_ARG)) (return)))
+    (local.set $at (i32.wrap_i64 (global.get $a)))
+    (call $reply32
+      (call $send_named_at
+        (global.get $s1) (local.get $at)
+        (i32.add (global.get $s1) (local.get $at)) (i32.sub (global.get $len1) (local.get $at))
+        (global.get $s2) (global.get $len2))))
+
+  ;; 31 node_name: r = the name's size, data = the name, read to DATA (with all free
+  ;; memory as the buffer; grown and read again when the name does not fit).
+  (func $op_node_name
+    (local $cap i32) (local $n i32)
+    (local.set $cap (i32.sub (call $mem_end) (global.get $data)))
+    (local.set $n (call $node_name (global.get $data) (local.get $cap)))
+    (if (i32.gt_s (local.get $n) (local.get $cap))
+      (then
+        (call $ensure (i32.add (global.get $data) (local.get $n)))
+        (local.set $n (call $node_name (global.get $data) (local.get $n)))))
+    (call $reply_data (i64.extend_i32_s (local.get $n)) (i64.const 0) (i64.const 0)
+                      (global.get $data) (local.get $n)))
 )

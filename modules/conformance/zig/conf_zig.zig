@@ -115,6 +115,16 @@ fn run(arena: std.mem.Allocator, from: ?Pid, cmd: Command) void {
             hatchery.print("{s}\n", .{cmd.s1});
             break :blk 0;
         },
+        30 => blk: {
+            // `s1` is the name then the node; `a` is the name's length.
+            if (a < 0 or a > cmd.s1.len) break :blk sys.ERR_BAD_ARG;
+            const at: usize = @intCast(a);
+            break :blk code(hatchery.sendNamedAt(cmd.s1[0..at], cmd.s1[at..], cmd.s2));
+        },
+        31 => {
+            const name = hatchery.node(arena) catch @panic("conf_zig: no memory for the node name");
+            return protocol.reply(arena, from, op, @intCast(name.len), 0, 0, name);
+        },
         else => sys.ERR_BAD_ARG,
     };
     protocol.reply(arena, from, op, r, 0, 0, "");

@@ -40,6 +40,10 @@ impl Host for ProcessState {
         Ok(u64::try_from(self.node.now_ms()).unwrap_or(0))
     }
 
+    async fn node_name(&mut self) -> R<String> {
+        Ok(self.node.name().to_owned())
+    }
+
     async fn spawn(
         &mut self,
         module: String,
@@ -66,6 +70,20 @@ impl Host for ProcessState {
 
     async fn send_named(&mut self, name: String, data: Vec<u8>) -> R<Result<(), ErrorCode>> {
         Ok(wit(calls::send_named(self, name.as_bytes(), &data)))
+    }
+
+    async fn send_named_at(
+        &mut self,
+        name: String,
+        node: String,
+        data: Vec<u8>,
+    ) -> R<Result<(), ErrorCode>> {
+        Ok(wit(calls::send_named_at(
+            self,
+            name.as_bytes(),
+            node.as_bytes(),
+            &data,
+        )))
     }
 
     async fn recv(&mut self, index: u32, timeout_ms: Option<u64>) -> R<Result<Message, ErrorCode>> {

@@ -178,6 +178,16 @@ func run(from hatchery.Pid, cmd protocol.Command) {
 	case 29:
 		fmt.Println(text(s1))
 		done(0)
+	case 30:
+		// s1 is the name then the node; a is the name's length.
+		if a < 0 || a > int64(len(s1)) {
+			done(int64(hatchery.ErrBadArg))
+		} else {
+			done(code(hatchery.SendNamedAt(text(s1[:a]), text(s1[a:]), s2)))
+		}
+	case 31:
+		name := hatchery.Node()
+		reply(int64(len(name)), 0, 0, []byte(name))
 	default:
 		done(int64(hatchery.ErrBadArg))
 	}

@@ -143,6 +143,25 @@ fn run(from: Pid, cmd: &Command) {
             println!("{}", text(s1));
             done(0)
         }
+        30 => {
+            // `s1` is the name then the node; `a` is the name's length.
+            let Some((name, node)) = usize::try_from(a)
+                .ok()
+                .filter(|&at| at <= s1.len())
+                .map(|at| s1.split_at(at))
+            else {
+                return done(i64::from(sys::ERR_BAD_ARG));
+            };
+            done(code(hatchery_sdk::send_named_at_bytes(
+                text(name),
+                text(node),
+                s2,
+            )))
+        }
+        31 => {
+            let name = hatchery_sdk::node();
+            reply(from, op, name.len() as i64, 0, 0, name.as_bytes())
+        }
         _ => done(i64::from(sys::ERR_BAD_ARG)),
     }
 }
