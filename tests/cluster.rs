@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hatchery::MessageKind;
 use hatchery_tests::{WAIT, hatchery_bin, modules_dir, temp_dir};
 use serde_json::{Value, json};
 
@@ -793,4 +794,35 @@ async fn guests_that_keep_every_core_busy_cause_no_false_noconnection() {
     for p in spinners {
         let _ = a.exit_signal(me.pid(), p.pid, &hatchery::ExitReason::Killed, true);
     }
+}
+
+/// The next `NODEUP` or `NODEDOWN` message: its kind and node.
+async fn node_event(me: &hatchery::NativeProcess) -> (MessageKind, String) {
+    me.recv_match(Some(WAIT), |m| {
+        matches!(m.kind, MessageKind::NodeUp | MessageKind::NodeDown)
+            .then(|| (m.kind, String::from_utf8_lossy(&m.data).into_owned()))
+    })
+    .await
+    .expect("alive")
+    .expect("a node message within the wait")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_monitors_see_a_node_join_and_leave_over_nats() {
+    let nats = Nats::start();
+    let cluster = format!("nm{}", std::process::id());
+    let (a, _ca) = in_process_node(&nats.url, &cluster, "a", 1 << 26).await;
+    let all = a.spawn_native("all").expect("all");
+    a.monitor_nodes(all.pid(), true);
+    let (b, cb) = in_process_node(&nats.url, &cluster, "b", 1 << 26).await;
+    assert_eq!(node_event(&all).await, (MessageKind::NodeUp, "b".into()));
+    assert_eq!(a.nodes(), vec!["b".to_string()]);
+    let one = a.spawn_native("one").expect("one");
+    a.monitor_node(one.pid(), "b", true).expect("a valid name");
+    let y = b.spawn_native("y").expect("y");
+    assert_eq!(a.show_pid(y.pid()), format!("<b.{}>", y.pid().0));
+    cb.leave();
+    assert_eq!(node_event(&all).await, (MessageKind::NodeDown, "b".into()));
+    assert_eq!(node_event(&one).await, (MessageKind::NodeDown, "b".into()));
+    assert!(a.nodes().is_empty());
 }

@@ -316,3 +316,137 @@ async fn a_guest_spawns_on_another_node_through_the_abi() {
     let unknown = serde_json::json!({"spawn": {"module": "probe", "node": "zz"}});
     assert_eq!(p.run(&me, unknown).await, "noproc");
 }
+
+/// The next `NODEUP` or `NODEDOWN` message: its kind and node.
+async fn node_event(me: &NativeProcess) -> (MessageKind, String) {
+    me.recv_match(Some(WAIT), |m| {
+        matches!(m.kind, MessageKind::NodeUp | MessageKind::NodeDown)
+            .then(|| (m.kind, String::from_utf8_lossy(&m.data).into_owned()))
+    })
+    .await
+    .expect("alive")
+    .expect("a node message within the wait")
+}
+
+#[tokio::test]
+async fn node_monitors_see_nodes_come_and_go() {
+    let (ma, mb) = memberships(b"node monitors");
+    let node = |m| {
+        CoreNode::new(NodeConfig {
+            cluster: Some(m),
+            ..hatchery_tests::config()
+        })
+        .expect("node starts")
+    };
+    let (a, b) = (node(ma), node(mb));
+    let all = a.spawn_native("all").expect("all");
+    a.monitor_nodes(all.pid(), true);
+    assert!(a.nodes().is_empty(), "alone before the join");
+    let link = Loopback::join(&a, &b).expect("joined");
+    assert_eq!(node_event(&all).await, (MessageKind::NodeUp, "b".into()));
+    assert_eq!(a.nodes(), vec!["b".to_string()]);
+    assert_eq!(b.nodes(), vec!["a".to_string()]);
+
+    // monitor_node: one NODEDOWN per call, used up by its message; a removed one is silent.
+    let one = a.spawn_native("one").expect("one");
+    a.monitor_node(one.pid(), "b", true).expect("valid name");
+    a.monitor_node(one.pid(), "b", true).expect("valid name");
+    let removed = a.spawn_native("removed").expect("removed");
+    a.monitor_node(removed.pid(), "b", true)
+        .expect("valid name");
+    a.monitor_node(removed.pid(), "b", false)
+        .expect("valid name");
+    // This node's own name never fires; a bad name is refused.
+    a.monitor_node(one.pid(), "a", true).expect("valid name");
+    assert!(a.monitor_node(one.pid(), "", true).is_err());
+
+    // Pids name their node.
+    let y = b.spawn_native("y").expect("y");
+    assert_eq!(a.pid_node(y.pid()), "b");
+    assert_eq!(a.pid_node(one.pid()), "a");
+    assert_eq!(a.show_pid(y.pid()), format!("<b.{}>", y.pid().0));
+    assert_eq!(a.show_pid(one.pid()), one.pid().to_string());
+    assert_eq!(
+        a.show_pid(y.pid()).parse::<Pid>(),
+        Ok(y.pid()),
+        "the printed form reads back"
+    );
+
+    link.cut();
+    assert_eq!(node_event(&all).await, (MessageKind::NodeDown, "b".into()));
+    assert_eq!(node_event(&one).await, (MessageKind::NodeDown, "b".into()));
+    assert_eq!(node_event(&one).await, (MessageKind::NodeDown, "b".into()));
+    assert!(a.nodes().is_empty());
+    // While b is away, a monitor of it fires at once.
+    a.monitor_node(removed.pid(), "b", true)
+        .expect("valid name");
+    assert_eq!(
+        node_event(&removed).await,
+        (MessageKind::NodeDown, "b".into()),
+        "the only message: the removed monitor stayed silent"
+    );
+    link.heal();
+    assert_eq!(node_event(&all).await, (MessageKind::NodeUp, "b".into()));
+    assert_eq!(a.nodes(), vec!["b".to_string()]);
+    // Nothing else came: the used-up monitors are gone, the watcher of all got two events.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(one.mailbox_len(), 0);
+    assert_eq!(removed.mailbox_len(), 0);
+}
+
+#[tokio::test]
+async fn a_guest_monitors_nodes_and_prints_remote_pids_through_the_abi() {
+    let (ma, mb) = memberships(b"abi nodes");
+    let with = |m| NodeConfig {
+        cluster: Some(m),
+        ..hatchery_tests::config()
+    };
+    let a = hatchery_tests::node_with_config(with(ma), &["probe"]);
+    let b = hatchery_tests::node_with_config(with(mb), &["probe"]);
+    let me = a.spawn_native("test").expect("native");
+    let p = hatchery_tests::Probe::spawn(&me, false, false);
+    assert_eq!(
+        p.run(&me, serde_json::json!("nodes")).await,
+        serde_json::json!([])
+    );
+    assert_eq!(
+        p.run(&me, serde_json::json!({"monitor_nodes": true})).await,
+        "ok"
+    );
+    let step = serde_json::json!({"monitor_node": {"node": "b"}});
+    assert_eq!(p.run(&me, step.clone()).await, "ok");
+    let nodedown = serde_json::json!({"recv": {"kind": "nodedown", "timeout_ms": 10_000}});
+    assert_eq!(
+        p.run(&me, nodedown.clone()).await,
+        serde_json::json!({"kind": "nodedown", "node": "b"}),
+        "b is not connected yet: at once"
+    );
+    let link = Loopback::join(&a, &b).expect("joined");
+    let nodeup = serde_json::json!({"recv": {"kind": "nodeup", "timeout_ms": 10_000}});
+    assert_eq!(
+        p.run(&me, nodeup).await,
+        serde_json::json!({"kind": "nodeup", "node": "b"})
+    );
+    assert_eq!(
+        p.run(&me, serde_json::json!("nodes")).await,
+        serde_json::json!(["b"])
+    );
+    let y = b.spawn_native("y").expect("y");
+    let shown = p.run(&me, serde_json::json!({"show_pid": y.pid()})).await;
+    let printed = format!("<b.{}>", y.pid().0);
+    assert_eq!(shown, serde_json::json!({"shown": printed, "node": "b"}));
+    let own = p.run(&me, serde_json::json!({"show_pid": p.pid})).await;
+    let printed = format!("<0.{}>", p.pid.0);
+    assert_eq!(own, serde_json::json!({"shown": printed, "node": "a"}));
+    assert_eq!(p.run(&me, step).await, "ok");
+    let bad = serde_json::json!({"monitor_node": {"node": ""}});
+    assert_eq!(p.run(&me, bad).await, "bad_name");
+    link.cut();
+    // Two NODEDOWNs: one for monitor_nodes, one for the monitor of b.
+    for _ in 0..2 {
+        assert_eq!(
+            p.run(&me, nodedown.clone()).await,
+            serde_json::json!({"kind": "nodedown", "node": "b"})
+        );
+    }
+}

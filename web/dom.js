@@ -70,8 +70,20 @@ export function isPid(p) {
   return typeof p === 'string' && /^<0\.\d+>$/.test(p);
 }
 
-/** A monospace link to a process page; non-pids (e.g. "http") render as plain text. */
+/** "<b.12>" -> "b": the node of a pid of another node of the cluster, or null. */
+export function remoteNode(p) {
+  const m = typeof p === 'string' ? /^<(.+)\.(\d+)>$/.exec(p) : null;
+  return m && m[1] !== '0' ? m[1] : null;
+}
+
+/** A monospace link to a process page; a pid of another node shows its node (its page is
+ *  on that node); non-pids (e.g. "http") render as plain text. */
 export function pidLink(pid, extra = {}) {
+  const node = remoteNode(pid);
+  if (node) {
+    return h('span', { class: 'pid remote', title: `a process on node ${node}`, ...extra }, pid,
+      h('span', { class: 'tag' }, node));
+  }
   if (!isPid(pid)) return h('span', { class: 'pid muted' }, pid ?? '—');
   return h('a', { class: 'pid', href: `#/process/${pidNum(pid)}`, ...extra }, pid);
 }

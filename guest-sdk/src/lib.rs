@@ -39,6 +39,7 @@
 
 mod error;
 mod message;
+mod node;
 mod pid;
 mod process;
 mod reason;
@@ -54,6 +55,7 @@ pub use message::{
     Message, mailbox_len, node, receive, receive_json, receive_match, send_named, send_named_at,
     send_named_at_bytes, send_named_bytes,
 };
+pub use node::{monitor_node, monitor_nodes, nodes, pid_node};
 pub use pid::{MonitorRef, Pid, TimerRef};
 pub use process::{
     SpawnOpts, args, args_json, demonitor, exit, exit_signal, kill, link, make_ref, monitor,

@@ -18,6 +18,8 @@ use crate::{Error, ExitReason, MonitorRef, Pid, Timeout, sys};
 ///     Some(Message::User { from, data }) => println!("{} bytes from {from}", data.len()),
 ///     Some(Message::Exit { from, reason }) => println!("{from} exited: {reason}"),
 ///     Some(Message::Down { pid, reason, .. }) => println!("{pid} is down: {reason}"),
+///     Some(Message::NodeUp { node }) => println!("{node} connected"),
+///     Some(Message::NodeDown { node }) => println!("{node} disconnected"),
 ///     None => println!("nothing within a second"),
 /// }
 /// ```
@@ -47,6 +49,17 @@ pub enum Message {
         /// Its exit reason (`noproc` if it was already dead).
         reason: ExitReason,
     },
+    /// A node connected ([`monitor_nodes`](crate::monitor_nodes)).
+    NodeUp {
+        /// Its name.
+        node: String,
+    },
+    /// A node disconnected ([`monitor_node`](crate::monitor_node),
+    /// [`monitor_nodes`](crate::monitor_nodes)).
+    NodeDown {
+        /// Its name.
+        node: String,
+    },
 }
 
 impl Message {
@@ -62,7 +75,7 @@ impl Message {
         }
     }
 
-    /// The `EXIT` and `DOWN` kinds, which never keep the buffer.
+    /// The `EXIT`, `DOWN` and node kinds, which never keep the buffer.
     fn from_signal(kind: u32, sender: i64, bytes: &[u8]) -> Option<Message> {
         match kind {
             sys::KIND_EXIT => Some(Message::Exit {
@@ -77,15 +90,23 @@ impl Message {
                     reason: ExitReason::decode(reason),
                 })
             }
+            sys::KIND_NODEUP => Some(Message::NodeUp {
+                node: String::from_utf8_lossy(bytes).into_owned(),
+            }),
+            sys::KIND_NODEDOWN => Some(Message::NodeDown {
+                node: String::from_utf8_lossy(bytes).into_owned(),
+            }),
             _ => None,
         }
     }
 
-    /// The sender: the sending process, the exited process, or the monitored process.
+    /// The sender: the sending process, the exited process, or the monitored process
+    /// (`Pid(0)` for the node messages).
     pub fn sender(&self) -> Pid {
         match self {
             Message::User { from, .. } | Message::Exit { from, .. } => *from,
             Message::Down { pid, .. } => *pid,
+            Message::NodeUp { .. } | Message::NodeDown { .. } => Pid(0),
         }
     }
 
@@ -189,14 +210,7 @@ pub fn send_named_at_bytes(name: &str, node: &str, bytes: &[u8]) -> Result<(), E
 
 /// This node's name in its cluster (`nonode` for a node alone), as Erlang's `node()`.
 pub fn node() -> String {
-    let mut buf = vec![0u8; 64];
-    let n = usize::try_from(sys::node_name(&mut buf)).unwrap_or(0);
-    if n > buf.len() {
-        buf.resize(n, 0);
-        sys::node_name(&mut buf);
-    }
-    buf.truncate(n);
-    String::from_utf8_lossy(&buf).into_owned()
+    crate::node::read_name(sys::node_name)
 }
 
 thread_local! {
@@ -586,7 +600,15 @@ mod tests {
             })
         );
         assert_eq!(Message::from_raw(2, 1, &[1, 2, 3]), None);
-        assert_eq!(Message::from_raw(3, 1, &[]), None);
+        assert_eq!(
+            Message::from_raw(3, 0, b"b"),
+            Some(Message::NodeUp { node: "b".into() })
+        );
+        assert_eq!(
+            Message::from_raw(4, 0, b"b"),
+            Some(Message::NodeDown { node: "b".into() })
+        );
+        assert_eq!(Message::from_raw(5, 1, &[]), None);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 /// A process identifier, unique within the node and never reused while the node runs.
 ///
 /// Serializes as a plain JSON number, so pids can travel inside JSON messages and arguments.
-/// Displays like Erlang's pids: `<0.42>`.
+/// Displays like Erlang's pids: `<0.42>` for a pid of this node, `<NODE.42>` for one of
+/// another node of the cluster (ABI section 1; the node is asked with `pid_node`).
 ///
 /// ```
 /// use hatchery_sdk::Pid;
@@ -34,6 +35,10 @@ impl Pid {
 
 impl fmt::Display for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        #[cfg(target_arch = "wasm32")]
+        if self.0 != 0 {
+            return f.write_str(&crate::node::show(*self));
+        }
         write!(f, "<0.{}>", self.0)
     }
 }

@@ -47,6 +47,11 @@ pub const KIND_USER: u32 = 0;
 pub const KIND_EXIT: u32 = 1;
 /// Message kind: a monitor fired.
 pub const KIND_DOWN: u32 = 2;
+/// Message kind: a node connected (`monitor_nodes`); the bytes are its name.
+pub const KIND_NODEUP: u32 = 3;
+/// Message kind: a node disconnected (`monitor_node`, `monitor_nodes`); the bytes are its
+/// name.
+pub const KIND_NODEDOWN: u32 = 4;
 
 /// Exit reason kind `normal`.
 pub const REASON_NORMAL: u8 = 0;
@@ -138,6 +143,10 @@ mod ffi {
             len: i32,
         ) -> i32;
         pub(super) fn node_name(ptr: i32, len: i32) -> i32;
+        pub(super) fn nodes(ptr: i32, len: i32) -> i32;
+        pub(super) fn pid_node(pid: i64, ptr: i32, len: i32) -> i32;
+        pub(super) fn monitor_node(ptr: i32, len: i32, flag: i32) -> i32;
+        pub(super) safe fn monitor_nodes(flag: i32) -> i32;
         pub(super) fn recv(
             index: i32,
             timeout_ms: i64,
@@ -220,6 +229,18 @@ mod ffi {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn node_name(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn nodes(_: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn pid_node(_: i64, _: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub unsafe fn monitor_node(_: i32, _: i32, _: i32) -> i32 {
+        panic!("{OUTSIDE}")
+    }
+    pub fn monitor_nodes(_: i32) -> i32 {
         panic!("{OUTSIDE}")
     }
     pub unsafe fn recv(_: i32, _: i64, _: i32, _: i32, _: i32) -> i32 {
@@ -443,6 +464,31 @@ pub fn node_name(buf: &mut [u8]) -> i32 {
     // SAFETY: `buf` is a live, exclusively borrowed slice; the host writes at most
     // `buf.len()` bytes at its start during the call and keeps no reference to it.
     unsafe { ffi::node_name(addr(buf.as_mut_ptr()), len(buf.len())) }
+}
+
+/// `nodes(buf, cap) -> i32`: the other connected nodes' names, each followed by `\n`,
+/// copied as [`node_name`] copies; returns the full size.
+pub fn nodes(buf: &mut [u8]) -> i32 {
+    // SAFETY: as `node_name`.
+    unsafe { ffi::nodes(addr(buf.as_mut_ptr()), len(buf.len())) }
+}
+
+/// `pid_node(pid, buf, cap) -> i32`: the name of `pid`'s node, copied as [`node_name`]
+/// copies; returns the full size.
+pub fn pid_node(pid: i64, buf: &mut [u8]) -> i32 {
+    // SAFETY: as `node_name`.
+    unsafe { ffi::pid_node(pid, addr(buf.as_mut_ptr()), len(buf.len())) }
+}
+
+/// `monitor_node(name, flag) -> i32`.
+pub fn monitor_node(node: &[u8], flag: i32) -> i32 {
+    // SAFETY: `node` is a live slice the host only reads during the call.
+    unsafe { ffi::monitor_node(addr(node.as_ptr()), len(node.len()), flag) }
+}
+
+/// `monitor_nodes(flag) -> i32`.
+pub fn monitor_nodes(flag: i32) -> i32 {
+    ffi::monitor_nodes(flag)
 }
 
 /// `recv(index, timeout_ms, buf, cap, info) -> i32`, receiving into the spare capacity of

@@ -20,6 +20,7 @@ pub mod message;
 pub mod mint;
 pub mod native;
 pub mod node;
+pub mod nodewatch;
 pub mod pid;
 pub mod process;
 pub mod recovery;

@@ -13,6 +13,11 @@ pub enum MessageKind {
     Exit = 1,
     /// A monitored process ended.
     Down = 2,
+    /// A node connected (`Node::monitor_nodes`); the bytes are its name.
+    NodeUp = 3,
+    /// A node disconnected (`Node::monitor_node`, `Node::monitor_nodes`); the bytes are its
+    /// name.
+    NodeDown = 4,
 }
 
 /// One queued message: bytes plus who sent it and what kind it is.
@@ -77,10 +82,24 @@ impl Message {
         }
     }
 
+    /// A `NODEUP` or `NODEDOWN` message for the node called `name`.
+    pub fn node(up: bool, name: &str) -> Self {
+        Message {
+            kind: if up {
+                MessageKind::NodeUp
+            } else {
+                MessageKind::NodeDown
+            },
+            sender: Pid(0),
+            data: name.as_bytes().into(),
+            trace: None,
+        }
+    }
+
     /// The exit reason carried by an `Exit` or `Down` message.
     pub fn reason(&self) -> Option<ExitReason> {
         match self.kind {
-            MessageKind::User => None,
+            MessageKind::User | MessageKind::NodeUp | MessageKind::NodeDown => None,
             MessageKind::Exit => ExitReason::decode(&self.data),
             MessageKind::Down => ExitReason::decode(self.data.get(8..)?),
         }

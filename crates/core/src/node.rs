@@ -100,6 +100,8 @@ pub(crate) struct NodeInner {
     pub transport: std::sync::OnceLock<Arc<dyn crate::remote::Transport>>,
     /// Spawns asked of other nodes, by request reference.
     pub(crate) spawning: Mutex<std::collections::HashMap<u64, crate::remote::Pending>>,
+    /// The connected nodes and who watches them.
+    pub(crate) node_watch: Mutex<crate::nodewatch::NodeWatch>,
     pub stats: NodeStats,
     pub exits: Mutex<ExitLog>,
     pub events: broadcast::Sender<NodeEvent>,
@@ -170,6 +172,7 @@ impl Node {
                 launcher: std::sync::OnceLock::new(),
                 transport: std::sync::OnceLock::new(),
                 spawning: Mutex::default(),
+                node_watch: Mutex::default(),
                 stats: NodeStats::default(),
                 exits: Mutex::new(ExitLog::default()),
                 events,

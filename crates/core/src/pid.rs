@@ -39,14 +39,15 @@ pub struct ParsePidError(String);
 impl FromStr for Pid {
     type Err = ParsePidError;
 
-    /// Accepts `42`, `<0.42>` and `0.42`.
+    /// Accepts `42`, `<0.42>`, `0.42` and another node's `<NODE.42>` (the number alone
+    /// names the pid on every node).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         let t = t
             .strip_prefix('<')
             .and_then(|t| t.strip_suffix('>'))
             .unwrap_or(t);
-        let t = t.strip_prefix("0.").unwrap_or(t);
+        let t = t.rsplit_once('.').map_or(t, |(_, n)| n);
         match t.parse::<u64>() {
             Ok(n) if n > 0 => Ok(Pid(n)),
             _ => Err(ParsePidError(s.to_string())),
@@ -74,6 +75,8 @@ mod tests {
     fn parses_the_forms_users_type() {
         assert_eq!("42".parse::<Pid>(), Ok(Pid(42)));
         assert_eq!("<0.42>".parse::<Pid>(), Ok(Pid(42)));
+        assert_eq!("<messenger.42>".parse::<Pid>(), Ok(Pid(42)));
+        assert_eq!("<a.b.42>".parse::<Pid>(), Ok(Pid(42)));
         assert_eq!("0.42".parse::<Pid>(), Ok(Pid(42)));
         assert!("0".parse::<Pid>().is_err());
         assert!("abc".parse::<Pid>().is_err());

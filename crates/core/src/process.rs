@@ -44,6 +44,8 @@ pub(crate) struct SignalState {
     pub name: Option<Arc<str>>,
     /// Timers that will send to this process; cancelled when it ends, as in Erlang.
     pub timers: Vec<u64>,
+    /// It asked to be told of other nodes (`crate::nodewatch`).
+    pub watches_nodes: bool,
 }
 
 /// Per-process counters.

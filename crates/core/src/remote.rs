@@ -549,8 +549,9 @@ impl Node {
 
     /// The node in `slot` went away (or its session broke): every link to one of its
     /// processes delivers exit signal `noconnection`, every monitor of one a `DOWN` with
-    /// `noconnection`, and what its processes held here is forgotten. Call it after the
-    /// signals that came from that node before it went are applied.
+    /// `noconnection`, what its processes held here is forgotten, and then the processes
+    /// watching that node get `NODEDOWN` (`crate::nodewatch`). Call it after the signals
+    /// that came from that node before it went are applied.
     pub fn node_down(&self, slot: u16) {
         let there = |pid: &Pid| self.inner.pids.slot_of(pid.0) == Some(slot);
         // Spawns waiting for an answer from that node get none.
@@ -593,6 +594,11 @@ impl Node {
             }
             for (r, t) in monitors {
                 self.deliver(p.pid(), Message::down(r, t, &ExitReason::NoConnection));
+            }
+        }
+        if let Some((name, told)) = self.node_gone(slot) {
+            for pid in told {
+                self.deliver(pid, Message::node(false, &name));
             }
         }
     }

@@ -478,7 +478,7 @@ impl Link {
                         self.publish(slot, bytes).await;
                     }
                 }
-                Some(m) = self.heartbeats.next() => self.heartbeat(&m.payload),
+                Some(m) = self.heartbeats.next() => self.heartbeat(&node, &m.payload),
                 Some(m) = self.pings.next() => self.answer(m.reply).await,
                 Some(m) = self.name_claim.next() => self.answer(m.reply).await,
                 Some(slot) = probed.recv() => self.gone(&node, slot),
@@ -560,9 +560,15 @@ impl Link {
                 } else {
                     self.shared.flush(f.src, s);
                 }
+                // A node whose HELLO came before its first heartbeat is up once its
+                // name is known (`heartbeat`).
+                let up = (s.up() && *s.name != *"?").then(|| s.name.clone());
                 drop(sessions);
                 if broke {
                     node.node_down(f.src);
+                }
+                if let Some(name) = up {
+                    node.node_up(f.src, &name);
                 }
             }
             Verdict::Broke { was_up } => {
@@ -575,7 +581,7 @@ impl Link {
         }
     }
 
-    fn heartbeat(&self, b: &[u8]) {
+    fn heartbeat(&self, node: &Node, b: &[u8]) {
         let Some((slot, name)) = read_heartbeat(b, self.shared.me) else {
             return;
         };
@@ -584,11 +590,17 @@ impl Link {
         let s = sessions
             .entry(slot)
             .or_insert_with(|| Session::new(Arc::from(&*name), now));
-        if *s.name != *name {
+        let named = *s.name != *name;
+        if named {
             s.name = Arc::from(&*name);
         }
         s.heard(now);
         self.shared.hello_if_wanted(slot, s);
+        let up = named && s.up();
+        drop(sessions);
+        if up {
+            node.node_up(slot, &name);
+        }
     }
 
     /// The node in `slot` is gone (its probe found nobody, or it went silent).

@@ -13,6 +13,8 @@ use tokio::sync::mpsc;
 
 enum Item {
     Signal(Signal),
+    /// The connection is (again) open.
+    Up,
     /// The connection broke: everything sent before it is applied, then the node is down.
     Down,
 }
@@ -91,8 +93,10 @@ impl Loopback {
             up: up.clone(),
             tx: to_a.clone(),
         }))?;
-        tokio::spawn(drain(a.clone(), mb.slot, rx_a));
-        tokio::spawn(drain(b.clone(), ma.slot, rx_b));
+        tokio::spawn(drain(a.clone(), mb.clone(), rx_a));
+        tokio::spawn(drain(b.clone(), ma.clone(), rx_b));
+        let _ = to_a.send(Item::Up);
+        let _ = to_b.send(Item::Up);
         Ok(Loopback { up, to_a, to_b })
     }
 
@@ -107,14 +111,17 @@ impl Loopback {
     /// Joins the two again after a [`Loopback::cut`] (a new session).
     pub fn heal(&self) {
         self.up.store(true, Ordering::Release);
+        let _ = self.to_a.send(Item::Up);
+        let _ = self.to_b.send(Item::Up);
     }
 }
 
-async fn drain(node: Node, from: u16, mut rx: mpsc::UnboundedReceiver<Item>) {
+async fn drain(node: Node, from: Membership, mut rx: mpsc::UnboundedReceiver<Item>) {
     while let Some(item) = rx.recv().await {
         match item {
-            Item::Signal(s) => node.apply(from, s),
-            Item::Down => node.node_down(from),
+            Item::Signal(s) => node.apply(from.slot, s),
+            Item::Up => node.node_up(from.slot, &from.name),
+            Item::Down => node.node_down(from.slot),
         }
     }
 }

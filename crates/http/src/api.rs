@@ -345,7 +345,7 @@ async fn process_details(State(ctx): State<Ctx>, Path(pid): Path<String>) -> Api
     let mut v = summary(&p);
     let pids = |xs: Vec<(u64, Pid)>| -> Vec<Value> {
         xs.into_iter()
-            .map(|(r, p)| json!({"ref": r, "pid": p.to_string()}))
+            .map(|(r, p)| json!({"ref": r, "pid": ctx.node.show_pid(p)}))
             .collect()
     };
     let mailbox: Vec<Value> = p
@@ -360,7 +360,7 @@ async fn process_details(State(ctx): State<Ctx>, Path(pid): Path<String>) -> Api
             };
             json!({
                 "kind": m.kind,
-                "sender": if m.sender == Pid(0) { "http".to_string() } else { m.sender.to_string() },
+                "sender": if m.sender == Pid(0) { "http".to_string() } else { ctx.node.show_pid(m.sender) },
                 "size": m.data.len(),
                 "json": json,
                 "text": text,
@@ -368,12 +368,12 @@ async fn process_details(State(ctx): State<Ctx>, Path(pid): Path<String>) -> Api
             })
         })
         .collect();
-    v["parent"] = json!(p.parent().map(|x| x.to_string()));
+    v["parent"] = json!(p.parent().map(|x| ctx.node.show_pid(x)));
     v["trap_exit"] = json!(p.traps_exits());
     v["links"] = json!(
         p.links()
-            .iter()
-            .map(ToString::to_string)
+            .into_iter()
+            .map(|l| ctx.node.show_pid(l))
             .collect::<Vec<_>>()
     );
     v["links_count"] = json!(p.links().len());

@@ -8,6 +8,7 @@ mod links;
 mod memory;
 mod messages;
 mod names;
+mod nodes;
 mod process;
 mod supervision;
 mod timers;
@@ -34,6 +35,10 @@ pub const FUNCTIONS: &[&str] = &[
     "send_named",
     "send_named_at",
     "node_name",
+    "nodes",
+    "pid_node",
+    "monitor_node",
+    "monitor_nodes",
     "recv",
     "take",
     "mailbox_len",
@@ -101,6 +106,7 @@ pub(crate) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
     messages::register(linker)?;
     links::register(linker)?;
     names::register(linker)?;
+    nodes::register(linker)?;
     timers::register(linker)?;
     supervision::register(linker)?;
     code::register(linker)?;

@@ -103,6 +103,10 @@ pub(crate) fn to_wit(m: &Message) -> WitMessage {
             monitor: m.monitor_ref().unwrap_or(0),
             reason: Reason::from(&m.reason().unwrap_or(ExitReason::Normal)),
         }),
+        MessageKind::NodeUp => WitMessage::Nodeup(String::from_utf8_lossy(&m.data).into_owned()),
+        MessageKind::NodeDown => {
+            WitMessage::Nodedown(String::from_utf8_lossy(&m.data).into_owned())
+        }
     }
 }
 

@@ -66,6 +66,8 @@ fn describe(msg: &Message) -> Value {
             pid,
             reason,
         } => json!({"kind": "down", "ref": monitor, "pid": pid, "reason": reason.to_string()}),
+        Message::NodeUp { node } => json!({"kind": "nodeup", "node": node}),
+        Message::NodeDown { node } => json!({"kind": "nodedown", "node": node}),
     }
 }
 

@@ -126,6 +126,20 @@ enum Step {
     SelfPid,
     MakeRef,
     NowMs,
+    /// The other connected nodes.
+    Nodes,
+    /// How a pid prints here, and its node (`pid_node`).
+    ShowPid(Pid),
+    MonitorNode {
+        node: String,
+        #[serde(default = "yes")]
+        on: bool,
+    },
+    MonitorNodes(bool),
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +148,8 @@ enum Kind {
     User,
     Exit,
     Down,
+    Nodeup,
+    Nodedown,
 }
 
 /// An exit reason as steps spell it.
@@ -353,6 +369,15 @@ impl Probe {
                 json!("ok")
             }
             Step::SelfPid => json!(self.me),
+            Step::Nodes => json!(hatchery_sdk::nodes()),
+            Step::ShowPid(pid) => {
+                json!({"shown": pid.to_string(), "node": hatchery_sdk::pid_node(pid)})
+            }
+            Step::MonitorNode { node, on } => unit(hatchery_sdk::monitor_node(&node, on)),
+            Step::MonitorNodes(on) => {
+                hatchery_sdk::monitor_nodes(on);
+                json!("ok")
+            }
             Step::MakeRef => json!(hatchery_sdk::make_ref()),
             Step::NowMs => json!(hatchery_sdk::now_ms()),
         }
@@ -373,6 +398,10 @@ fn recv(timeout: Timeout, kind: Option<Kind>, equals: Option<&Value>) -> Value {
             }
             Message::Exit { .. } => matches!(kind, None | Some(Kind::Exit)) && equals.is_none(),
             Message::Down { .. } => matches!(kind, None | Some(Kind::Down)) && equals.is_none(),
+            Message::NodeUp { .. } => matches!(kind, None | Some(Kind::Nodeup)) && equals.is_none(),
+            Message::NodeDown { .. } => {
+                matches!(kind, None | Some(Kind::Nodedown)) && equals.is_none()
+            }
         };
         wanted.then(|| describe(msg))
     });

@@ -313,6 +313,9 @@ impl Node {
         if let Some(name) = &state.name {
             self.inner.registry.remove_if(name, pid);
         }
+        if state.watches_nodes {
+            self.forget_node_watcher(pid);
+        }
         let dropped = proc.mailbox.close();
         self.inner
             .stats

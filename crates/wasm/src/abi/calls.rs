@@ -554,3 +554,39 @@ pub(crate) fn as_i32(r: Coded<()>) -> i32 {
         Err(code) => code,
     }
 }
+
+/// `nodes`: the other connected nodes' names, each followed by a newline.
+pub(crate) fn nodes(state: &ProcessState) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in state.node.nodes() {
+        out.extend_from_slice(n.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// `monitor_node`: flag 1 adds a monitor of `node`, 0 removes the caller's.
+pub(crate) fn monitor_node(state: &ProcessState, node: &[u8], flag: i32) -> Coded<()> {
+    let node = name(node)?;
+    let on = match flag {
+        0 => false,
+        1 => true,
+        _ => return Err(err::BAD_ARG),
+    };
+    let pid = state.proc.pid();
+    state
+        .node
+        .monitor_node(pid, node, on)
+        .map_err(|_| err::BAD_NAME)
+}
+
+/// `monitor_nodes`: flag 1 or 0.
+pub(crate) fn monitor_nodes(state: &ProcessState, flag: i32) -> Coded<()> {
+    let on = match flag {
+        0 => false,
+        1 => true,
+        _ => return Err(err::BAD_ARG),
+    };
+    state.node.monitor_nodes(state.proc.pid(), on);
+    Ok(())
+}

@@ -101,3 +101,20 @@ pub(super) fn read_name_bytes(
         b[..b.len().min(crate::registry::MAX_NAME_BYTES + 1)].to_vec()
     })
 }
+
+/// Copies `min(cap, len)` bytes of `bytes` to `ptr` and returns the full length, as
+/// `node_name` does.
+pub(super) fn copy_out(
+    caller: &mut Caller<'_, ProcessState>,
+    f: &str,
+    ptr: i32,
+    cap: i32,
+    bytes: &[u8],
+) -> wasmtime::Result<i32> {
+    let n = bytes.len().min(cap as u32 as usize);
+    with_memory_mut(caller, f, |mem, _| {
+        let r = checked_range(f, ptr, n, mem.len())?;
+        mem[r].copy_from_slice(&bytes[..n]);
+        Ok(i32::try_from(bytes.len()).unwrap_or(i32::MAX))
+    })
+}

@@ -74,13 +74,8 @@ pub(super) fn register(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()
         MODULE,
         "node_name",
         |mut caller: Caller<'_, ProcessState>, ptr: i32, cap: i32| -> wasmtime::Result<i32> {
-            memory::with_memory_mut(&mut caller, "node_name", |mem, state| {
-                let name = state.node.name().as_bytes();
-                let n = name.len().min(cap as u32 as usize);
-                let r = memory::checked_range("node_name", ptr, n, mem.len())?;
-                mem[r].copy_from_slice(&name[..n]);
-                Ok(i32::try_from(name.len()).unwrap_or(i32::MAX))
-            })
+            let name = caller.data().node.name().to_owned();
+            memory::copy_out(&mut caller, "node_name", ptr, cap, name.as_bytes())
         },
     )?;
     linker.func_wrap_async(

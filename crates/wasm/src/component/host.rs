@@ -44,6 +44,46 @@ impl Host for ProcessState {
         Ok(self.node.name().to_owned())
     }
 
+    async fn nodes(&mut self) -> R<Vec<String>> {
+        Ok(self.node.nodes())
+    }
+
+    async fn pid_node(&mut self, pid: WitPid) -> R<String> {
+        Ok(self.node.pid_node(Pid(pid)))
+    }
+
+    async fn monitor_node(&mut self, node: String, on: bool) -> R<Result<(), ErrorCode>> {
+        Ok(wit(calls::monitor_node(
+            self,
+            node.as_bytes(),
+            i32::from(on),
+        )))
+    }
+
+    async fn monitor_nodes(&mut self, on: bool) -> R<()> {
+        let _ = calls::monitor_nodes(self, i32::from(on));
+        Ok(())
+    }
+
+    async fn spawn_at(
+        &mut self,
+        node: String,
+        module: String,
+        args: Vec<u8>,
+        link: bool,
+        monitor: bool,
+    ) -> R<Result<Spawned, ErrorCode>> {
+        let (Ok(node), Ok(module)) = (calls::name(node.as_bytes()), calls::name(module.as_bytes()))
+        else {
+            return Ok(Err(ErrorCode::BadName));
+        };
+        let spawned = calls::spawn_at(self, node, module, args, link, monitor).await;
+        Ok(wit(spawned.map(|s| Spawned {
+            pid: s.pid.as_u64(),
+            monitor: s.monitor,
+        })))
+    }
+
     async fn spawn(
         &mut self,
         module: String,

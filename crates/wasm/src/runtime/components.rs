@@ -94,7 +94,7 @@ pub(crate) fn world(
             Type::Variant(v) => v
                 .cases()
                 .map(|c| c.name.to_string())
-                .eq(["user", "exit", "down"]),
+                .eq(["user", "exit", "down", "nodeup", "nodedown"]),
             _ => false,
         });
     if !takes_message {

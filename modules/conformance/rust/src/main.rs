@@ -192,6 +192,8 @@ fn receive(from: Pid, op: u8, kind: i64, ms: i64, prefix: &[u8]) {
                 b.extend_from_slice(&reason.encode());
                 (sys::KIND_DOWN, pid.0, b)
             }
+            Message::NodeUp { node } => (sys::KIND_NODEUP, 0, node.clone().into_bytes()),
+            Message::NodeDown { node } => (sys::KIND_NODEDOWN, 0, node.clone().into_bytes()),
         };
         (kind < 0 || i64::from(k) == kind).then_some((k, sender, bytes))
     });

@@ -65,7 +65,7 @@ fn main() {
         let clause = receive_match(Timeout::Infinity, |msg| match msg {
             Message::Exit { from, reason } => Some(Clause::Exit(*from, reason.clone())),
             Message::User { .. } => msg.decode::<ToServer>().map(Clause::Request),
-            Message::Down { .. } => None,
+            _ => None,
         });
         match clause {
             Some(Clause::Request(ToServer::Logon { from, name })) => server.logon(from, name),
