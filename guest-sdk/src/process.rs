@@ -68,6 +68,20 @@ pub struct SpawnOpts {
     pub monitor: bool,
 }
 
+impl SpawnOpts {
+    /// The ABI's spawn flags.
+    fn flags(self) -> i32 {
+        let mut flags = 0;
+        if self.link {
+            flags |= sys::SPAWN_LINK;
+        }
+        if self.monitor {
+            flags |= sys::SPAWN_MONITOR;
+        }
+        flags
+    }
+}
+
 /// Starts a process running the module `module` with raw argument bytes. Returns the child's
 /// pid and, with `opts.monitor`, the monitor reference.
 ///
@@ -83,13 +97,7 @@ pub fn spawn_bytes(
     args: &[u8],
     opts: SpawnOpts,
 ) -> Result<(Pid, Option<MonitorRef>), Error> {
-    let mut flags = 0;
-    if opts.link {
-        flags |= sys::SPAWN_LINK;
-    }
-    if opts.monitor {
-        flags |= sys::SPAWN_MONITOR;
-    }
+    let flags = opts.flags();
     let mut reference = 0i64;
     let pid = check64(sys::spawn(module.as_bytes(), args, flags, &mut reference))?;
     let monitor = opts.monitor.then_some(MonitorRef(reference as u64));
@@ -111,13 +119,7 @@ pub fn spawn_at_bytes(
     args: &[u8],
     opts: SpawnOpts,
 ) -> Result<(Pid, Option<MonitorRef>), Error> {
-    let mut flags = 0;
-    if opts.link {
-        flags |= sys::SPAWN_LINK;
-    }
-    if opts.monitor {
-        flags |= sys::SPAWN_MONITOR;
-    }
+    let flags = opts.flags();
     let mut reference = 0i64;
     let pid = check64(sys::spawn_at(
         node.as_bytes(),

@@ -38,6 +38,19 @@ pub mod op {
     pub const PRINT: u8 = 29;
     pub const SEND_NAMED_AT: u8 = 30;
     pub const NODE_NAME: u8 = 31;
+    pub const NODES: u8 = 32;
+    pub const PID_NODE: u8 = 33;
+    pub const MONITOR_NODE: u8 = 34;
+    pub const MONITOR_NODES: u8 = 35;
+    pub const SPAWN_AT: u8 = 36;
+    pub const PID_STRING: u8 = 37;
+}
+
+/// Message kinds as the protocol's `receive` (op 24) numbers them (guest-sdk/ABI.md §4).
+pub mod kind {
+    pub const EXIT: i64 = 1;
+    pub const DOWN: i64 = 2;
+    pub const NODEDOWN: i64 = 4;
 }
 
 /// ABI error codes (guest-sdk/ABI.md §2).
@@ -50,6 +63,7 @@ pub mod err {
     pub const NO_MESSAGE: i64 = -8;
     pub const BAD_NAME: i64 = -9;
     pub const NOT_FOUND: i64 = -10;
+    pub const BAD_ARG: i64 = -11;
 }
 
 /// A command to a `conf_<lang>` guest.
@@ -161,7 +175,7 @@ pub async fn reply_within(
             match m.kind {
                 MessageKind::User => Reply::parse(op, &m.data).map(Got::Reply),
                 MessageKind::Down => m.reason().map(Got::Down),
-                MessageKind::Exit => None,
+                _ => None,
             }
         })
         .await

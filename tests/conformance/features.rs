@@ -7,7 +7,7 @@ use hatchery::{ExitReason, LoadCause, NodeEvent, Pid};
 use serde_json::{Value, json};
 
 use crate::Ctx;
-use crate::driver::{Cmd, err, op};
+use crate::driver::{Cmd, err, kind, op};
 
 /// What a feature found.
 pub type Outcome = Result<(), String>;
@@ -58,6 +58,18 @@ pub const FEATURES: &[(&str, &str)] = &[
         "send to a name on a node: on this node's own name (nonode) as send_named, to another node 0 (dropped); node_name",
     ),
     (
+        "nodes",
+        "a node alone: nodes is empty, pid_node is nonode (own pids, others, numbers never handed out), a pid prints <0.N>",
+    ),
+    (
+        "monitor_node",
+        "monitor_node of a node not connected: one NODEDOWN per call, at once; the node's own name never fires; bad_name, bad_arg; monitor_nodes",
+    ),
+    (
+        "spawn_at",
+        "spawn_at on the node's own name spawns here (args, parent, linked, monitored); another node: noproc; bad_name",
+    ),
+    (
         "selective_receive",
         "receive by pattern leaves other messages queued in order; recv/take by index",
     ),
@@ -96,7 +108,7 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("exit", "exit with normal, shutdown and custom reasons"),
     (
         "call_cast",
-        "a behaviour answers call, cast and info; the SDK's call and cast as a client",
+        "a behaviour answers call, cast and info (NODEDOWN included); the SDK's call and cast as a client",
     ),
     (
         "upgrade",
@@ -122,6 +134,9 @@ pub async fn run(ctx: &Ctx, feature: &str) -> Outcome {
         "send" => send(ctx).await,
         "send_named" => send_named(ctx).await,
         "send_named_at" => send_named_at(ctx).await,
+        "nodes" => nodes(ctx).await,
+        "monitor_node" => monitor_node(ctx).await,
+        "spawn_at" => spawn_at(ctx).await,
         "selective_receive" => selective_receive(ctx).await,
         "timeouts" => timeouts(ctx).await,
         "links" => links(ctx).await,
@@ -350,9 +365,10 @@ fn named_at(name: &str, node: &str, bytes: &str) -> Cmd {
         .s2(bytes)
 }
 
+/// The test nodes run alone, and a node alone is called `nonode`.
+const HERE: &str = "nonode";
+
 async fn send_named_at(ctx: &Ctx) -> Outcome {
-    // The test nodes run alone: a node alone is called `nonode`.
-    const HERE: &str = "nonode";
     let g = ctx.guest(b"")?;
     let r = ctx.run(g, Cmd::new(op::NODE_NAME)).await?;
     check_eq!(r.text(), HERE, "node_name");
@@ -401,6 +417,210 @@ async fn send_named_at(ctx: &Ctx) -> Outcome {
         b"marker".to_vec(),
         "nothing but the first send by name arrived"
     );
+    Ok(())
+}
+
+async fn nodes(ctx: &Ctx) -> Outcome {
+    let g = ctx.guest(b"")?;
+    let r = ctx.run(g, Cmd::new(op::NODES)).await?;
+    check_eq!((r.r, r.text()), (0, String::new()), "nodes of a node alone");
+    let r = ctx.run(g, Cmd::new(op::PID_NODE).pid(g)).await?;
+    check_eq!(
+        (r.r, r.text()),
+        (HERE.len() as i64, HERE.to_string()),
+        "pid_node of its own pid"
+    );
+    let r = ctx.run(g, Cmd::new(op::PID_NODE).pid(ctx.me.pid())).await?;
+    check_eq!(r.text(), HERE, "pid_node of another process of the node");
+    let never = (1..)
+        .map(|n| Pid(g.as_u64() + n))
+        .find(|p| !ctx.node.issued(*p))
+        .expect("a number the node never handed out");
+    let r = ctx.run(g, Cmd::new(op::PID_NODE).pid(never)).await?;
+    check_eq!(r.text(), HERE, "pid_node of a number never handed out");
+    for (pid, what) in [(g, "its own pid"), (ctx.me.pid(), "the harness's pid")] {
+        let r = ctx.run(g, Cmd::new(op::PID_STRING).pid(pid)).await?;
+        let want = format!("<0.{}>", pid.as_u64());
+        check_eq!(r.text(), want, format!("the printed form of {what}"));
+        check_eq!(
+            r.r,
+            want.len() as i64,
+            format!("the size of {what}'s printed form")
+        );
+        check_eq!(
+            r.text(),
+            pid.to_string(),
+            "the printed form, as the host prints it"
+        );
+    }
+    Ok(())
+}
+
+/// A `monitor_node` command.
+fn monitor_node_cmd(node: &str, flag: i64) -> Cmd {
+    Cmd::new(op::MONITOR_NODE).s1(node).a(flag)
+}
+
+async fn monitor_node(ctx: &Ctx) -> Outcome {
+    let g = ctx.guest(b"")?;
+    let r = ctx.run(g, monitor_node_cmd("elsewhere", 1)).await?;
+    check_eq!(r.r, 0, "monitor_node of a node that is not connected");
+    let r = ctx.run(g, Cmd::new(op::RECV).a(0).b(30_000)).await?;
+    check_eq!(
+        (r.r, r.x, r.y, r.text()),
+        (9, kind::NODEDOWN, 0, "elsewhere".to_string()),
+        "recv: the NODEDOWN's size, kind, sender and node"
+    );
+    let r = ctx.run(g, Cmd::new(op::RECEIVE).a(0).b(0)).await?;
+    check_eq!(
+        r.r,
+        err::TIMEOUT,
+        "a receive of user messages leaves the NODEDOWN"
+    );
+    let r = ctx.run(g, Cmd::new(op::RECEIVE).a(-1).b(0)).await?;
+    check_eq!(
+        (r.r, r.x, r.y, r.text()),
+        (0, kind::NODEDOWN, 0, "elsewhere".to_string()),
+        "a receive of any message takes the NODEDOWN"
+    );
+    // Each call is one monitor, and its message uses it up.
+    for _ in 0..2 {
+        let r = ctx.run(g, monitor_node_cmd("elsewhere", 1)).await?;
+        check_eq!(r.r, 0, "monitor_node again");
+    }
+    for n in ["first", "second"] {
+        let d = ctx
+            .run(g, Cmd::new(op::RECEIVE).a(kind::NODEDOWN).b(30_000))
+            .await?;
+        check_eq!(
+            (d.r, d.x, d.text()),
+            (0, kind::NODEDOWN, "elsewhere".to_string()),
+            format!("the {n} NODEDOWN of two monitors")
+        );
+    }
+    // This node's own name never fires, and taking monitors away sends nothing.
+    let r = ctx.run(g, monitor_node_cmd(HERE, 1)).await?;
+    check_eq!(r.r, 0, "monitor_node of the node's own name");
+    let r = ctx.run(g, monitor_node_cmd(HERE, 0)).await?;
+    check_eq!(r.r, 0, "monitor_node off, of the node's own name");
+    let r = ctx.run(g, monitor_node_cmd("elsewhere", 0)).await?;
+    check_eq!(r.r, 0, "monitor_node off, with no monitor left");
+    let r = ctx
+        .run(g, Cmd::new(op::RECEIVE).a(kind::NODEDOWN).b(200))
+        .await?;
+    check_eq!(
+        (r.r, r.text()),
+        (err::TIMEOUT, String::new()),
+        "no NODEDOWN for the node's own name or a monitor taken away"
+    );
+    let r = ctx.run(g, monitor_node_cmd("", 1)).await?;
+    check_eq!(r.r, err::BAD_NAME, "monitor_node of an empty name");
+    let r = ctx.run(g, monitor_node_cmd(&"x".repeat(256), 1)).await?;
+    check_eq!(r.r, err::BAD_NAME, "monitor_node of a 256-byte name");
+    let r = ctx.run(g, monitor_node_cmd("elsewhere", 2)).await?;
+    check_eq!(r.r, err::BAD_ARG, "monitor_node with flag 2");
+    // monitor_nodes: on a node alone no node comes or goes.
+    let r = ctx.run(g, Cmd::new(op::MONITOR_NODES).a(1)).await?;
+    check_eq!(r.r, 0, "monitor_nodes(1)");
+    let r = ctx.run(g, Cmd::new(op::RECEIVE).a(-1).b(100)).await?;
+    check_eq!(r.r, err::TIMEOUT, "no NODEUP or NODEDOWN on a node alone");
+    let r = ctx.run(g, Cmd::new(op::MONITOR_NODES).a(0)).await?;
+    check_eq!(r.r, 0, "monitor_nodes(0)");
+    let r = ctx.run(g, Cmd::new(op::MONITOR_NODES).a(7)).await?;
+    check_eq!(r.r, err::BAD_ARG, "monitor_nodes(7)");
+    check_eq!(
+        ctx.run(g, Cmd::new(op::MAILBOX_LEN)).await?.r,
+        0,
+        "the mailbox at the end"
+    );
+    Ok(())
+}
+
+/// A `spawn_at` command: `s1` is the node then the module, `a` the node's length.
+fn spawn_at_cmd(node: &str, module: &str, flags: i64, args: &str) -> Cmd {
+    Cmd::new(op::SPAWN_AT)
+        .a(node.len() as i64)
+        .b(flags)
+        .s1(format!("{node}{module}"))
+        .s2(args)
+}
+
+async fn spawn_at(ctx: &Ctx) -> Outcome {
+    let g = ctx.guest(b"")?;
+    let module = ctx.module();
+    let r = ctx
+        .run(g, spawn_at_cmd(HERE, &module, 0, "child \u{1F331} args"))
+        .await?;
+    check!(r.r > 0, "spawn_at on the node's own name returned {}", r.r);
+    check_eq!(r.x, 0, "the monitor reference without the monitor flag");
+    let child = ctx.adopt(Pid(r.r as u64));
+    check!(
+        ctx.node.process(child).is_some() || ctx.node.exit_record(child).is_some(),
+        "the child {child} is a process of this node"
+    );
+    check_eq!(
+        ctx.run(child, Cmd::new(op::ARGS)).await?.data,
+        "child \u{1F331} args".as_bytes().to_vec(),
+        "the child's args"
+    );
+    check_eq!(
+        ctx.run(child, Cmd::new(op::PARENT)).await?.r,
+        g.as_u64() as i64,
+        "the child's parent"
+    );
+    // Monitored: the DOWN carries the reference spawn_at gave.
+    let r = ctx.run(g, spawn_at_cmd(HERE, &module, 2, "")).await?;
+    check!(
+        r.r > 0 && r.x > 0,
+        "a monitored spawn_at returned pid {} ref {}",
+        r.r,
+        r.x
+    );
+    let child = ctx.adopt(Pid(r.r as u64));
+    ctx.start(child, Cmd::new(op::EXIT).a(7).s1("away"));
+    let d = ctx
+        .run(g, Cmd::new(op::RECEIVE).a(kind::DOWN).b(30_000))
+        .await?;
+    check_eq!(
+        (d.r, d.x, d.y),
+        (0, kind::DOWN, r.r),
+        "kind and sender of the DOWN message"
+    );
+    check_eq!(
+        d.data,
+        down_data(r.x, &ExitReason::custom("away")),
+        "the DOWN message's reference and reason"
+    );
+    // Linked: the child's exit reaches a parent that traps exits as EXIT.
+    ctx.run(g, Cmd::new(op::TRAP_EXIT).a(1)).await?;
+    let r = ctx.run(g, spawn_at_cmd(HERE, &module, 1, "")).await?;
+    check!(r.r > 0, "a linked spawn_at returned {}", r.r);
+    check_eq!(r.x, 0, "no monitor reference for a link");
+    let child = ctx.adopt(Pid(r.r as u64));
+    ctx.start(child, Cmd::new(op::EXIT).a(7).s1("linked"));
+    let e = ctx
+        .run(g, Cmd::new(op::RECEIVE).a(kind::EXIT).b(30_000))
+        .await?;
+    check_eq!(
+        (e.r, e.x, e.y, e.data.clone()),
+        (0, kind::EXIT, r.r, custom("linked")),
+        "the EXIT of the linked child"
+    );
+    // Another node: none is connected.
+    for flags in [0, 3] {
+        let r = ctx
+            .run(g, spawn_at_cmd("elsewhere", &module, flags, ""))
+            .await?;
+        check_eq!(
+            (r.r, r.x),
+            (err::NOPROC, 0),
+            format!("spawn_at with flags {flags} to a node that is not connected")
+        );
+    }
+    let r = ctx.run(g, spawn_at_cmd("", &module, 0, "")).await?;
+    check_eq!(r.r, err::BAD_NAME, "spawn_at to an empty node name");
+    let r = ctx.run(g, spawn_at_cmd(HERE, "", 0, "")).await?;
+    check_eq!(r.r, err::BAD_NAME, "spawn_at of an empty module name");
     Ok(())
 }
 
@@ -1077,6 +1297,15 @@ async fn call_cast(ctx: &Ctx) -> Outcome {
         "a call nobody answers, with a 100 ms timeout"
     );
     check_eq!(ctx.process_alive(server), true, "the server is alive");
+    // A NODEDOWN (a node monitor fired) is an info message too.
+    ctx.node
+        .monitor_node(server, "elsewhere", true)
+        .map_err(|e| format!("monitor_node for the server: {e}"))?;
+    check_eq!(
+        ctx.call(server, json!("infos")).await?,
+        json!(4),
+        "infos after a NODEDOWN"
+    );
     Ok(())
 }
 

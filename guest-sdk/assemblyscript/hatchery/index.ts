@@ -13,8 +13,8 @@
 import "./abort";
 
 export {
-  Pid, KIND_USER, KIND_EXIT, KIND_DOWN, SPAWN_LINK, SPAWN_MONITOR, DEMONITOR_FLUSH, NOW,
-  INFINITY, REASON_NORMAL, REASON_KILLED, REASON_NOPROC, REASON_NOCONNECTION,
+  Pid, KIND_USER, KIND_EXIT, KIND_DOWN, KIND_NODEUP, KIND_NODEDOWN, SPAWN_LINK, SPAWN_MONITOR,
+  DEMONITOR_FLUSH, NOW, INFINITY, REASON_NORMAL, REASON_KILLED, REASON_NOPROC, REASON_NOCONNECTION,
   REASON_SHUTDOWN, REASON_TRAP, REASON_LIMIT, REASON_CUSTOM, REASON_UNDEF,
 } from "./sys";
 export {
@@ -29,7 +29,7 @@ export { ExitReason } from "./reason";
 export {
   self, parent, args, argsText, argsJson, Spawned, spawn, spawnLink, spawnMonitor, spawnWith,
   link, unlink, trapExit, exit, exitSignal, kill, monitor, demonitor, makeRef, nowMs, node,
-  pidToString,
+  spawnAt, nodes, pidNode, monitorNode, monitorNodes, pidToString,
 } from "./process";
 export {
   Message, Pattern, receive, receiveMatch, receiveWith, send, sendNamed, sendNamedAt,

@@ -4,7 +4,7 @@ import { bytesEqual, readI64, startsWith, toBytes, utf8, utf8Text } from "./byte
 import { Json } from "./json";
 import { ExitReason } from "./reason";
 import * as sys from "./sys";
-import { KIND_DOWN, KIND_EXIT, KIND_USER, Pid } from "./sys";
+import { KIND_DOWN, KIND_EXIT, KIND_NODEDOWN, KIND_NODEUP, KIND_USER, Pid } from "./sys";
 
 /** The receive buffer's starting size. */
 const INITIAL_CAPACITY: i32 = 1024;
@@ -22,7 +22,8 @@ let recvBuf: Uint8Array | null = null;
 /**
  * A message taken from (or shown by) the mailbox. `data` holds the bytes in ABI form: what
  * was sent for `USER`, the exit reason for `EXIT`, the monitor reference (i64 LE) then the
- * reason for `DOWN`. The message owns its bytes.
+ * reason for `DOWN`, the node's name for `NODEUP` and `NODEDOWN` (whose sender is 0). The
+ * message owns its bytes.
  */
 export class Message {
   constructor(public kind: u32, public sender: Pid, public data: Uint8Array) {}
@@ -30,6 +31,13 @@ export class Message {
   get isUser(): bool { return this.kind == KIND_USER; }
   get isExit(): bool { return this.kind == KIND_EXIT; }
   get isDown(): bool { return this.kind == KIND_DOWN; }
+  get isNodeUp(): bool { return this.kind == KIND_NODEUP; }
+  get isNodeDown(): bool { return this.kind == KIND_NODEDOWN; }
+
+  /** The node's name of a `NODEUP` or `NODEDOWN` message; "" for other kinds. */
+  get node(): string {
+    return this.isNodeUp || this.isNodeDown ? utf8Text(this.data) : "";
+  }
 
   /** A user message's bytes as text (invalid UTF-8 becomes U+FFFD). */
   text(): string {
@@ -130,7 +138,7 @@ export function receiveWith(pattern: Pattern, timeout: i64 = sys.INFINITY): Mess
     let data = buf === recvBuf ? buf.slice(0, size) : buf;
     let kind = load<u32>(info);
     // Unknown kinds (from a newer host) and malformed DOWNs are skipped, never taken.
-    if (kind > KIND_DOWN || (kind == KIND_DOWN && size < 8)) continue;
+    if (kind > KIND_NODEDOWN || (kind == KIND_DOWN && size < 8)) continue;
     let m = new Message(kind, load<i64>(info, 8), data);
     if (pattern.matches(m)) {
       sys.take(index);

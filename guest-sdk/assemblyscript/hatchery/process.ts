@@ -78,6 +78,26 @@ export function spawnWith<T>(module: string, args: T, flags: i32): Spawned {
   return new Spawned(pid, monitor);
 }
 
+/**
+ * `spawnWith` on the node of the cluster called `node` (Erlang's `spawn(Node, ...)`); this
+ * node's own name spawns here. Waits for the other node's answer.
+ *
+ * Errors (in `pid`): `ERR_NOPROC` when no node of that name is connected, `ERR_LIMIT`,
+ * `ERR_BAD_NAME` (either name), `ERR_BAD_ARG`.
+ */
+export function spawnAt<T>(node: string, module: string, args: T, flags: i32 = 0): Spawned {
+  let at = utf8(node);
+  let name = utf8(module);
+  let bytes = toBytes(args);
+  store<i64>(refOut, 0);
+  let pid = sys.spawn_at(
+    at.dataStart, at.length, name.dataStart, name.length, bytes.dataStart, bytes.length, flags,
+    refOut,
+  );
+  let monitor = pid > 0 && (flags & sys.SPAWN_MONITOR) != 0 ? load<i64>(refOut) : 0;
+  return new Spawned(pid, monitor);
+}
+
 /** Erlang's `spawn`: the child's pid, or a negative error code. */
 export function spawn<T>(module: string, args: T): Pid {
   return spawnWith(module, args, 0).pid;
@@ -174,7 +194,61 @@ export function node(): string {
   return utf8Text(buf.subarray(0, max(size, 0)));
 }
 
-/** A pid as Erlang shows it, `<0.N>`. */
+/**
+ * The names of the other nodes connected now (Erlang's `nodes()`), in the order they
+ * connected; empty for a node alone.
+ */
+export function nodes(): string[] {
+  let buf = new Uint8Array(256);
+  let size = sys.nodes(buf.dataStart, buf.length);
+  // The list can grow between two calls (a node connects): ask until it fits.
+  while (size > buf.length) {
+    buf = new Uint8Array(size);
+    size = sys.nodes(buf.dataStart, buf.length);
+  }
+  let names = new Array<string>();
+  let start = 0;
+  for (let i = 0; i < size; i++) {
+    if (buf[i] != 0x0a) continue;
+    if (i > start) names.push(utf8Text(buf.subarray(start, i)));
+    start = i + 1;
+  }
+  return names;
+}
+
+/** The name of the node `pid` belongs to (Erlang's `node(Pid)`): `node()` for this node's. */
+export function pidNode(pid: Pid): string {
+  // Node names are at most 255 bytes.
+  let buf = new Uint8Array(256);
+  let size = sys.pid_node(pid, buf.dataStart, buf.length);
+  if (size > buf.length) {
+    buf = new Uint8Array(size);
+    sys.pid_node(pid, buf.dataStart, size);
+  }
+  return utf8Text(buf.subarray(0, max(size, 0)));
+}
+
+/**
+ * Erlang's `monitor_node(Node, Flag)`. On: one `NODEDOWN` message when the node
+ * disconnects, at once when it is not connected now (this node's own name never fires);
+ * each call adds one. Off: removes this process's monitors of it. 0, or `ERR_BAD_NAME`
+ * (empty or longer than 255 bytes).
+ */
+export function monitorNode(node: string, on: bool): i32 {
+  let at = utf8(node);
+  return sys.monitor_node(at.dataStart, at.length, on ? 1 : 0);
+}
+
+/**
+ * Erlang's `net_kernel:monitor_nodes(Flag)`: whether this process receives `NODEUP` and
+ * `NODEDOWN` messages for every node that connects or disconnects.
+ */
+export function monitorNodes(on: bool): void {
+  sys.monitor_nodes(on ? 1 : 0);
+}
+
+/** A pid as Erlang shows it: `<0.N>` for this node's, `<NODE.N>` for another node's. */
 export function pidToString(pid: Pid): string {
-  return "<0." + pid.toString() + ">";
+  let at = pidNode(pid);
+  return "<" + (at == node() ? "0" : at) + "." + pid.toString() + ">";
 }

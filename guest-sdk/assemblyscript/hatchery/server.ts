@@ -23,7 +23,7 @@ import { Message } from "./message";
 import { exit } from "./process";
 import { ExitReason } from "./reason";
 import * as sys from "./sys";
-import { KIND_DOWN, KIND_EXIT, Pid } from "./sys";
+import { KIND_DOWN, KIND_EXIT, KIND_NODEDOWN, Pid } from "./sys";
 
 /** Who made a call: reply to it by returning a value from `handleCall` or with `reply`. */
 export class From {
@@ -133,7 +133,7 @@ export function hatchery_handle(kind: i32, sender: i64, size: i32): void {
   let data = readMessage(size);
   let server = theServer();
   // Unknown kinds (a newer host) and malformed DOWNs are ignored, as in the Rust SDK.
-  if (kind < 0 || <u32>kind > KIND_DOWN || (<u32>kind == KIND_DOWN && data.length < 8)) return;
+  if (kind < 0 || <u32>kind > KIND_NODEDOWN || (<u32>kind == KIND_DOWN && data.length < 8)) return;
   dispatch(server, new Message(<u32>kind, sender, data));
   finish(server);
 }

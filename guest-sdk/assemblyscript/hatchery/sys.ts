@@ -44,6 +44,10 @@ export const KIND_USER: u32 = 0;
 export const KIND_EXIT: u32 = 1;
 /** A monitor this process created fired. */
 export const KIND_DOWN: u32 = 2;
+/** A node connected (`monitor_nodes`); sender 0, the bytes are its name. */
+export const KIND_NODEUP: u32 = 3;
+/** A node disconnected (`monitor_node`, `monitor_nodes`); sender 0, the bytes are its name. */
+export const KIND_NODEDOWN: u32 = 4;
 
 // ---- Exit reason kinds (ABI.md section 3) ---------------------------------------------
 
@@ -94,6 +98,11 @@ export declare function node_name(ptr: usize, cap: i32): i32;
 export declare function spawn(
   name_ptr: usize, name_len: i32, args_ptr: usize, args_len: i32, flags: i32, ref_out: usize,
 ): i64;
+@external("hatchery_v1", "spawn_at")
+export declare function spawn_at(
+  node_ptr: usize, node_len: i32, name_ptr: usize, name_len: i32, args_ptr: usize,
+  args_len: i32, flags: i32, ref_out: usize,
+): i64;
 @external("hatchery_v1", "send")
 export declare function send(pid: i64, ptr: usize, len: i32): i32;
 @external("hatchery_v1", "send_named")
@@ -133,6 +142,18 @@ export declare function exit_signal(pid: i64, kind: i32, detail_ptr: usize, deta
 export declare function monitor(pid: i64): i64;
 @external("hatchery_v1", "demonitor")
 export declare function demonitor(ref: i64, flags: i32): i32;
+
+// ---- Nodes ----------------------------------------------------------------------------
+
+/** The other connected nodes' names, each followed by `\n`; returns the full size. */
+@external("hatchery_v1", "nodes")
+export declare function nodes(ptr: usize, cap: i32): i32;
+@external("hatchery_v1", "pid_node")
+export declare function pid_node(pid: i64, ptr: usize, cap: i32): i32;
+@external("hatchery_v1", "monitor_node")
+export declare function monitor_node(node_ptr: usize, node_len: i32, flag: i32): i32;
+@external("hatchery_v1", "monitor_nodes")
+export declare function monitor_nodes(flag: i32): i32;
 
 // ---- Names, timers, code --------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 // fake mailbox of run.mjs (its monitor always returns 99, its self is 42).
 
 import {
-  ERR_NOPROC, ERR_TIMEOUT, ExitReason, From, Json, KIND_DOWN, KIND_EXIT, KIND_USER, Message,
-  NOW, Pattern, REASON_CUSTOM, REASON_SHUTDOWN, Server, ByteWriter, call, receive,
-  receiveMatch, receiveWith, serve, startsWith, utf8, utf8Text,
+  ERR_NOPROC, ERR_TIMEOUT, ExitReason, From, Json, KIND_DOWN, KIND_EXIT, KIND_NODEDOWN,
+  KIND_NODEUP, KIND_USER, Message, NOW, Pattern, REASON_CUSTOM, REASON_SHUTDOWN, Server,
+  ByteWriter, call, pidToString, receive, receiveMatch, receiveWith, serve, startsWith, utf8,
+  utf8Text,
 } from "../hatchery";
 import {
   hatchery_code_change, hatchery_handle, hatchery_main, hatchery_state_save,
@@ -76,6 +77,21 @@ export function test_receive_skips_unknown_kinds(): void {
   let m = receive(NOW);
   check(m != null && m.sender == 2, "the user message");
   checkInt(queued(), 2, "the others stayed");
+}
+
+export function test_receive_node_messages(): void {
+  push(KIND_NODEUP, 0, utf8("b"));
+  push(KIND_NODEDOWN, 0, utf8("c"));
+  let up = receive(NOW);
+  check(up != null && up.isNodeUp && up.node == "b" && up.sender == 0, "NODEUP b");
+  let down = receive(NOW);
+  check(down != null && down.isNodeDown && down.node == "c", "NODEDOWN c");
+  check(down != null && !down.isUser && down.json() == null, "not a user message");
+}
+
+export function test_pids_print_with_their_node(): void {
+  checkText(pidToString(42), "<0.42>", "a pid of this node");
+  checkText(pidToString(77), "<b.77>", "a pid of node b");
 }
 
 export function test_receive_decodes_exit_and_down(): void {
@@ -159,9 +175,10 @@ export function test_server_dispatches_calls_casts_and_infos(): void {
   handle(KIND_USER, 6, '{"$call": 5}'); // no ref, no req: a call of null
   handle(KIND_EXIT, 7, "\x07x"); // not from the parent: an info
   handle(KIND_DOWN, 7, "short"); // malformed: ignored
-  handle(3, 7, "?"); // unknown kind: ignored
+  handle(KIND_NODEDOWN, 0, "elsewhere"); // a node message: an info
+  handle(9, 7, "?"); // unknown kind: ignored
   let want = "init|call \"get\" from 5|call \"later\" from 5|cast [1, 2]|info 0 {\"$cast\": 1"
-    + "|info 0 {\"other\": 1}|call null from 6|info 1 \x07x";
+    + "|info 0 {\"other\": 1}|call null from 6|info 1 \x07x|info 4 elsewhere";
   checkText(s.log.join("|"), want, "the callbacks");
   checkText(sentText(1), '{"$reply":{"ref":0,"value":7}}', "a call without a ref is answered with 0");
 }

@@ -22,6 +22,11 @@ function fakeHost() {
     new Uint8Array(s.mem.buffer, ptr >>> 0, n).set(src.subarray(0, n));
     return n;
   };
+  const copyName = (name, ptr, cap) => {
+    const b = new TextEncoder().encode(name);
+    copyOut(b, ptr, cap);
+    return b.length;
+  };
   const view = () => new DataView(s.mem.buffer);
   const text = (b) => new TextDecoder().decode(b);
   const hatchery_v1 = {
@@ -63,6 +68,9 @@ function fakeHost() {
     },
     monitor: () => 99n,
     demonitor: () => 0,
+    // A node alone, "nonode", that knows pid 77 as one of node "b".
+    node_name: (ptr, cap) => copyName("nonode", ptr, cap),
+    pid_node: (pid, ptr, cap) => copyName(pid === 77n ? "b" : "nonode", ptr, cap),
     exit(kind, ptr, len) {
       s.exited = { kind, detail: bytes(ptr, len) };
       throw new Exited();

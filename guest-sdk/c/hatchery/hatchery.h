@@ -60,6 +60,8 @@ extern "C" {
 #define HATCHERY_KIND_USER 0 /* bytes exactly as sent; sender 0 = from outside the node */
 #define HATCHERY_KIND_EXIT 1 /* bytes: the exit reason */
 #define HATCHERY_KIND_DOWN 2 /* bytes: i64 LE monitor reference, then the exit reason */
+#define HATCHERY_KIND_NODEUP 3   /* sender 0; bytes: the name of a node that connected */
+#define HATCHERY_KIND_NODEDOWN 4 /* sender 0; bytes: the name of a node that went away */
 
 /* ---- Flags ------------------------------------------------------------------------------ */
 
@@ -106,6 +108,28 @@ HATCHERY_IMPORT("node_name") int32_t hatchery_node_name(void *ptr, int32_t cap);
 HATCHERY_IMPORT("spawn")
 int64_t hatchery_spawn(const char *name, int32_t name_len, const void *args, int32_t args_len,
                        int32_t flags, int64_t *ref_out);
+/* The same on the node of the cluster called `node` (this node's own name spawns here);
+ * waits for the other node's answer. The child's pid, or HATCHERY_ERR_NOPROC (no node of
+ * that name is connected), _LIMIT, _BAD_NAME (either name), _BAD_ARG. */
+HATCHERY_IMPORT("spawn_at")
+int64_t hatchery_spawn_at(const char *node, int32_t node_len, const char *name,
+                          int32_t name_len, const void *args, int32_t args_len, int32_t flags,
+                          int64_t *ref_out);
+
+/* ---- Nodes (ABI.md section 5, Nodes) ----------------------------------------------------- */
+
+/* The names of the other nodes connected now, in the order they connected, each followed by
+ * '\n'. Copies min(cap, size) bytes to ptr; returns the full size (0 when there are none). */
+HATCHERY_IMPORT("nodes") int32_t hatchery_nodes(void *ptr, int32_t cap);
+/* The name of the node `pid` belongs to (this node's name for its own pids), written as
+ * hatchery_node_name writes. Returns the full size. */
+HATCHERY_IMPORT("pid_node") int32_t hatchery_pid_node(int64_t pid, void *ptr, int32_t cap);
+/* Flag 1: one NODEDOWN message when that node disconnects (at once when it is not connected
+ * now); flag 0 removes the caller's monitors of it. 0, HATCHERY_ERR_BAD_NAME or _BAD_ARG. */
+HATCHERY_IMPORT("monitor_node")
+int32_t hatchery_monitor_node(const char *node, int32_t node_len, int32_t flag);
+/* Flag 1: NODEUP and NODEDOWN messages for every node until flag 0. 0 or _BAD_ARG. */
+HATCHERY_IMPORT("monitor_nodes") int32_t hatchery_monitor_nodes(int32_t flag);
 
 /* ---- Sending ----------------------------------------------------------------------------- */
 

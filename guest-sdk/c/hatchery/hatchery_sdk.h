@@ -104,6 +104,32 @@ int64_t hx_spawn_monitor(const char *module, const void *args, size_t len, int64
  * be NULL without the monitor flag) gets the reference, 0 without the flag. */
 int64_t hx_spawn_opts(const char *module, const void *args, size_t len, int32_t flags,
                       int64_t *monitor);
+/* hx_spawn_opts on the node of the cluster called `node` (Erlang's spawn(Node, ...)); this
+ * node's own name spawns here. Waits for the other node's answer. The child's pid, or
+ * HATCHERY_ERR_NOPROC when no node of that name is connected, HATCHERY_ERR_LIMIT,
+ * HATCHERY_ERR_BAD_NAME (either name), HATCHERY_ERR_BAD_ARG. */
+int64_t hx_spawn_at(const char *node, const char *module, const void *args, size_t len,
+                    int32_t flags, int64_t *monitor);
+
+/* ---- Nodes -------------------------------------------------------------------------------- */
+
+/* Appends the names of the other nodes connected now (Erlang's nodes()), in the order they
+ * connected, each followed by '\n', to out: the number of nodes (0 for a node alone) or
+ * HX_ERR_NOMEM. */
+int hx_nodes(hx_buf *out);
+/* Appends the name of the node `pid` belongs to (Erlang's node(Pid)) to out: 0 or
+ * HX_ERR_NOMEM. */
+int hx_pid_node(int64_t pid, hx_buf *out);
+/* Appends the pid as it prints (ABI.md section 1): `<0.N>` for a pid of this node,
+ * `<NODE.N>` for another node's. 0 or HX_ERR_NOMEM. */
+int hx_pid_display(int64_t pid, hx_buf *out);
+/* Erlang's monitor_node(Node, Flag): on, one NODEDOWN message when the node disconnects
+ * (at once when it is not connected now); off, removes the caller's monitors of it. 0,
+ * HATCHERY_ERR_BAD_NAME (empty or over 255 bytes). */
+int hx_monitor_node(const char *node, int on);
+/* Erlang's net_kernel:monitor_nodes(Flag): on, NODEUP and NODEDOWN messages for every
+ * node until turned off. */
+void hx_monitor_nodes(int on);
 
 /* ---- Sending ----------------------------------------------------------------------------- */
 
@@ -130,11 +156,12 @@ int hx_send_named_at(const char *name, const char *node, const void *bytes, size
 
 /* A message looked at or taken from the mailbox. */
 typedef struct hx_message {
-    uint32_t kind;       /* HATCHERY_KIND_USER, _EXIT or _DOWN */
+    uint32_t kind;       /* HATCHERY_KIND_USER, _EXIT, _DOWN, _NODEUP or _NODEDOWN */
     int64_t from;        /* user: the sender (0 from outside the node); EXIT: the exited
-                            pid; DOWN: the monitored pid */
+                            pid; DOWN: the monitored pid; NODEUP, NODEDOWN: 0 */
     const uint8_t *data; /* the bytes in ABI form: a user message exactly as sent; EXIT:
-                            the reason; DOWN: the reference (8 bytes LE), then the reason */
+                            the reason; DOWN: the reference (8 bytes LE), then the reason;
+                            NODEUP, NODEDOWN: the node's name */
     size_t len;
     int64_t monitor;     /* DOWN: the monitor reference; 0 otherwise */
     hx_reason reason;    /* EXIT and DOWN: the decoded reason (detail points into data) */

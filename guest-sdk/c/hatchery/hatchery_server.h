@@ -10,7 +10,8 @@
  *   {"$call": {"ref": R, "req": REQ}}  -> handle_call, whose reply goes back as
  *                                         {"$reply": {"ref": R, "value": V}}
  *   {"$cast": M}                       -> handle_cast
- *   anything else (other JSON, bytes, EXIT, DOWN)  -> handle_info
+ *   anything else (other JSON, bytes, EXIT, DOWN,
+ *   NODEUP, NODEDOWN)                  -> handle_info
  *
  * except that an EXIT from the parent (a supervisor shutting the server down) runs
  * terminate and ends the server with that reason, as a gen_server does. Key order and

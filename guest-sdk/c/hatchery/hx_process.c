@@ -23,16 +23,68 @@ int hx_args(hx_buf *out) {
     return 0;
 }
 
-int hx_node_name(hx_buf *out) {
-    char small[64];
-    int32_t size = hatchery_node_name(small, (int32_t)sizeof small);
-    if (size <= 0) return out->failed ? HX_ERR_NOMEM : 0;
-    if ((size_t)size <= sizeof small) return hx_buf_put(out, small, (size_t)size);
-    if (hx_buf_reserve(out, (size_t)size) != 0) return HX_ERR_NOMEM;
-    int32_t got = hatchery_node_name(out->data + out->len, size);
-    out->len += (size_t)(got < size ? got : size);
-    return 0;
+/* Appends what a host function that writes like node_name (copies min(cap, size) bytes,
+ * returns the full size) gives. The answer can change between two calls (a node connects):
+ * ask again until it fits. 0 or HX_ERR_NOMEM. */
+static int read_sized(int32_t (*read)(int64_t arg, void *ptr, int32_t cap), int64_t arg,
+                      hx_buf *out) {
+    size_t room = 64;
+    for (;;) {
+        if (hx_buf_reserve(out, room) != 0) return HX_ERR_NOMEM;
+        int32_t size = read(arg, out->data + out->len, HX_LEN(room));
+        if (size <= 0) return 0;
+        if ((size_t)size <= room) {
+            out->len += (size_t)size;
+            return 0;
+        }
+        room = (size_t)size;
+    }
 }
+
+static int32_t read_node_name(int64_t unused, void *ptr, int32_t cap) {
+    (void)unused;
+    return hatchery_node_name(ptr, cap);
+}
+
+static int32_t read_nodes(int64_t unused, void *ptr, int32_t cap) {
+    (void)unused;
+    return hatchery_nodes(ptr, cap);
+}
+
+int hx_node_name(hx_buf *out) { return read_sized(read_node_name, 0, out); }
+int hx_pid_node(int64_t pid, hx_buf *out) { return read_sized(hatchery_pid_node, pid, out); }
+
+int hx_nodes(hx_buf *out) {
+    size_t start = out->len;
+    if (read_sized(read_nodes, 0, out) != 0) return HX_ERR_NOMEM;
+    int count = 0;
+    for (size_t i = start; i < out->len; i++) count += out->data[i] == '\n';
+    return count;
+}
+
+int hx_pid_display(int64_t pid, hx_buf *out) {
+    hx_buf here = HX_BUF_INIT, node = HX_BUF_INIT;
+    int e = hx_node_name(&here);
+    if (e == 0) e = hx_pid_node(pid, &node);
+    int local = e == 0 && here.len == node.len && memcmp(here.data, node.data, here.len) == 0;
+    if (e == 0) {
+        hx_buf_putc(out, '<');
+        if (local) hx_buf_putc(out, '0');
+        else hx_buf_put(out, node.data, node.len);
+        hx_buf_putc(out, '.');
+        hx_json_put_int(out, pid);
+        hx_buf_putc(out, '>');
+    }
+    hx_buf_free(&here);
+    hx_buf_free(&node);
+    return e != 0 || out->failed ? HX_ERR_NOMEM : 0;
+}
+
+int hx_monitor_node(const char *node, int on) {
+    return hatchery_monitor_node(NAME(node), on != 0);
+}
+
+void hx_monitor_nodes(int on) { hatchery_monitor_nodes(on != 0); }
 
 int hx_args_json(hx_buf *storage, hx_json *out) {
     hx_buf_clear(storage);
@@ -52,6 +104,14 @@ int64_t hx_spawn_opts(const char *module, const void *args, size_t len, int32_t 
                       int64_t *monitor) {
     int64_t ref = 0;
     int64_t pid = hatchery_spawn(NAME(module), args, HX_LEN(len), flags, &ref);
+    if (monitor) *monitor = (pid > 0 && (flags & HATCHERY_SPAWN_MONITOR)) ? ref : 0;
+    return pid;
+}
+
+int64_t hx_spawn_at(const char *node, const char *module, const void *args, size_t len,
+                    int32_t flags, int64_t *monitor) {
+    int64_t ref = 0;
+    int64_t pid = hatchery_spawn_at(NAME(node), NAME(module), args, HX_LEN(len), flags, &ref);
     if (monitor) *monitor = (pid > 0 && (flags & HATCHERY_SPAWN_MONITOR)) ? ref : 0;
     return pid;
 }

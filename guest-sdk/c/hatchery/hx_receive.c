@@ -34,6 +34,8 @@ int hx_message_from_raw(uint32_t kind, int64_t sender, const uint8_t *bytes, siz
         memcpy(&m.monitor, bytes, 8); /* little-endian, as Wasm is */
         m.reason = hx_reason_decode(bytes + 8, len - 8);
         break;
+    case HATCHERY_KIND_NODEUP:
+    case HATCHERY_KIND_NODEDOWN: break;
     default: return HATCHERY_ERR_BAD_ARG;
     }
     *out = m;

@@ -14,6 +14,11 @@ const (
 	KindUser Kind = 0 // sent with Send, SendNamed or a timer
 	KindExit Kind = 1 // an exit signal, received because this process traps exits
 	KindDown Kind = 2 // a monitor this process created fired
+	// KindNodeUp: a node connected (MonitorNodes); Node is its name.
+	KindNodeUp Kind = 3
+	// KindNodeDown: a node disconnected, or a monitored one is not connected (MonitorNode,
+	// MonitorNodes); Node is its name.
+	KindNodeDown Kind = 4
 )
 
 // Message is a message looked at in, or taken from, the mailbox.
@@ -21,16 +26,18 @@ type Message struct {
 	Kind Kind
 	// From is the sender of a user message (0 when it came from outside the node, such
 	// as the HTTP API), the process whose exit signal an EXIT is, or the monitored
-	// process of a DOWN.
+	// process of a DOWN; 0 for NODEUP and NODEDOWN.
 	From Pid
 	// Data is the message's bytes as the host holds them: exactly what was sent for a
 	// user message; the encoded reason for an EXIT; the reference then the reason for a
-	// DOWN.
+	// DOWN; the node's name for NODEUP and NODEDOWN.
 	Data []byte
 	// Reason is the exit reason of an EXIT or DOWN message.
 	Reason ExitReason
 	// Monitor is the reference of a DOWN message.
 	Monitor MonitorRef
+	// Node is the node's name of a NODEUP or NODEDOWN message.
+	Node string
 }
 
 // messageFrom builds a message from what recv or hatchery_handle reports. ok is false
@@ -47,6 +54,8 @@ func messageFrom(kind Kind, sender int64, data []byte) (m Message, ok bool) {
 		}
 		m.Monitor = MonitorRef(binary.LittleEndian.Uint64(data))
 		m.Reason = DecodeReason(data[8:])
+	case KindNodeUp, KindNodeDown:
+		m.Node = string(data)
 	default:
 		return m, false
 	}

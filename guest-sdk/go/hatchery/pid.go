@@ -7,8 +7,17 @@ import "strconv"
 // inside JSON messages and arguments; it prints like an Erlang pid, <0.42>.
 type Pid int64
 
-// String is the Erlang form, <0.N>.
-func (p Pid) String() string { return "<0." + strconv.FormatInt(int64(p), 10) + ">" }
+// String is the Erlang form: <0.N> for a pid of this node, <NODE.N> for a pid of another
+// node of the cluster (ABI.md §1).
+func (p Pid) String() string {
+	at := "0"
+	if hasHost {
+		if node := PidNode(p); node != Node() {
+			at = node
+		}
+	}
+	return "<" + at + "." + strconv.FormatInt(int64(p), 10) + ">"
+}
 
 // MonitorRef is a monitor reference, from Monitor or SpawnMonitor, carried by the DOWN
 // message of that monitor. It prints as #Ref<0.N>.

@@ -3,6 +3,7 @@ package hatchery
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"unsafe"
 )
 
@@ -54,11 +55,77 @@ func Node() string {
 	return string(buf[:max(0, min(int(n), len(buf)))])
 }
 
+// Nodes are the names of the other nodes connected now (Erlang's nodes()), in the order
+// they connected; none for a node alone.
+func Nodes() []string {
+	buf := make([]byte, 256)
+	n := hostNodes(bytesPtr(buf), n32(len(buf)))
+	// The list can grow between two calls (a node connects): ask until it fits.
+	for int(n) > len(buf) {
+		buf = make([]byte, n)
+		n = hostNodes(bytesPtr(buf), n32(len(buf)))
+	}
+	var names []string
+	for _, name := range strings.Split(string(buf[:max(0, n)]), "\n") {
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// PidNode is the name of the node pid belongs to (Erlang's node(Pid)): Node() for this
+// node's pids.
+func PidNode(pid Pid) string {
+	buf := make([]byte, 256) // node names are at most 255 bytes
+	n := hostPidNode(int64(pid), bytesPtr(buf), n32(len(buf)))
+	if int(n) > len(buf) {
+		buf = make([]byte, n)
+		hostPidNode(int64(pid), bytesPtr(buf), n32(len(buf)))
+	}
+	return string(buf[:max(0, min(int(n), len(buf)))])
+}
+
+// MonitorNode is Erlang's monitor_node(Node, Flag). On: one NODEDOWN message when the
+// node disconnects, at once when it is not connected now (this node's own name never
+// fires); each call adds one. Off: removes this process's monitors of it.
+//
+// Errors: ErrBadName (empty or longer than 255 bytes).
+func MonitorNode(node string, on bool) error {
+	var flag int32
+	if on {
+		flag = 1
+	}
+	return check0(hostMonitorNode(stringPtr(node), n32(len(node)), flag))
+}
+
+// MonitorNodes is Erlang's net_kernel:monitor_nodes(Flag): whether this process receives
+// NODEUP and NODEDOWN messages for every node that connects or disconnects.
+func MonitorNodes(on bool) {
+	var flag int32
+	if on {
+		flag = 1
+	}
+	hostMonitorNodes(flag)
+}
+
 // SpawnOptions says how SpawnWith ties the child to the caller. Both happen before the
 // child runs any code.
 type SpawnOptions struct {
 	Link    bool // link the caller and the child (spawn_link)
 	Monitor bool // the caller monitors the child (spawn_monitor)
+}
+
+// flags is the ABI's spawn flags for opts.
+func (opts SpawnOptions) flags() int32 {
+	var flags int32
+	if opts.Link {
+		flags |= spawnLink
+	}
+	if opts.Monitor {
+		flags |= spawnMonitor
+	}
+	return flags
 }
 
 // SpawnWith starts a process running the current version of module, with the argument
@@ -69,15 +136,25 @@ type SpawnOptions struct {
 //
 // Errors: ErrLimit at the node's process cap, ErrBadName for a bad module name.
 func SpawnWith(module string, args []byte, opts SpawnOptions) (Pid, MonitorRef, error) {
-	var flags int32
-	if opts.Link {
-		flags |= spawnLink
-	}
-	if opts.Monitor {
-		flags |= spawnMonitor
-	}
+	flags := opts.flags()
 	var ref int64
 	pid, err := check(hostSpawn(stringPtr(module), n32(len(module)), bytesPtr(args), n32(len(args)), flags, unsafe.Pointer(&ref)))
+	if err != nil {
+		return 0, 0, err
+	}
+	return Pid(pid), MonitorRef(ref), nil
+}
+
+// SpawnAt is SpawnWith on the node of the cluster called node (Erlang's spawn(Node, ...),
+// spawn_link and spawn_monitor with a node); this node's own name spawns here. It waits
+// for the other node's answer.
+//
+// Errors: ErrNoProc when no node of that name is connected (or the connection broke
+// before the answer), ErrLimit, ErrBadName (either name), ErrBadArg.
+func SpawnAt(node, module string, args []byte, opts SpawnOptions) (Pid, MonitorRef, error) {
+	flags := opts.flags()
+	var ref int64
+	pid, err := check(hostSpawnAt(stringPtr(node), n32(len(node)), stringPtr(module), n32(len(module)), bytesPtr(args), n32(len(args)), flags, unsafe.Pointer(&ref)))
 	if err != nil {
 		return 0, 0, err
 	}

@@ -121,6 +121,18 @@ func TestDecodesExitAndDownMessages(t *testing.T) {
 	}
 }
 
+func TestDecodesNodeMessages(t *testing.T) {
+	mb := &fakeMailbox{queue: []queued{{KindNodeUp, 0, []byte("b")}, {KindNodeDown, 0, []byte("c")}}}
+	up, _, _ := receiveIn(mb, nil, 0, func(*Message) bool { return true })
+	if up.Kind != KindNodeUp || up.From != 0 || up.Node != "b" {
+		t.Fatalf("nodeup %+v", up)
+	}
+	down, _, _ := receiveIn(mb, nil, 0, func(*Message) bool { return true })
+	if down.Kind != KindNodeDown || down.Node != "c" || down.Decode(new(any)) != ErrBadArg {
+		t.Fatalf("nodedown %+v", down)
+	}
+}
+
 func TestUnknownKindsAndShortDownsAreSkippedNotTaken(t *testing.T) {
 	mb := &fakeMailbox{queue: []queued{{9, 1, []byte("?")}, {KindDown, 1, []byte{1, 2}}, user(2, "ok")}}
 	m, ok, _ := receiveIn(mb, nil, 0, func(*Message) bool { return true })

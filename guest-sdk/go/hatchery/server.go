@@ -33,8 +33,8 @@ type Server interface {
 	HandleCall(req json.RawMessage, from From) (reply any, next Next)
 	// HandleCast handles an asynchronous request.
 	HandleCast(msg json.RawMessage) Next
-	// HandleInfo handles any other message: plain bytes, other JSON, EXIT and DOWN
-	// messages, late replies.
+	// HandleInfo handles any other message: plain bytes, other JSON, EXIT, DOWN, NODEUP
+	// and NODEDOWN messages, late replies.
 	HandleInfo(msg Message) Next
 	// Terminate runs before the server ends by a Stop (or its parent's exit signal).
 	Terminate(reason ExitReason)

@@ -9,6 +9,9 @@ import "unsafe"
 
 const noHost = "hatchery: only runs inside a Hatchery process (GOOS=wasip1 GOARCH=wasm)"
 
+// hasHost: there are no host functions (Pid.String prints every pid as this node's).
+const hasHost = false
+
 func hostSelf() int64                                                    { panic(noHost) }
 func hostParent() int64                                                  { panic(noHost) }
 func hostArgsSize() int32                                                { panic(noHost) }
@@ -17,6 +20,10 @@ func hostMessageRead(unsafe.Pointer, int32) int32                        { panic
 func hostMakeRef() int64                                                 { panic(noHost) }
 func hostNowMs() int64                                                   { panic(noHost) }
 func hostNodeName(unsafe.Pointer, int32) int32                           { panic(noHost) }
+func hostNodes(unsafe.Pointer, int32) int32                              { panic(noHost) }
+func hostPidNode(int64, unsafe.Pointer, int32) int32                     { panic(noHost) }
+func hostMonitorNode(unsafe.Pointer, int32, int32) int32                 { panic(noHost) }
+func hostMonitorNodes(int32) int32                                       { panic(noHost) }
 func hostSend(int64, unsafe.Pointer, int32) int32                        { panic(noHost) }
 func hostRecv(int32, int64, unsafe.Pointer, int32, unsafe.Pointer) int32 { panic(noHost) }
 func hostTake(int32) int32                                               { panic(noHost) }
@@ -41,6 +48,10 @@ func hostSupTerminateChild(int64, unsafe.Pointer, int32) int32           { panic
 func hostSupWhichChildren(int64, unsafe.Pointer, int32) int32            { panic(noHost) }
 
 func hostSpawn(unsafe.Pointer, int32, unsafe.Pointer, int32, int32, unsafe.Pointer) int64 {
+	panic(noHost)
+}
+
+func hostSpawnAt(unsafe.Pointer, int32, unsafe.Pointer, int32, unsafe.Pointer, int32, int32, unsafe.Pointer) int64 {
 	panic(noHost)
 }
 

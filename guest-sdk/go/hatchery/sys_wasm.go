@@ -4,6 +4,9 @@ package hatchery
 
 import "unsafe"
 
+// hasHost: the host functions below are there (Pid.String asks them for node names).
+const hasHost = true
+
 // The hatchery_v1 imports, exactly as ABI.md §5 declares them. Pointers are offsets into
 // linear memory, which is what an unsafe.Pointer is on wasm. Every call is synchronous
 // and no other Go code runs during it, so a pointer into a slice, a string or the stack
@@ -35,6 +38,21 @@ func hostNodeName(ptr unsafe.Pointer, n int32) int32
 
 //go:wasmimport hatchery_v1 spawn
 func hostSpawn(name unsafe.Pointer, nameLen int32, args unsafe.Pointer, argsLen int32, flags int32, refOut unsafe.Pointer) int64
+
+//go:wasmimport hatchery_v1 spawn_at
+func hostSpawnAt(node unsafe.Pointer, nodeLen int32, name unsafe.Pointer, nameLen int32, args unsafe.Pointer, argsLen int32, flags int32, refOut unsafe.Pointer) int64
+
+//go:wasmimport hatchery_v1 nodes
+func hostNodes(ptr unsafe.Pointer, n int32) int32
+
+//go:wasmimport hatchery_v1 pid_node
+func hostPidNode(pid int64, ptr unsafe.Pointer, n int32) int32
+
+//go:wasmimport hatchery_v1 monitor_node
+func hostMonitorNode(node unsafe.Pointer, n int32, flag int32) int32
+
+//go:wasmimport hatchery_v1 monitor_nodes
+func hostMonitorNodes(flag int32) int32
 
 //go:wasmimport hatchery_v1 send
 func hostSend(pid int64, ptr unsafe.Pointer, n int32) int32

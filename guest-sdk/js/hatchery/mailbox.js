@@ -14,28 +14,31 @@ const NOT_PARSED = Symbol("not parsed");
  * A message from the mailbox.
  *
  * - `kind`: `"user"` (bytes another process sent), `"exit"` (an exit signal from a linked
- *   process, for a process that traps exits) or `"down"` (a monitor fired).
+ *   process, for a process that traps exits), `"down"` (a monitor fired), `"nodeup"` or
+ *   `"nodedown"` (a node connected or went away: monitorNode, monitorNodes).
  * - `from`: the sender; for `down`, the monitored process. A user message from outside the
- *   node (the CLI, the HTTP API) has pid 0.
+ *   node (the CLI, the HTTP API) and a node message have pid 0.
  * - `data`: the bytes of a user message (empty for the others).
  * - `reason`: the ExitReason of an `exit` or `down` message (null for user messages).
  * - `monitor`: the monitor reference of a `down` message (null for the others).
+ * - `node`: the node's name of a `nodeup` or `nodedown` message (null for the others).
  */
 export class Message {
   /** The parsed JSON, once json() has run. */
   #json = NOT_PARSED;
 
   /**
-   * @param {"user" | "exit" | "down"} kind
+   * @param {"user" | "exit" | "down" | "nodeup" | "nodedown"} kind
    * @param {Pid} from
-   * @param {{data?: Uint8Array, reason?: ExitReason, monitor?: number}} [fields]
+   * @param {{data?: Uint8Array, reason?: ExitReason, monitor?: number, node?: string}} [fields]
    */
-  constructor(kind, from, { data = EMPTY, reason = null, monitor = null } = {}) {
+  constructor(kind, from, { data = EMPTY, reason = null, monitor = null, node = null } = {}) {
     this.kind = kind;
     this.from = from;
     this.data = data;
     this.reason = reason;
     this.monitor = monitor;
+    this.node = node;
   }
 
   /** A message from the bindings' `message` variant; null for a kind this SDK does not know. */
@@ -52,6 +55,9 @@ export class Message {
           reason: ExitReason.fromWit(m.val.reason),
           monitor: m.val.monitor,
         });
+      case "nodeup":
+      case "nodedown":
+        return new Message(m.tag, new Pid(0), { node: m.val });
       default:
         return null;
     }
@@ -83,6 +89,8 @@ export class Message {
   toString() {
     if (this.kind === "user") return `user message from ${this.from}: ${this.text()}`;
     if (this.kind === "exit") return `EXIT from ${this.from}: ${this.reason}`;
+    if (this.kind === "nodeup") return `NODEUP ${this.node}`;
+    if (this.kind === "nodedown") return `NODEDOWN ${this.node}`;
     return `DOWN ${this.monitor} of ${this.from}: ${this.reason}`;
   }
 }

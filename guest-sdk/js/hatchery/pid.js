@@ -1,13 +1,15 @@
 // Process ids, and the checks that keep bad numbers away from the bindings (which trap,
 // rather than throw, on a negative or too large u64).
 
+import host from "hatchery:process/host@0.1.0";
+
 const U64_END = 2 ** 64;
 
 /**
  * A process id. Pids are numbers in the host (u64 values below 2^53 that cannot be
  * guessed, so a JS number holds them exactly); this class gives them a type, Erlang's
- * `<0.N>` form, and JSON as the bare number (so `{"from": pid}` is what other languages
- * send).
+ * `<0.N>` form (`<NODE.N>` for a pid of another node), and JSON as the bare number (so
+ * `{"from": pid}` is what other languages send).
  *
  * Compare pids with `equals` (or their `id`s): two Pid objects are never `===`.
  */
@@ -33,9 +35,10 @@ export class Pid {
     return other !== null && other !== undefined && rawId(other, "a pid") === this.id;
   }
 
-  /** Erlang's form, `<0.42>`. */
+  /** Erlang's form: `<0.42>` for a pid of this node, `<NODE.42>` for another node's. */
   toString() {
-    return `<0.${this.id}>`;
+    const at = host.pidNode(rawId(this.id, "a pid"));
+    return `<${at === host.nodeName() ? "0" : at}.${this.id}>`;
   }
 
   /** JSON: the bare number. */

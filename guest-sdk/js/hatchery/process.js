@@ -78,6 +78,71 @@ export function spawnWith(module, args = EMPTY, { link = false, monitor = false 
   return { pid: new Pid(s.pid), monitor: s.monitor };
 }
 
+/**
+ * spawnWith on the node of the cluster called `node` (Erlang's `spawn(Node, ...)`,
+ * `spawn_link` and `spawn_monitor` with a node); this node's own name spawns here. Waits
+ * for the other node's answer.
+ *
+ * @param {string} node
+ * @param {string} module
+ * @param {Uint8Array | string} [args]
+ * @param {{link?: boolean, monitor?: boolean}} [options]
+ * @returns {{pid: Pid, monitor: number | null}}
+ * @throws {HatcheryError} noproc (no node of that name is connected), limit, bad-name
+ *   (either name), bad-arg
+ */
+export function spawnAt(node, module, args = EMPTY, { link = false, monitor = false } = {}) {
+  const at = hostString(node, "a node name");
+  const name = hostString(module, "a module name");
+  const bytes = toBytes(args, "spawn arguments");
+  const s = hostCall(() => host.spawnAt(at, name, bytes, !!link, !!monitor));
+  return { pid: new Pid(s.pid), monitor: s.monitor };
+}
+
+/**
+ * The names of the other nodes connected now (Erlang's `nodes()`), in the order they
+ * connected; empty for a node alone.
+ *
+ * @returns {string[]}
+ */
+export function nodes() {
+  return host.nodes();
+}
+
+/**
+ * The name of the node `pid` belongs to (Erlang's `node(Pid)`): node() for this node's.
+ *
+ * @param {Pid | number} pid
+ * @returns {string}
+ */
+export function pidNode(pid) {
+  return host.pidNode(rawId(pid, "a pid"));
+}
+
+/**
+ * Erlang's `monitor_node(Node, Flag)`. On: one `nodedown` message when the node
+ * disconnects, at once when it is not connected now (this node's own name never fires);
+ * each call adds one. Off: removes this process's monitors of that node.
+ *
+ * @param {string} node
+ * @param {boolean} on
+ * @throws {HatcheryError} bad-name (empty or longer than 255 bytes)
+ */
+export function monitorNode(node, on) {
+  const at = hostString(node, "a node name");
+  hostCall(() => host.monitorNode(at, !!on));
+}
+
+/**
+ * Erlang's `net_kernel:monitor_nodes(Flag)`: whether this process receives `nodeup` and
+ * `nodedown` messages for every node that connects or disconnects.
+ *
+ * @param {boolean} on
+ */
+export function monitorNodes(on) {
+  host.monitorNodes(!!on);
+}
+
 /** Starts a process (see spawnWith); returns its pid. */
 export function spawn(module, args = EMPTY) {
   return spawnWith(module, args).pid;

@@ -26,6 +26,9 @@ export function reset({ self = 10, parent = 1 } = {}) {
     nextRef: 100,
     recvCalls: 0,
     written: [],
+    spawned: [],
+    nodeMonitors: [],
+    monitorsNodes: false,
   });
 }
 reset();
@@ -64,6 +67,22 @@ export default {
   parent: () => fake.parent,
   nowMs: () => fake.clock,
   nodeName: () => "nonode",
+  // A node alone, that knows pid 77 as one of node "b" (as after a disconnection).
+  nodes: () => [],
+  pidNode: (pid) => (pid === 77 ? "b" : "nonode"),
+  monitorNode(node, on) {
+    if (node === "" || new TextEncoder().encode(node).length > 255) throw code("bad-name");
+    if (on) fake.queue.push({ tag: "nodedown", val: node });
+    fake.nodeMonitors.push([node, on]);
+  },
+  monitorNodes(on) {
+    fake.monitorsNodes = on;
+  },
+  spawnAt(node, module, args, link, monitor) {
+    if (node !== "nonode") throw code("noproc");
+    fake.spawned.push([module, args, link, monitor]);
+    return { pid: 500 + fake.spawned.length, monitor: monitor ? fake.nextRef++ : null };
+  },
   args: () => new Uint8Array(0),
   makeRef: () => fake.nextRef++,
   recv(index, timeout) {

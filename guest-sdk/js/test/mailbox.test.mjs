@@ -94,6 +94,39 @@ test("sendNamedAt names a node: this one as sendNamed, another without an answer
   assert.throws(() => h.sendNamedAt("nobody", "nonode", "x"), (e) => e.code === "not-registered");
 });
 
+test("nodes, pidNode and pids printed with their node", () => {
+  assert.deepEqual(h.nodes(), []);
+  assert.equal(h.pidNode(h.selfPid()), "nonode");
+  assert.equal(String(h.selfPid()), "<0.10>");
+  assert.equal(h.pidNode(77), "b");
+  assert.equal(String(new h.Pid(77)), "<b.77>");
+});
+
+test("monitorNode delivers nodedown messages; monitorNodes sets the flag", () => {
+  h.monitorNode("elsewhere", true);
+  const m = h.receive((m) => m.kind === "nodedown", 0);
+  assert.equal(m.node, "elsewhere");
+  assert.equal(m.from.id, 0);
+  assert.equal(String(m), "NODEDOWN elsewhere");
+  assert.equal(m.json(), undefined);
+  h.monitorNode("elsewhere", false);
+  assert.deepEqual(fake.nodeMonitors, [["elsewhere", true], ["elsewhere", false]]);
+  assert.throws(() => h.monitorNode("", true), (e) => e.code === "bad-name");
+  h.monitorNodes(true);
+  assert.equal(fake.monitorsNodes, true);
+  fake.queue.push({ tag: "nodeup", val: "b" });
+  const up = h.receive(null, 0);
+  assert.deepEqual([up.kind, up.node], ["nodeup", "b"]);
+});
+
+test("spawnAt spawns on a node by name, linked or monitored", () => {
+  const s = h.spawnAt("nonode", "worker", "args", { monitor: true });
+  assert.equal(s.pid.id, 501);
+  assert.ok(s.monitor > 0);
+  assert.deepEqual(fake.spawned, [["worker", new TextEncoder().encode("args"), false, true]]);
+  assert.throws(() => h.spawnAt("elsewhere", "worker"), (e) => e.code === "noproc");
+});
+
 /** A server that records what it was handed. */
 function recorder() {
   const seen = [];
@@ -109,7 +142,7 @@ function recorder() {
       seen.push(["cast", m]);
     },
     handleInfo(m) {
-      seen.push(["info", m.kind, m.kind === "user" ? m.text() : String(m.reason)]);
+      seen.push(["info", m.kind, m.kind === "user" ? m.text() : m.node ?? String(m.reason)]);
     },
     terminate(r) {
       seen.push(["terminate", String(r)]);
@@ -127,6 +160,8 @@ test("serve hands calls, casts and everything else to the right callback", () =>
   handle({ tag: "user", val: { sender: 7, data: new Uint8Array([0xff, 0x20, 0x78]) } });
   handle(user(7, '{"$call": "no ref"}'));
   handle({ tag: "exit", val: { sender: 99, reason: { tag: "killed" } } });
+  handle({ tag: "nodedown", val: "elsewhere" });
+  handle({ tag: "from-a-newer-host", val: 1 });
   assert.deepEqual(server.seen, [
     ["call", "ping", 7, 42],
     ["call", "later", 7, 43],
@@ -135,6 +170,7 @@ test("serve hands calls, casts and everything else to the right callback", () =>
     ["info", "user", "\ufffd x"],
     ["call", null, 7, 0],
     ["info", "exit", "killed"],
+    ["info", "nodedown", "elsewhere"],
   ]);
   assert.deepEqual(sentJson(), [
     [7, { $reply: { ref: 42, value: { got: "ping" } } }],

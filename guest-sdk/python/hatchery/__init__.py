@@ -20,11 +20,14 @@ The pieces:
 
 - identity: :func:`self_pid`, :func:`parent`, :func:`args`, :func:`args_json`,
   :func:`make_ref`, :func:`now_ms`, :func:`node`; :class:`Pid`
-- processes: :func:`spawn`, :func:`spawn_link`, :func:`spawn_monitor`
+- processes: :func:`spawn`, :func:`spawn_link`, :func:`spawn_monitor`, and on another
+  node :func:`spawn_at`, :func:`spawn_monitor_at`
+- nodes: :func:`nodes`, :func:`pid_node`, :func:`monitor_node`, :func:`monitor_nodes`
 - messages: :func:`send`, :func:`send_named`, :func:`send_named_at`, :func:`receive`,
   :func:`receive_match`, :func:`receive_json`, :func:`sleep`, :func:`mailbox_len`, raw
-  :func:`recv` / :func:`take`; :class:`UserMessage`, :class:`ExitMessage`, :class:`DownMessage`;
-  :func:`to_json`, :func:`from_json` (with :data:`MAX_JSON_DEPTH`)
+  :func:`recv` / :func:`take`; :class:`UserMessage`, :class:`ExitMessage`, :class:`DownMessage`,
+  :class:`NodeUpMessage`, :class:`NodeDownMessage`; :func:`to_json`, :func:`from_json` (with
+  :data:`MAX_JSON_DEPTH`)
 - links and exits: :func:`link`, :func:`unlink`, :func:`trap_exit`, :func:`exit`,
   :func:`exit_signal`, :func:`kill`; :class:`ExitReason` and its constants
 - monitors: :func:`monitor`, :func:`demonitor`
@@ -58,7 +61,19 @@ from .errors import (
     TooBigError,
 )
 from .mailbox import mailbox_len, receive, receive_json, receive_match, recv, sleep, take
-from .message import KIND_DOWN, KIND_EXIT, KIND_USER, DownMessage, ExitMessage, Message, UserMessage
+from .message import (
+    KIND_DOWN,
+    KIND_EXIT,
+    KIND_NODEDOWN,
+    KIND_NODEUP,
+    KIND_USER,
+    DownMessage,
+    ExitMessage,
+    Message,
+    NodeDownMessage,
+    NodeUpMessage,
+    UserMessage,
+)
 from .pid import Pid
 from .process import (
     args,
@@ -70,16 +85,22 @@ from .process import (
     link,
     make_ref,
     monitor,
+    monitor_node,
+    monitor_nodes,
     node,
+    nodes,
     now_ms,
     parent,
+    pid_node,
     self_pid,
     send,
     send_named,
     send_named_at,
     spawn,
+    spawn_at,
     spawn_link,
     spawn_monitor,
+    spawn_monitor_at,
     trap_exit,
     unlink,
 )
@@ -92,11 +113,14 @@ from .timers import cancel_timer, send_after
 __all__ = [
     # identity and processes
     "Pid", "self_pid", "parent", "args", "args_json", "make_ref", "now_ms", "node",
-    "spawn", "spawn_link", "spawn_monitor",
+    "spawn", "spawn_link", "spawn_monitor", "spawn_at", "spawn_monitor_at",
+    # nodes
+    "nodes", "pid_node", "monitor_node", "monitor_nodes",
     # messages
     "send", "send_named", "send_named_at", "receive", "receive_match", "receive_json", "sleep",
     "mailbox_len", "recv", "take", "to_json", "from_json", "MAX_JSON_DEPTH",
-    "Message", "UserMessage", "ExitMessage", "DownMessage", "KIND_USER", "KIND_EXIT", "KIND_DOWN",
+    "Message", "UserMessage", "ExitMessage", "DownMessage", "NodeUpMessage", "NodeDownMessage",
+    "KIND_USER", "KIND_EXIT", "KIND_DOWN", "KIND_NODEUP", "KIND_NODEDOWN",
     # links, exits, monitors
     "link", "unlink", "trap_exit", "exit", "exit_signal", "kill", "monitor", "demonitor",
     "ExitReason", "ReasonKind", "NORMAL", "KILLED", "NOPROC", "NOCONNECTION", "SHUTDOWN",

@@ -1,6 +1,6 @@
 """The messages of a mailbox (guest-sdk/ABI.md §4).
 
-A receive hands back one of three frozen dataclasses, made for ``match``::
+A receive hands back one of five frozen dataclasses, made for ``match``::
 
     match hatchery.receive(timeout_ms=1000):
         case hatchery.UserMessage(sender=pid, data=data):
@@ -9,6 +9,8 @@ A receive hands back one of three frozen dataclasses, made for ``match``::
             print(pid, "exited:", reason)
         case hatchery.DownMessage(pid=pid, reason=reason):
             print(pid, "is down:", reason)
+        case hatchery.NodeDownMessage(node=name):
+            print("lost node", name)
         case None:
             print("nothing within a second")
 """
@@ -27,6 +29,10 @@ KIND_EXIT = 1
 """The kind number of an exit message."""
 KIND_DOWN = 2
 """The kind number of a down message."""
+KIND_NODEUP = 3
+"""The kind number of a nodeup message."""
+KIND_NODEDOWN = 4
+"""The kind number of a nodedown message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,44 @@ class DownMessage:
         return self.monitor.to_bytes(8, "little") + self.reason.encode()
 
 
-Message = UserMessage | ExitMessage | DownMessage
+@dataclass(frozen=True, slots=True)
+class NodeUpMessage:
+    """A node connected (:func:`~hatchery.monitor_nodes`)."""
+
+    node: str
+    """Its name."""
+    kind: ClassVar[int] = KIND_NODEUP
+
+    @property
+    def sender(self) -> Pid:
+        """``Pid(0)``: node messages come from the node itself."""
+        return Pid(0)
+
+    def abi_bytes(self) -> bytes:
+        """The message's bytes as the core ABI holds them: the node's name."""
+        return self.node.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDownMessage:
+    """A node disconnected, or a monitored node is not connected
+    (:func:`~hatchery.monitor_node`, :func:`~hatchery.monitor_nodes`)."""
+
+    node: str
+    """Its name."""
+    kind: ClassVar[int] = KIND_NODEDOWN
+
+    @property
+    def sender(self) -> Pid:
+        """``Pid(0)``: node messages come from the node itself."""
+        return Pid(0)
+
+    def abi_bytes(self) -> bytes:
+        """The message's bytes as the core ABI holds them: the node's name."""
+        return self.node.encode()
+
+
+Message = UserMessage | ExitMessage | DownMessage | NodeUpMessage | NodeDownMessage
 """Any message of the mailbox."""
 
 
@@ -102,5 +145,9 @@ def from_wit(message) -> Message:
     if isinstance(message, host.Message_Exit):
         m = message.value
         return ExitMessage(Pid(m.sender), ExitReason.from_wit(m.reason))
+    if isinstance(message, host.Message_Nodeup):
+        return NodeUpMessage(message.value)
+    if isinstance(message, host.Message_Nodedown):
+        return NodeDownMessage(message.value)
     m = message.value
     return DownMessage(Pid(m.pid), m.monitor, ExitReason.from_wit(m.reason))

@@ -8,8 +8,9 @@ from ._codec import to_bytes
 
 class Pid(int):
     """A process id: an ``int`` (so it encodes as a JSON number and compares with plain
-    numbers) that prints as Erlang does, ``<0.12>``. Pid 0 is never a live process; it is
-    the sender of messages from outside the node (the HTTP API, the CLI).
+    numbers) that prints as Erlang does, ``<0.12>`` for a pid of this node and
+    ``<NODE.12>`` for a pid of another node. Pid 0 is never a live process; it is the
+    sender of messages from outside the node (the HTTP API, the CLI).
 
     >>> Pid(12)
     <0.12>
@@ -26,7 +27,8 @@ class Pid(int):
         return super().__new__(cls, value)
 
     def __repr__(self) -> str:
-        return f"<0.{int(self)}>"
+        at = _host.host.pid_node(int(self))
+        return f"<{'0' if at == _host.host.node_name() else at}.{int(self)}>"
 
     __str__ = __repr__
 

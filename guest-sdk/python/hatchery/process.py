@@ -88,6 +88,64 @@ def _spawn(module: str, args: Any, link: bool, monitor: bool) -> tuple[Pid, int]
     return Pid(s.pid), s.monitor or 0
 
 
+def spawn_at(node: str, module: str, args: Any = b"", *, link: bool = False) -> Pid:
+    """:func:`spawn` on the node of the cluster called ``node`` (Erlang's
+    ``spawn(Node, ...)``); this node's own name spawns here. Waits for the other node's
+    answer.
+
+    Raises :class:`~hatchery.NoProcError` when no node of that name is connected (or the
+    connection broke before the answer), :class:`~hatchery.LimitError`,
+    :class:`~hatchery.BadNameError` (either name).
+    """
+    return _spawn_at(node, module, args, link, False)[0]
+
+
+def spawn_monitor_at(
+    node: str, module: str, args: Any = b"", *, link: bool = False
+) -> tuple[Pid, int]:
+    """:func:`spawn_at` with a monitor: the child's pid and the monitor reference, as
+    :func:`spawn_monitor`."""
+    return _spawn_at(node, module, args, link, True)
+
+
+def _spawn_at(node: str, module: str, args: Any, link: bool, monitor: bool) -> tuple[Pid, int]:
+    s = _host.call(host.spawn_at, node, module, to_bytes(args), link, monitor)
+    return Pid(s.pid), s.monitor or 0
+
+
+# Nodes
+
+
+def nodes() -> list[str]:
+    """The names of the other nodes connected now (Erlang's ``nodes()``), in the order
+    they connected; empty for a node alone."""
+    return list(host.nodes())
+
+
+def pid_node(pid: int) -> str:
+    """The name of the node ``pid`` belongs to (Erlang's ``node(Pid)``): :func:`node`
+    for this node's pids."""
+    return host.pid_node(_host.pid(pid))
+
+
+def monitor_node(node: str, on: bool = True) -> None:
+    """Erlang's ``monitor_node(Node, Flag)``. On: one
+    :class:`~hatchery.NodeDownMessage` when the node disconnects, at once when it is not
+    connected now (this node's own name never fires); each call adds one. Off: removes
+    this process's monitors of that node.
+
+    Raises :class:`~hatchery.BadNameError` (empty or longer than 255 bytes).
+    """
+    _host.call(host.monitor_node, node, bool(on))
+
+
+def monitor_nodes(on: bool = True) -> None:
+    """Erlang's ``net_kernel:monitor_nodes(Flag)``: whether this process receives
+    :class:`~hatchery.NodeUpMessage` and :class:`~hatchery.NodeDownMessage` for every
+    node that connects or disconnects."""
+    host.monitor_nodes(bool(on))
+
+
 # Sending
 
 

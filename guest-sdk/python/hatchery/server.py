@@ -24,7 +24,8 @@ holds the mailbox and calls ``handle`` for the oldest message.
 
 A user message whose JSON is an object with the key ``"$call"`` goes to
 :meth:`Server.handle_call`, one with ``"$cast"`` to :meth:`Server.handle_cast`, every
-other message (other JSON, bytes, exit and down messages) to :meth:`Server.handle_info`,
+other message (other JSON, bytes, exit, down and node messages) to
+:meth:`Server.handle_info`,
 except that an exit message from the parent (a supervisor shutting the server down, when
 it traps exits) runs :meth:`Server.terminate` and ends the server with that reason, as
 gen_server does.

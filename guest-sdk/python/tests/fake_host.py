@@ -88,6 +88,8 @@ host.UserMessage, host.ExitMessage, host.DownMessage = UserMessage, ExitMessage,
 host.Message_User = _valued("Message_User", UserMessage)
 host.Message_Exit = _valued("Message_Exit", ExitMessage)
 host.Message_Down = _valued("Message_Down", DownMessage)
+host.Message_Nodeup = _valued("Message_Nodeup", str)
+host.Message_Nodedown = _valued("Message_Nodedown", str)
 host.Spawned = Spawned
 
 
@@ -118,6 +120,9 @@ class FakeNode:
         self.monitors: set[int] = set()
         self.next_ref = 100
         self.trapping = False
+        self.spawned: list[tuple[str, bytes, bool, bool]] = []
+        self.node_monitors: list[tuple[str, bool]] = []
+        self.monitors_nodes = False
 
     # helpers for tests
 
@@ -162,6 +167,22 @@ class FakeNode:
             raise Err(ErrorCode.NOT_REGISTERED)
         self.sent_named.append((name, at, data))
 
+    def spawn_at(self, at, module, args, link, monitor):
+        assert isinstance(at, str) and isinstance(args, bytes)
+        if at != "nonode":
+            raise Err(ErrorCode.NOPROC)  # a node alone knows no other node
+        self.spawned.append((module, args, link, monitor))
+        self.next_ref += 1
+        return Spawned(500 + len(self.spawned), self.next_ref if monitor else None)
+
+    def monitor_node(self, at, on):
+        assert isinstance(on, bool)
+        if not at or len(at.encode()) > 255:
+            raise Err(ErrorCode.BAD_NAME)
+        if on:
+            self.queue.append(host.Message_Nodedown(at))  # not connected: at once
+        self.node_monitors.append((at, on))
+
     def monitor(self, pid):
         self.next_ref += 1
         self.monitors.add(self.next_ref)
@@ -192,6 +213,12 @@ host.parent = lambda: node.parent_pid
 host.send = lambda to, data: node.send(to, data)
 host.send_named_at = lambda name, at, data: node.send_named_at(name, at, data)
 host.node_name = lambda: "nonode"
+host.nodes = lambda: []
+# A node alone, that knows pid 77 as one of node "b" (as after a disconnection).
+host.pid_node = lambda pid: "b" if pid == 77 else "nonode"
+host.spawn_at = lambda *a: node.spawn_at(*a)
+host.monitor_node = lambda at, on: node.monitor_node(at, on)
+host.monitor_nodes = lambda on: setattr(node, "monitors_nodes", on)
 host.monitor = lambda pid: node.monitor(pid)
 host.demonitor = lambda ref, flush: node.demonitor(ref, flush)
 host.exit = lambda reason: node.exit(reason)

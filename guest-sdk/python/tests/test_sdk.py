@@ -150,6 +150,39 @@ class Mailbox(unittest.TestCase):
             hatchery.send_named_at("nobody", "nonode", b"x")
 
 
+    def test_nodes_and_pids_of_other_nodes(self):
+        self.assertEqual(hatchery.nodes(), [])
+        self.assertEqual(hatchery.pid_node(hatchery.self_pid()), "nonode")
+        self.assertEqual(hatchery.pid_node(77), "b")
+        self.assertEqual(repr(Pid(77)), "<b.77>")
+        self.assertEqual(str(hatchery.self_pid()), "<0.7>")
+
+    def test_monitor_node_and_monitor_nodes(self):
+        hatchery.monitor_node("elsewhere", True)
+        m = hatchery.receive(lambda m: isinstance(m, hatchery.NodeDownMessage), timeout_ms=0)
+        self.assertEqual((m.node, m.sender, m.kind), ("elsewhere", 0, hatchery.KIND_NODEDOWN))
+        self.assertEqual(m.abi_bytes(), b"elsewhere")
+        hatchery.monitor_node("elsewhere", False)
+        self.assertEqual(node.node_monitors, [("elsewhere", True), ("elsewhere", False)])
+        with self.assertRaises(hatchery.BadNameError):
+            hatchery.monitor_node("")
+        hatchery.monitor_nodes(True)
+        self.assertTrue(node.monitors_nodes)
+        node.deliver(host.Message_Nodeup("b"))
+        m = hatchery.receive(timeout_ms=0)
+        self.assertEqual((type(m), m.node), (hatchery.NodeUpMessage, "b"))
+
+    def test_spawn_at(self):
+        self.assertEqual(hatchery.spawn_at("nonode", "worker", {"n": 1}, link=True), 501)
+        pid, ref = hatchery.spawn_monitor_at("nonode", "worker")
+        self.assertEqual((pid, ref > 0), (502, True))
+        self.assertEqual(
+            node.spawned, [("worker", b'{"n":1}', True, False), ("worker", b"", False, True)]
+        )
+        with self.assertRaises(hatchery.NoProcError):
+            hatchery.spawn_at("elsewhere", "worker")
+
+
 class Client(unittest.TestCase):
     def setUp(self):
         node.reset()
@@ -226,8 +259,11 @@ class Servers(unittest.TestCase):
         self.handle(user(5, b'{"$call": {"ref": 9, "req": "later"}}'))
         self.handle(user(5, b"plain"))
         self.handle(user(5, b'["$call"]'))
+        self.handle(host.Message_Nodedown("elsewhere"))
         self.assertEqual(node.sent, [(5, b'{"$reply":{"ref":8,"value":4}}')])
-        self.assertEqual([m.data for m in self.state().log], [b"plain", b'["$call"]'])
+        self.assertEqual(
+            [m.abi_bytes() for m in self.state().log], [b"plain", b'["$call"]', b"elsewhere"]
+        )
 
     def test_stop_replies_terminates_and_exits(self):
         with self.assertRaises(Exited) as e:

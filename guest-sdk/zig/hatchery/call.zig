@@ -119,7 +119,7 @@ const ReplyOrDown = struct {
                 return .{ .reply = u.data };
             },
             .down => |d| return if (d.monitor == self.mref) .{ .down = d.reason } else null,
-            .exit => return null,
+            .exit, .nodeup, .nodedown => return null,
         }
     }
 };

@@ -36,6 +36,11 @@ pub const Message = union(enum) {
     exit: Exit,
     /// A monitor this process created fired.
     down: Down,
+    /// A node connected (`monitorNodes`): its name.
+    nodeup: []const u8,
+    /// A node disconnected, or a monitored node is not connected (`monitorNode`,
+    /// `monitorNodes`): its name.
+    nodedown: []const u8,
 
     pub const User = struct {
         /// The sender; `null` when it came from outside the node (the HTTP API, the CLI).
@@ -69,16 +74,20 @@ pub const Message = union(enum) {
                 .pid = @fromBackingInt(from),
                 .reason = ExitReason.decode(bytes[8..]),
             } },
+            sys.KIND_NODEUP => .{ .nodeup = bytes },
+            sys.KIND_NODEDOWN => .{ .nodedown = bytes },
             else => null,
         };
     }
 
-    /// The sender: the sending process, the exited process, or the monitored process.
+    /// The sender: the sending process, the exited process, or the monitored process;
+    /// `null` for node messages, which come from the node itself.
     pub fn sender(self: Message) ?Pid {
         return switch (self) {
             .user => |u| u.from,
             .exit => |e| e.from,
             .down => |d| d.pid,
+            .nodeup, .nodedown => null,
         };
     }
 };
@@ -305,6 +314,9 @@ test "decodes exit and down messages" {
     try testing.expectEqual(@as(i64, 77), m.down.monitor.raw());
     try testing.expectEqual(ExitReason.killed, m.down.reason);
     try testing.expectEqualStrings("boom", Message.fromRaw(sys.KIND_EXIT, 4, "\x07boom").?.exit.reason.custom);
+    try testing.expectEqualStrings("b", Message.fromRaw(sys.KIND_NODEDOWN, 0, "b").?.nodedown);
+    try testing.expectEqualStrings("c", Message.fromRaw(sys.KIND_NODEUP, 0, "c").?.nodeup);
+    try testing.expectEqual(@as(?Pid, null), Message.fromRaw(sys.KIND_NODEUP, 0, "c").?.sender());
     try testing.expectEqual(@as(?Message, null), Message.fromRaw(9, 1, ""));
     try testing.expectEqual(Timeout.infinity, Timeout.ms(-1));
     try testing.expectEqual(Timeout.now, Timeout.ms(0));

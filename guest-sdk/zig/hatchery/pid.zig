@@ -1,12 +1,14 @@
 //! Process identifiers and the references the host hands out (all positive `i64`s).
 
 const std = @import("std");
+const builtin = @import("builtin");
 const sys = @import("sys.zig");
 const errors = @import("error.zig");
 
 /// A process identifier. Any value is allowed (a pid that names no live process is a dead
 /// process everywhere: sends to it are dropped), but the host only hands out positive ones.
-/// Prints as `<0.N>`, like Erlang; in JSON it is a plain number.
+/// Prints as `<0.N>` when it is a pid of this node and `<NODE.N>` when it is another
+/// node's (ABI.md §1), like Erlang; in JSON it is a plain number.
 pub const Pid = enum(i64) {
     _,
 
@@ -28,6 +30,17 @@ pub const Pid = enum(i64) {
     }
 
     pub fn format(self: Pid, w: *std.Io.Writer) std.Io.Writer.Error!void {
+        // Outside Wasm (the SDK's own tests) there is no host to ask: every pid is local.
+        if (builtin.cpu.arch.isWasm()) {
+            // Node names are at most 255 bytes.
+            var here: [256]u8 = undefined;
+            var there: [256]u8 = undefined;
+            const h: usize = @intCast(std.math.clamp(sys.node_name(&here, here.len), 0, here.len));
+            const t: usize = @intCast(std.math.clamp(sys.pid_node(self.raw(), &there, there.len), 0, there.len));
+            if (!std.mem.eql(u8, here[0..h], there[0..t])) {
+                return w.print("<{s}.{d}>", .{ there[0..t], self.raw() });
+            }
+        }
         try w.print("<0.{d}>", .{self.raw()});
     }
 

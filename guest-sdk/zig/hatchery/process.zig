@@ -91,6 +91,75 @@ pub fn spawnOpts(module: []const u8, arguments: []const u8, options: SpawnOption
     };
 }
 
+/// `spawnOpts` on the node of the cluster called `node` (Erlang's `spawn(Node, ...)`,
+/// `spawn_link` and `spawn_monitor` with a node); this node's own name spawns here. Waits
+/// for the other node's answer. Errors: `NoProc` (no node of that name is connected),
+/// `Limit`, `BadName` (either name), `BadArg`.
+pub fn spawnAt(node_name: []const u8, module: []const u8, arguments: []const u8, options: SpawnOptions) Error!Spawned {
+    var flags: i32 = 0;
+    if (options.link) flags |= sys.SPAWN_LINK;
+    if (options.monitor) flags |= sys.SPAWN_MONITOR;
+    var reference: i64 = 0;
+    const pid = try check64(sys.spawn_at(sys.ptr(node_name), node_name.len, sys.ptr(module), module.len, sys.ptr(arguments), arguments.len, flags, &reference));
+    return .{
+        .pid = @fromBackingInt(pid),
+        .monitor = if (options.monitor) @as(MonitorRef, @fromBackingInt(reference)) else null,
+    };
+}
+
+/// The names of the other nodes connected now (Erlang's `nodes()`), in the order they
+/// connected: empty for a node alone. The list and its names are in memory from
+/// `allocator`.
+pub fn nodes(allocator: std.mem.Allocator) error{OutOfMemory}![][]u8 {
+    var text: []u8 = try allocator.alloc(u8, 256);
+    defer allocator.free(text);
+    // The list can grow between two calls (a node connects): ask until it fits.
+    var size: usize = @intCast(@max(0, sys.nodes(sys.ptrMut(text), text.len)));
+    while (size > text.len) {
+        text = try allocator.realloc(text, size);
+        size = @intCast(@max(0, sys.nodes(sys.ptrMut(text), text.len)));
+    }
+    var names: std.ArrayList([]u8) = .empty;
+    errdefer {
+        for (names.items) |n| allocator.free(n);
+        names.deinit(allocator);
+    }
+    var lines = std.mem.splitScalar(u8, text[0..size], '\n');
+    while (lines.next()) |name| {
+        if (name.len == 0) continue;
+        try names.append(allocator, try allocator.dupe(u8, name));
+    }
+    return names.toOwnedSlice(allocator);
+}
+
+/// The name of the node `pid` belongs to (Erlang's `node(Pid)`): this node's name for its
+/// own pids. In memory from `allocator`.
+pub fn pidNode(allocator: std.mem.Allocator, pid: Pid) error{OutOfMemory}![]u8 {
+    var small: [256]u8 = undefined;
+    const size: usize = @intCast(@max(0, sys.pid_node(pid.raw(), &small, small.len)));
+    const buf = try allocator.alloc(u8, size);
+    if (size <= small.len) {
+        @memcpy(buf, small[0..size]);
+    } else {
+        _ = sys.pid_node(pid.raw(), sys.ptrMut(buf), buf.len);
+    }
+    return buf;
+}
+
+/// Erlang's `monitor_node(Node, Flag)`. On: one `nodedown` message when the node
+/// disconnects, at once when it is not connected now (this node's own name never fires);
+/// each call adds one. Off: removes this process's monitors of that node.
+/// Errors: `BadName` (empty or longer than 255 bytes).
+pub fn monitorNode(node_name: []const u8, on: bool) Error!void {
+    _ = try check(sys.monitor_node(sys.ptr(node_name), node_name.len, @intFromBool(on)));
+}
+
+/// Erlang's `net_kernel:monitor_nodes(Flag)`: whether this process receives `nodeup` and
+/// `nodedown` for every node that connects or disconnects.
+pub fn monitorNodes(on: bool) void {
+    _ = sys.monitor_nodes(@intFromBool(on));
+}
+
 /// `spawnOpts` with no link or monitor.
 pub fn spawn(module: []const u8, arguments: []const u8) Error!Pid {
     return (try spawnOpts(module, arguments, .{})).pid;

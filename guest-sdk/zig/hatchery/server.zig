@@ -28,7 +28,7 @@
 //! |---|---|
 //! | `handleCall(self: *S, call: *Call)` | a `$call`: `call.request`, `call.from`; answer with `call.reply(value)` (or later with `hatchery.reply(from, value)`) |
 //! | `handleCast(self: *S, message: std.json.Value)` | the `M` of a `$cast` |
-//! | `handleInfo(self: *S, message: Message)` | everything else: other JSON, bytes, `EXIT`, `DOWN`, late replies |
+//! | `handleInfo(self: *S, message: Message)` | everything else: other JSON, bytes, `EXIT`, `DOWN`, `NODEUP`, `NODEDOWN`, late replies |
 //! | `terminate(self: *S, reason: ExitReason)` | the server is about to end by a `.stop` |
 //! | `save(self: *S, w: *std.Io.Writer) !void` | hot swap: write the state for the next version |
 //! | `codeChange(old_version: u32, state: []const u8) !S` | hot swap: build the state from what `old_version` saved; an error refuses the upgrade |
@@ -160,7 +160,7 @@ pub fn Server(comptime S: type) type {
                 // As gen_server: an exit signal from the parent (the supervisor's shutdown)
                 // ends a server that traps exits, after `terminate`.
                 .exit => |e| if (e.from) |from| if (process.parent()) |p| if (from == p) return .{ .stop = e.reason },
-                .down => {},
+                .down, .nodeup, .nodedown => {},
             }
             if (!@hasDecl(S, "handleInfo")) return .ok;
             return outcome("handleInfo", state.handleInfo(message));

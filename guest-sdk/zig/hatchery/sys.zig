@@ -28,6 +28,8 @@ pub const ERR_NO_VERSION: i32 = -12;
 pub const KIND_USER: u32 = 0;
 pub const KIND_EXIT: u32 = 1;
 pub const KIND_DOWN: u32 = 2;
+pub const KIND_NODEUP: u32 = 3;
+pub const KIND_NODEDOWN: u32 = 4;
 
 // Exit reason kinds (ABI.md §3).
 pub const REASON_NORMAL: u8 = 0;
@@ -85,6 +87,23 @@ pub extern "hatchery_v1" fn spawn(
     flags: i32,
     ref_out: *i64,
 ) i64;
+/// `spawn` on the node of the cluster called `node` (its own name spawns here).
+pub extern "hatchery_v1" fn spawn_at(
+    node_ptr: [*]const u8,
+    node_len: usize,
+    name_ptr: [*]const u8,
+    name_len: usize,
+    args_ptr: [*]const u8,
+    args_len: usize,
+    flags: i32,
+    ref_out: *i64,
+) i64;
+
+// Nodes. `nodes` and `pid_node` copy `min(cap, size)` bytes and return the full size.
+pub extern "hatchery_v1" fn nodes(ptr: [*]u8, cap: usize) i32;
+pub extern "hatchery_v1" fn pid_node(pid: i64, ptr: [*]u8, cap: usize) i32;
+pub extern "hatchery_v1" fn monitor_node(node_ptr: [*]const u8, node_len: usize, flag: i32) i32;
+pub extern "hatchery_v1" fn monitor_nodes(flag: i32) i32;
 
 // Sending.
 pub extern "hatchery_v1" fn send(pid: i64, ptr: [*]const u8, len: usize) i32;

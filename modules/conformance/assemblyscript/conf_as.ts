@@ -4,9 +4,10 @@
 import {
   ByteWriter, EMPTY, ERR_BAD_ARG, ERR_NOPROC, ERR_NOT_FOUND, ERR_TIMEOUT, ExitReason,
   INFINITY, Json, Message, Pattern, Pid, args, cancelTimer, call, cast, demonitor,
-  exit, exitSignal, link, mailboxLen, makeRef, monitor, node, nowMs, parent, print,
-  receiveMatch, receiveWith, register, self, send, sendAfter, sendNamed, sendNamedAt,
-  spawnWith, startsWith, trapExit, unlink, unregister, utf8, utf8Text, whereis,
+  exit, exitSignal, link, mailboxLen, makeRef, monitor, monitorNode, monitorNodes, node,
+  nodes, nowMs, parent, pidNode, pidToString, print, receiveMatch, receiveWith, register,
+  self, send, sendAfter, sendNamed, sendNamedAt, spawnAt, spawnWith, startsWith, trapExit,
+  unlink, unregister, utf8, utf8Text, whereis,
 } from "../../../guest-sdk/assemblyscript/hatchery";
 import * as sys from "../../../guest-sdk/assemblyscript/hatchery/sys";
 import { Command, MAGIC, reply } from "./protocol";
@@ -90,6 +91,42 @@ function run(from: Pid, cmd: Command): void {
     case 31: {
       let name = utf8(node());
       reply(from, op, name.length, 0, 0, name);
+      return;
+    }
+    case 32: {
+      let list = nodes();
+      let text = "";
+      for (let i = 0; i < list.length; i++) text += list[i] + "\n";
+      let bytes = utf8(text);
+      reply(from, op, bytes.length, 0, 0, bytes);
+      return;
+    }
+    case 33: {
+      let name = utf8(pidNode(a));
+      reply(from, op, name.length, 0, 0, name);
+      return;
+    }
+    case 34: r = a == 0 || a == 1 ? monitorNode(utf8Text(cmd.s1), a == 1) : ERR_BAD_ARG; break;
+    case 35:
+      if (a == 0 || a == 1) monitorNodes(a == 1);
+      else r = ERR_BAD_ARG;
+      break;
+    case 36: {
+      // `s1` is the node then the module; `a` is the node's length.
+      if (a < 0 || a > <i64>cmd.s1.length) {
+        r = ERR_BAD_ARG;
+        break;
+      }
+      let at = <i32>a;
+      let flags = (b & 1 ? sys.SPAWN_LINK : 0) | (b & 2 ? sys.SPAWN_MONITOR : 0);
+      let nodeName = utf8Text(cmd.s1.subarray(0, at));
+      let child = spawnAt(nodeName, utf8Text(cmd.s1.subarray(at)), cmd.s2, flags);
+      reply(from, op, child.pid, child.monitor, 0, EMPTY);
+      return;
+    }
+    case 37: {
+      let text = utf8(pidToString(a));
+      reply(from, op, text.length, 0, 0, text);
       return;
     }
     default: r = ERR_BAD_ARG;

@@ -100,7 +100,8 @@ static void receive(int64_t from, const command *cmd) {
     }
     /* The bytes in ABI form, re-encoded from what the SDK decoded. */
     hx_buf data = HX_BUF_INIT;
-    if (m.kind == HATCHERY_KIND_USER) {
+    if (m.kind == HATCHERY_KIND_USER || m.kind == HATCHERY_KIND_NODEUP ||
+        m.kind == HATCHERY_KIND_NODEDOWN) {
         hx_buf_put(&data, m.data, m.len);
     } else {
         if (m.kind == HATCHERY_KIND_DOWN) hx_buf_put(&data, &m.monitor, 8);
@@ -204,6 +205,36 @@ static void run(int64_t from, const command *cmd) {
     }
     case 31:
         if (hx_node_name(&tmp) != 0) hx_panic("conf_c: out of memory");
+        reply(from, op, (int64_t)tmp.len, 0, 0, tmp.data, tmp.len);
+        goto done;
+    case 32:
+        if (hx_nodes(&tmp) < 0) hx_panic("conf_c: out of memory");
+        reply(from, op, (int64_t)tmp.len, 0, 0, tmp.data, tmp.len);
+        goto done;
+    case 33:
+        if (hx_pid_node(a, &tmp) != 0) hx_panic("conf_c: out of memory");
+        reply(from, op, (int64_t)tmp.len, 0, 0, tmp.data, tmp.len);
+        goto done;
+    case 34: r = a == 0 || a == 1 ? hx_monitor_node(s1, (int)a) : HATCHERY_ERR_BAD_ARG; break;
+    case 35:
+        if (a == 0 || a == 1) hx_monitor_nodes((int)a);
+        else r = HATCHERY_ERR_BAD_ARG;
+        break;
+    case 36: {
+        /* s1 is the node then the module; a is the node's length. */
+        if (a < 0 || (uint64_t)a > cmd->len1) {
+            r = HATCHERY_ERR_BAD_ARG;
+            break;
+        }
+        char *node = text(cmd->s1, (size_t)a);
+        char *module = text(cmd->s1 + a, cmd->len1 - (size_t)a);
+        r = hx_spawn_at(node, module, cmd->s2, cmd->len2, (int32_t)(b & 3), &x);
+        free(node);
+        free(module);
+        break;
+    }
+    case 37:
+        if (hx_pid_display(a, &tmp) != 0) hx_panic("conf_c: out of memory");
         reply(from, op, (int64_t)tmp.len, 0, 0, tmp.data, tmp.len);
         goto done;
     default: r = HATCHERY_ERR_BAD_ARG;

@@ -10,7 +10,7 @@ const NOT_FOUND = -10;
 const TIMEOUT = -1;
 const NOPROC = -2;
 /** Message kinds as the ABI numbers them. */
-const KIND = { user: 0, exit: 1, down: 2 };
+const KIND = { user: 0, exit: 1, down: 2, nodeup: 3, nodedown: 4 };
 
 const isCommand = (m) => m.kind === "user" && m.data[0] === MAGIC;
 
@@ -55,9 +55,13 @@ const timeout = (ms) => (ms < 0 ? null : ms);
 const reason = (kind, detail) =>
   ExitReason.decode(h.concatBytes(new Uint8Array([kind & 0xff]), detail));
 
-/** A message's bytes in ABI form: the data, an EXIT's reason, a DOWN's reference and reason. */
+/**
+ * A message's bytes in ABI form: the data, an EXIT's reason, a DOWN's reference and reason,
+ * a node message's node name.
+ */
 function abiBytes(m) {
   if (m.kind === "user") return m.data;
+  if (m.kind === "nodeup" || m.kind === "nodedown") return h.encodeUtf8(m.node);
   if (m.kind === "exit") return m.reason.encode();
   const ref = new Uint8Array(8);
   new DataView(ref.buffer).setBigUint64(0, BigInt(m.monitor), true);
@@ -153,6 +157,35 @@ function execute(from, { op, a, b, s1, s2 }) {
     case 31: {
       const name = h.encodeUtf8(h.node());
       return answer(name.length, 0, 0, name);
+    }
+    case 32: {
+      const list = h.encodeUtf8(h.nodes().map((name) => `${name}\n`).join(""));
+      return answer(list.length, 0, 0, list);
+    }
+    case 33: {
+      const name = h.encodeUtf8(h.pidNode(a));
+      return answer(name.length, 0, 0, name);
+    }
+    case 34:
+      // The SDK's flag is a boolean: another flag is answered here.
+      if (a !== 0 && a !== 1) return answer(BAD_ARG);
+      return answer(code(() => h.monitorNode(text(s1), a === 1)));
+    case 35:
+      if (a !== 0 && a !== 1) return answer(BAD_ARG);
+      h.monitorNodes(a === 1);
+      return answer(0);
+    case 36: {
+      // s1 is the node then the module; a is the node's length.
+      if (a < 0 || a > s1.length) return answer(BAD_ARG);
+      const [node, module] = [text(s1.subarray(0, a)), text(s1.subarray(a))];
+      const options = { link: (b & 1) !== 0, monitor: (b & 2) !== 0 };
+      const spawned = valueOr(() => h.spawnAt(node, module, s2, options));
+      if (typeof spawned === "number") return answer(spawned);
+      return answer(spawned.pid.id, spawned.monitor ?? 0);
+    }
+    case 37: {
+      const printed = h.encodeUtf8(String(new h.Pid(a)));
+      return answer(printed.length, 0, 0, printed);
     }
     default:
       // Including 27, bad_pointer: a component passes values, not pointers.

@@ -166,6 +166,40 @@ def _run(sender: Pid, cmd: protocol.Command) -> None:
         case 31:
             name = hatchery.node().encode()
             done(len(name), data=name)
+        case 32:
+            names = "".join(f"{name}\n" for name in hatchery.nodes()).encode()
+            done(len(names), data=names)
+        case 33:
+            name = hatchery.pid_node(_pid(a)).encode()
+            done(len(name), data=name)
+        case 34:
+            # The SDK's flag is a boolean: another flag is answered here.
+            if a in (0, 1):
+                done(_code(hatchery.monitor_node, _text(s1), a == 1))
+            else:
+                done(BAD_ARG)
+        case 35:
+            if a in (0, 1):
+                hatchery.monitor_nodes(a == 1)
+                done(0)
+            else:
+                done(BAD_ARG)
+        case 36:
+            # s1 is the node then the module; a is the node's length.
+            if not 0 <= a <= len(s1):
+                return done(BAD_ARG)
+            at, module = _text(s1[:a]), _text(s1[a:])
+            try:
+                if b & 2:
+                    pid, ref = hatchery.spawn_monitor_at(at, module, s2, link=bool(b & 1))
+                else:
+                    pid, ref = hatchery.spawn_at(at, module, s2, link=bool(b & 1)), 0
+                done(pid, ref)
+            except HatcheryError as e:
+                done(e.code)
+        case 37:
+            printed = repr(_pid(a)).encode()
+            done(len(printed), data=printed)
         case _:
             done(BAD_ARG)
 

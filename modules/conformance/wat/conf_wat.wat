@@ -12,7 +12,7 @@
 ;; Memory layout (one 64 KiB page to start with; grown on demand up to the node's cap):
 ;;
 ;;        0 ..   16  INFO: the 16-byte block `recv` fills (u32 kind, u32 0, i64 sender)
-;;       16 ..   24  REF_OUT: where `spawn` writes a monitor reference
+;;       16 ..   24  REF_OUT: where `spawn` and `spawn_at` write a monitor reference
 ;;       24 ..   32  NWRITTEN: what WASI `fd_write` reports
 ;;       32 ..   40  IOV: one WASI iovec (ptr, len) for `fd_write`
 ;;       64 ..   88  NUMBUF: decimal digits of a number, written backwards from 88
@@ -20,9 +20,10 @@
 ;;     1024 ..       CMD: the command being handled (`n` bytes; s1 and s2 live inside it)
 ;;     WORK ..       the reply: WORK = CMD + n rounded up to 8; the 40-byte reply header
 ;;                   at WORK and its data at DATA = WORK + 40. Ops that produce data write
-;;                   it at DATA directly (args, recv, receive, node_name) so the reply
-;;                   needs no copy; `call` and `cast` also build their outgoing message
-;;                   at DATA and then scan the mailbox into the same place.
+;;                   it at DATA directly (args, recv, receive, node_name, nodes,
+;;                   pid_node) so the reply needs no copy; `call` and `cast` also build
+;;                   their outgoing message at DATA and then scan the mailbox into the
+;;                   same place.
 ;;
 ;; Memory grows whenever a message or an output does not fit (`$ensure`). When it cannot
 ;; grow (the node's memory cap, 16 MiB by default) the guest executes `unreachable`, so it
@@ -45,6 +46,16 @@
   (import "hatchery_v1" "spawn"
     (func $spawn (param $name_ptr i32) (param $name_len i32) (param $args_ptr i32)
                  (param $args_len i32) (param $flags i32) (param $ref_out i32) (result i64)))
+  (import "hatchery_v1" "spawn_at"
+    (func $spawn_at (param $node_ptr i32) (param $node_len i32) (param $name_ptr i32)
+                    (param $name_len i32) (param $args_ptr i32) (param $args_len i32)
+                    (param $flags i32) (param $ref_out i32) (result i64)))
+  (import "hatchery_v1" "nodes" (func $nodes (param $ptr i32) (param $cap i32) (result i32)))
+  (import "hatchery_v1" "pid_node"
+    (func $pid_node (param $pid i64) (param $ptr i32) (param $cap i32) (result i32)))
+  (import "hatchery_v1" "monitor_node"
+    (func $monitor_node (param $node_ptr i32) (param $node_len i32) (param $flag i32) (result i32)))
+  (import "hatchery_v1" "monitor_nodes" (func $monitor_nodes (param $flag i32) (result i32)))
   (import "hatchery_v1" "send"
     (func $send (param $pid i64) (param $ptr i32) (param $len i32) (result i32)))
   (import "hatchery_v1" "send_named"
@@ -631,19 +642,20 @@
     (global.set $s1 (i32.add (local.get $cmd) (i32.const 40)))
     (global.set $s2 (i32.add (global.get $s1) (global.get $len1)))
     ;; One function per op, by number; 0 and unknown ops are a bad argument.
-    (if (i32.lt_u (global.get $op) (i32.const 32))
+    (if (i32.lt_u (global.get $op) (i32.const 38))
       (then (call_indirect (type $op_fn) (global.get $op)))
       (else (call $op_unknown))))
 
   (type $op_fn (func))
-  (table 32 funcref)
+  (table 38 funcref)
   (elem (i32.const 0)
     $op_unknown
     $op_self $op_parent $op_args $op_spawn $op_send $op_send_named $op_recv $op_take
     $op_mailbox_len $op_link $op_unlink $op_trap_exit $op_exit $op_exit_signal $op_monitor
     $op_demonitor $op_register $op_unregister $op_whereis $op_send_after $op_cancel_timer
     $op_make_ref $op_now_ms $op_receive $op_call $op_cast $op_bad_pointer $op_crash $op_print
-    $op_send_named_at $op_node_name)
+    $op_send_named_at $op_node_name $op_nodes $op_pid_node $op_monitor_node $op_monitor_nodes
+    $op_spawn_at $op_pid_string)
 
   ;; =================================================================================
   ;; The ops (PROTOCOL.md, Operations). "raw": the host's value, unchanged.
@@ -758,7 +770,8 @@
   ;; commands excepted, of kind a (-1 or any negative: any kind) whose bytes, for a USER
   ;; message, start with s1; timeout b (0: what is queued, -1: forever). Messages that do
   ;; not match stay queued. r = 0, x = kind, y = sender, data = the message's bytes
-  ;; (EXIT: the reason; DOWN: the reference then the reason); or r = -1 on timeout.
+  ;; (EXIT: the reason; DOWN: the reference then the reason; NODEUP, NODEDOWN: the node's
+  ;; name); or r = -1 on timeout.
   (func $op_receive
     (local $deadline i64) (local $i i32) (local $n i32) (local $kind i32) (local $ok i32)
     (local.set $deadline (call $deadline (global.get $b)))
@@ -777,8 +790,11 @@
                                 (i32.eq (i32.load8_u (global.get $data)) (i32.const 0xC0))))
               (i32.and (i32.ge_u (local.get $n) (global.get $len1))
                        (call $mem_eq (global.get $data) (global.get $s1) (global.get $len1)))))))
-      ;; EXIT always qualifies; DOWN when it holds its 8-byte reference.
-      (if (i32.eq (local.get $kind) (i32.const 1)) (then (local.set $ok (i32.const 1))))
+      ;; EXIT, NODEUP and NODEDOWN always qualify; DOWN when it holds its 8-byte reference.
+      (if (i32.or (i32.eq (local.get $kind) (i32.const 1))
+                  (i32.or (i32.eq (local.get $kind) (i32.const 3))
+                          (i32.eq (local.get $kind) (i32.const 4))))
+        (then (local.set $ok (i32.const 1))))
       (if (i32.eq (local.get $kind) (i32.const 2))
         (then (local.set $ok (i32.ge_u (local.get $n) (i32.const 8)))))
       ;; The kind filter.
@@ -952,4 +968,89 @@
         (local.set $n (call $node_name (global.get $data) (local.get $n)))))
     (call $reply_data (i64.extend_i32_s (local.get $n)) (i64.const 0) (i64.const 0)
                       (global.get $data) (local.get $n)))
+
+  ;; 32 nodes: r = the list's size, data = the names, each followed by a newline, read to
+  ;; DATA as node_name is (the list can grow between two calls: read until it fits).
+  (func $op_nodes
+    (local $cap i32) (local $n i32)
+    (local.set $cap (i32.sub (call $mem_end) (global.get $data)))
+    (local.set $n (call $nodes (global.get $data) (local.get $cap)))
+    (block $fits
+      (loop $again
+        (br_if $fits (i32.le_s (local.get $n) (local.get $cap)))
+        (call $ensure (i32.add (global.get $data) (local.get $n)))
+        (local.set $cap (local.get $n))
+        (local.set $n (call $nodes (global.get $data) (local.get $cap)))
+        (br $again)))
+    (call $reply_data (i64.extend_i32_s (local.get $n)) (i64.const 0) (i64.const 0)
+                      (global.get $data) (local.get $n)))
+
+  ;; 33 pid_node: a = pid; r = the name's size, data = the name, read to DATA.
+  (func $op_pid_node
+    (local $cap i32) (local $n i32)
+    (local.set $cap (i32.sub (call $mem_end) (global.get $data)))
+    (local.set $n (call $pid_node (global.get $a) (global.get $data) (local.get $cap)))
+    (if (i32.gt_s (local.get $n) (local.get $cap))
+      (then
+        (call $ensure (i32.add (global.get $data) (local.get $n)))
+        (local.set $n (call $pid_node (global.get $a) (global.get $data) (local.get $n)))))
+    (call $reply_data (i64.extend_i32_s (local.get $n)) (i64.const 0) (i64.const 0)
+                      (global.get $data) (local.get $n)))
+
+  ;; 34 monitor_node (s1 = node, a = flag), 35 monitor_nodes (a = flag): raw, the flag
+  ;; passed as it is (the host answers -11 for one that is not 0 or 1).
+  (func $op_monitor_node
+    (call $reply32 (call $monitor_node (global.get $s1) (global.get $len1)
+                                       (call $arg32 (global.get $a)))))
+  (func $op_monitor_nodes
+    (call $reply32 (call $monitor_nodes (call $arg32 (global.get $a)))))
+
+  ;; 36 spawn_at: s1 = the node then the module, a = the node's length, b = flags (raw),
+  ;; s2 = args. r = pid or error; x = the monitor reference (0 without the monitor flag).
+  ;; An `a` outside 0 ..= len1 (a negative one too, read as unsigned) is a bad argument.
+  (func $op_spawn_at
+    (local $at i32) (local $pid i64) (local $ref i64)
+    (if (i64.gt_u (global.get $a) (i64.extend_i32_u (global.get $len1)))
+      (then (call $reply (global.get $ERR_BAD_ARG)) (return)))
+    (local.set $at (i32.wrap_i64 (global.get $a)))
+    (i64.store (global.get $REF_OUT) (i64.const 0))
+    (local.set $pid
+      (call $spawn_at
+        (global.get $s1) (local.get $at)
+        (i32.add (global.get $s1) (local.get $at)) (i32.sub (global.get $len1) (local.get $at))
+        (global.get $s2) (global.get $len2)
+        (call $arg32 (global.get $b)) (global.get $REF_OUT)))
+    (if (i32.and (i64.gt_s (local.get $pid) (i64.const 0))
+                 (i64.ne (i64.and (global.get $b) (i64.const 2)) (i64.const 0)))
+      (then (local.set $ref (i64.load (global.get $REF_OUT)))))
+    (call $reply_data (local.get $pid) (local.get $ref) (i64.const 0) (i32.const 0) (i32.const 0)))
+
+  ;; 37 pid_string: a = pid; data = `<0.N>` when pid_node(a) is node_name, else
+  ;; `<NODE.N>` (ABI.md section 1). Node names are at most 255 bytes: this node's is read
+  ;; to DATA, the pid's to DATA + 256, and the text is built at DATA + 512 (inside the
+  ;; 4 KiB that every reply has).
+  (func $op_pid_string
+    (local $here i32) (local $there i32) (local $out i32) (local $p i32)
+    (local.set $here (call $node_name (global.get $data) (i32.const 256)))
+    (local.set $there
+      (call $pid_node (global.get $a) (i32.add (global.get $data) (i32.const 256)) (i32.const 256)))
+    (local.set $out (i32.add (global.get $data) (i32.const 512)))
+    (i32.store8 (local.get $out) (i32.const 60))                         ;; <
+    (local.set $p (i32.add (local.get $out) (i32.const 1)))
+    (if (i32.and (i32.eq (local.get $here) (local.get $there))
+                 (call $mem_eq (global.get $data) (i32.add (global.get $data) (i32.const 256))
+                               (local.get $here)))
+      (then
+        (i32.store8 (local.get $p) (i32.const 48))                       ;; 0
+        (local.set $p (i32.add (local.get $p) (i32.const 1))))
+      (else
+        (local.set $p (call $put (local.get $p) (i32.add (global.get $data) (i32.const 256))
+                                 (local.get $there)))))
+    (i32.store8 (local.get $p) (i32.const 46))                           ;; .
+    (local.set $p (call $put_u64 (i32.add (local.get $p) (i32.const 1)) (global.get $a)))
+    (i32.store8 (local.get $p) (i32.const 62))                           ;; >
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    (call $reply_data (i64.extend_i32_u (i32.sub (local.get $p) (local.get $out)))
+                      (i64.const 0) (i64.const 0)
+                      (local.get $out) (i32.sub (local.get $p) (local.get $out))))
 )

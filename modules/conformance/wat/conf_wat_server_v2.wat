@@ -14,7 +14,7 @@
 ;;   {"$call": {"ref": R, "req": "version"}}  -> {"$reply":{"ref":R,"value":2}}
 ;;   {"$call": {"ref": R, "req": <other>}}    -> {"$reply":{"ref":R,"value":{"unknown":<other>}}}
 ;;   {"$cast": N}  (N an integer)             -> count += N
-;;   anything else (other JSON, bytes, EXIT, DOWN) -> infos += 1
+;;   anything else (other JSON, bytes, EXIT, DOWN, NODEUP, NODEDOWN) -> infos += 1
 ;;
 ;; The JSON is read by a small tokenizer (the "JSON reader" section): the message must be
 ;; one valid JSON value; keys are found in the top-level object whatever their order, the
@@ -477,7 +477,8 @@
     (global.set $count (i64.const 0))
     (global.set $infos (i64.const 0)))
 
-  ;; One message, taken from the mailbox by the host: kind 0 USER, 1 EXIT, 2 DOWN.
+  ;; One message, taken from the mailbox by the host: kind 0 USER, 1 EXIT, 2 DOWN,
+  ;; 3 NODEUP, 4 NODEDOWN.
   ;; (This server never traps exits, so an EXIT cannot reach it: a non-normal exit
   ;; signal ends it and `normal` is ignored. The gen_server rule of ABI.md for an EXIT
   ;; from the parent therefore never applies; any EXIT would count as an info.)
@@ -491,11 +492,14 @@
         (if (i32.gt_u (local.get $n) (local.get $size)) (then (local.set $n (local.get $size))))
         (call $on_user (local.get $sender) (local.get $n))
         (return)))
-    ;; EXIT, and DOWN with its 8-byte reference: infos. Anything else (an unknown kind, a
-    ;; DOWN too short to be one) is not a message the protocol knows: ignored.
-    (if (i32.or (i32.eq (local.get $kind) (i32.const 1))
-                (i32.and (i32.eq (local.get $kind) (i32.const 2))
-                         (i32.ge_u (local.get $size) (i32.const 8))))
+    ;; EXIT, NODEUP, NODEDOWN, and DOWN with its 8-byte reference: infos. Anything else
+    ;; (an unknown kind, a DOWN too short to be one) is not a message the protocol knows:
+    ;; ignored.
+    (if (i32.or (i32.or (i32.eq (local.get $kind) (i32.const 1))
+                        (i32.and (i32.eq (local.get $kind) (i32.const 2))
+                                 (i32.ge_u (local.get $size) (i32.const 8))))
+                (i32.or (i32.eq (local.get $kind) (i32.const 3))
+                        (i32.eq (local.get $kind) (i32.const 4))))
       (then (call $info))))
 
   (func $info

@@ -125,6 +125,39 @@ fn run(arena: std.mem.Allocator, from: ?Pid, cmd: Command) void {
             const name = hatchery.node(arena) catch @panic("conf_zig: no memory for the node name");
             return protocol.reply(arena, from, op, @intCast(name.len), 0, 0, name);
         },
+        32 => {
+            const names = hatchery.nodes(arena) catch @panic("conf_zig: no memory for the nodes");
+            var list: std.ArrayList(u8) = .empty;
+            for (names) |name| {
+                list.appendSlice(arena, name) catch @panic("conf_zig: no memory");
+                list.append(arena, '\n') catch @panic("conf_zig: no memory");
+            }
+            return protocol.reply(arena, from, op, @intCast(list.items.len), 0, 0, list.items);
+        },
+        33 => {
+            const name = hatchery.pidNode(arena, pidOf(a)) catch @panic("conf_zig: no memory for the node name");
+            return protocol.reply(arena, from, op, @intCast(name.len), 0, 0, name);
+        },
+        34 => if (a == 0 or a == 1) code(hatchery.monitorNode(cmd.s1, a == 1)) else sys.ERR_BAD_ARG,
+        35 => blk: {
+            if (a != 0 and a != 1) break :blk sys.ERR_BAD_ARG;
+            hatchery.monitorNodes(a == 1);
+            break :blk 0;
+        },
+        36 => {
+            // `s1` is the node then the module; `a` is the node's length.
+            if (a < 0 or a > cmd.s1.len) return protocol.reply(arena, from, op, sys.ERR_BAD_ARG, 0, 0, "");
+            const at: usize = @intCast(a);
+            const opts: hatchery.SpawnOptions = .{ .link = b & 1 != 0, .monitor = b & 2 != 0 };
+            const child = hatchery.spawnAt(cmd.s1[0..at], cmd.s1[at..], cmd.s2, opts) catch |err|
+                return protocol.reply(arena, from, op, hatchery.errorCode(err), 0, 0, "");
+            const m: i64 = if (child.monitor) |ref| ref.raw() else 0;
+            return protocol.reply(arena, from, op, child.pid.raw(), m, 0, "");
+        },
+        37 => {
+            const text = std.fmt.allocPrint(arena, "{f}", .{pidOf(a)}) catch @panic("conf_zig: no memory");
+            return protocol.reply(arena, from, op, @intCast(text.len), 0, 0, text);
+        },
         else => sys.ERR_BAD_ARG,
     };
     protocol.reply(arena, from, op, r, 0, 0, "");
@@ -158,6 +191,8 @@ const Selective = struct {
             .user => sys.KIND_USER,
             .exit => sys.KIND_EXIT,
             .down => sys.KIND_DOWN,
+            .nodeup => sys.KIND_NODEUP,
+            .nodedown => sys.KIND_NODEDOWN,
         };
         if (self.kind >= 0 and self.kind != k) return null;
         switch (m) {
@@ -168,6 +203,7 @@ const Selective = struct {
             },
             .exit => |e| return .{ .kind = k, .sender = rawOf(e.from), .bytes = self.encode(null, e.reason) },
             .down => |d| return .{ .kind = k, .sender = d.pid.raw(), .bytes = self.encode(d.monitor, d.reason) },
+            .nodeup, .nodedown => |name| return .{ .kind = k, .sender = 0, .bytes = name },
         }
     }
 

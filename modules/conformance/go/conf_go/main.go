@@ -188,6 +188,44 @@ func run(from hatchery.Pid, cmd protocol.Command) {
 	case 31:
 		name := hatchery.Node()
 		reply(int64(len(name)), 0, 0, []byte(name))
+	case 32:
+		var list []byte
+		for _, name := range hatchery.Nodes() {
+			list = append(append(list, name...), '\n')
+		}
+		reply(int64(len(list)), 0, 0, list)
+	case 33:
+		name := hatchery.PidNode(hatchery.Pid(a))
+		reply(int64(len(name)), 0, 0, []byte(name))
+	case 34:
+		if a != 0 && a != 1 {
+			done(int64(hatchery.ErrBadArg))
+		} else {
+			done(code(hatchery.MonitorNode(text(s1), a == 1)))
+		}
+	case 35:
+		if a != 0 && a != 1 {
+			done(int64(hatchery.ErrBadArg))
+		} else {
+			hatchery.MonitorNodes(a == 1)
+			done(0)
+		}
+	case 36:
+		// s1 is the node then the module; a is the node's length.
+		if a < 0 || a > int64(len(s1)) {
+			done(int64(hatchery.ErrBadArg))
+			return
+		}
+		opts := hatchery.SpawnOptions{Link: b&1 != 0, Monitor: b&2 != 0}
+		pid, ref, err := hatchery.SpawnAt(text(s1[:a]), text(s1[a:]), s2, opts)
+		if err != nil {
+			done(code(err))
+			return
+		}
+		reply(int64(pid), int64(ref), 0, nil)
+	case 37:
+		printed := hatchery.Pid(a).String()
+		reply(int64(len(printed)), 0, 0, []byte(printed))
 	default:
 		done(int64(hatchery.ErrBadArg))
 	}

@@ -162,6 +162,54 @@ fn run(from: Pid, cmd: &Command) {
             let name = hatchery_sdk::node();
             reply(from, op, name.len() as i64, 0, 0, name.as_bytes())
         }
+        32 => {
+            let list: String = hatchery_sdk::nodes()
+                .iter()
+                .map(|name| format!("{name}\n"))
+                .collect();
+            reply(from, op, list.len() as i64, 0, 0, list.as_bytes())
+        }
+        33 => {
+            let name = hatchery_sdk::pid_node(Pid(a as u64));
+            reply(from, op, name.len() as i64, 0, 0, name.as_bytes())
+        }
+        // The SDK's flag is a `bool`: another flag is answered here.
+        34 => match a {
+            0 | 1 => done(code(hatchery_sdk::monitor_node(text(s1), a == 1))),
+            _ => done(i64::from(sys::ERR_BAD_ARG)),
+        },
+        35 => match a {
+            0 | 1 => {
+                hatchery_sdk::monitor_nodes(a == 1);
+                done(0)
+            }
+            _ => done(i64::from(sys::ERR_BAD_ARG)),
+        },
+        36 => {
+            // `s1` is the node then the module; `a` is the node's length.
+            let Some((node, module)) = usize::try_from(a)
+                .ok()
+                .filter(|&at| at <= s1.len())
+                .map(|at| s1.split_at(at))
+            else {
+                return done(i64::from(sys::ERR_BAD_ARG));
+            };
+            let opts = SpawnOpts {
+                link: b & 1 != 0,
+                monitor: b & 2 != 0,
+            };
+            match hatchery_sdk::spawn_at_bytes(text(node), text(module), s2, opts) {
+                Ok((pid, monitor)) => {
+                    let m = monitor.map_or(0, |m| m.0 as i64);
+                    reply(from, op, pid.0 as i64, m, 0, &[]);
+                }
+                Err(e) => done(code::<()>(Err(e))),
+            }
+        }
+        37 => {
+            let printed = Pid(a as u64).to_string();
+            reply(from, op, printed.len() as i64, 0, 0, printed.as_bytes())
+        }
         _ => done(i64::from(sys::ERR_BAD_ARG)),
     }
 }
