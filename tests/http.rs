@@ -987,3 +987,86 @@ async fn no_garbage_gets_a_server_error() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nodes_view_lists_the_cluster_and_the_links_and_monitors_across_it() {
+    let alone = node_with(&[]);
+    let api = Api::local(&alone).await;
+    let r = api.get("/api/nodes").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body, json!({"node": "nonode", "slot": null, "nodes": []}));
+
+    let (ma, mb) = hatchery::dist::loopback::memberships(b"http nodes");
+    let with = |m| NodeConfig {
+        cluster: Some(m),
+        ..config()
+    };
+    let a = node_with_config(with(ma), &[]);
+    let b = node_with_config(with(mb), &[]);
+    let _link = hatchery::dist::loopback::Loopback::join(&a, &b).expect("joined");
+    let api = Api::local(&a).await;
+    let x = a.spawn_native("x").expect("x");
+    let y = b.spawn_native("y").expect("y");
+    x.link(y.pid()).expect("linked");
+    let r = x.monitor(y.pid());
+    let watcher = b.spawn_native("w").expect("w");
+    watcher.monitor(x.pid());
+    eventually("the link and monitors to reach both nodes", || {
+        b.process(y.pid())
+            .is_some_and(|p| p.links() == vec![x.pid()])
+            && a.process(x.pid())
+                .is_some_and(|p| p.monitored_by().len() == 1)
+    })
+    .await;
+    let answer = api.get("/api/nodes").await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let v = &answer.body;
+    assert_eq!(
+        (v["node"].clone(), v["slot"].clone()),
+        (json!("a"), json!(1))
+    );
+    let peer = &v["nodes"][0];
+    assert_eq!(peer["name"], "b");
+    assert_eq!(peer["up"], true);
+    assert_eq!(peer["connected"], true);
+    let counts = (&peer["links"], &peer["monitors"], &peer["monitored_by"]);
+    assert_eq!(counts, (&json!(1), &json!(1), &json!(1)), "{v}");
+    let mut kinds: Vec<(String, String, String)> = peer["relations"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (s("kind"), s("local"), s("remote"))
+        })
+        .collect();
+    kinds.sort();
+    let (xs, ys, ws) = (
+        x.pid().to_string(),
+        format!("<b.{}>", y.pid().0),
+        format!("<b.{}>", watcher.pid().0),
+    );
+    assert_eq!(
+        kinds,
+        vec![
+            ("link".into(), xs.clone(), ys.clone()),
+            ("monitor".into(), xs.clone(), ys.clone()),
+            ("monitored_by".into(), xs.clone(), ws),
+        ]
+    );
+    // The process page prints the other node's pids with their node, and reads them back.
+    let page = api.get(&format!("/api/processes/{}", x.pid().0)).await;
+    assert_eq!(page.body["links"], json!([ys]));
+    assert_eq!(page.body["monitors"], json!([{"ref": r, "pid": ys}]));
+    let there = api
+        .get(&format!(
+            "/api/processes/{}",
+            ys.replace('<', "%3C").replace('>', "%3E")
+        ))
+        .await;
+    assert_eq!(
+        there.status, 404,
+        "another node's process is not here: {}",
+        there.text
+    );
+}

@@ -14,6 +14,7 @@ import * as charts from './charts.js';
 import * as events from './events.js';
 import * as crashes from './crashes.js';
 import * as trace from './trace.js';
+import * as nodes from './nodes.js';
 
 /** Lifetime of one mounted view. */
 export class Scope {
@@ -59,6 +60,7 @@ const ROUTES = {
   events: [events, 'events'],
   crashes: [crashes, 'crashes'],
   trace: [trace, 'processes'],
+  nodes: [nodes, 'nodes'],
 };
 
 let current = null;

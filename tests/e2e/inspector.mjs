@@ -215,6 +215,12 @@ async function main() {
     await page.screenshot({ path: join(out, 'inspector-3-tree.png'), fullPage: true });
   });
 
+  await step('open the nodes view: the demo node runs alone', async () => {
+    await t('nav-nodes').click();
+    await until(() => /runs alone/.test(document.querySelector('[data-testid=nodes-alone]')?.textContent ?? ''));
+    await until(() => /\(alone\)/.test(document.querySelector('[data-testid=nodes-self]').textContent));
+  });
+
   await step('check for console errors and CSP violations', async () => {
     const csp = await page.evaluate(() => window.__csp ?? []);
     const all = [...problems, ...csp.map((c) => `CSP violation: ${c}`)];

@@ -167,3 +167,57 @@ impl Node {
         Some((name, told))
     }
 }
+
+/// A link or monitor between a process of this node and one of another node.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RemoteRelation {
+    /// The process here.
+    pub local: Pid,
+    /// The process there.
+    pub remote: Pid,
+    /// The other node's slot.
+    pub slot: u16,
+    /// `link`, `monitor` (the local process monitors the remote one) or `monitored_by`.
+    pub kind: &'static str,
+}
+
+impl Node {
+    /// The links and monitors between this node's processes and other nodes', in no
+    /// particular order.
+    pub fn remote_relations(&self) -> Vec<RemoteRelation> {
+        let mut out = Vec::new();
+        for p in self.inner.processes.all() {
+            let (links, monitors, watchers) = {
+                let s = p.signals.lock();
+                let links: Vec<Pid> = s.links.iter().copied().collect();
+                let monitors: Vec<Pid> = s.monitors.values().copied().collect();
+                let watchers: Vec<Pid> = s.monitored_by.iter().map(|&(_, w)| w).collect();
+                (links, monitors, watchers)
+            };
+            let kinds = [
+                ("link", links),
+                ("monitor", monitors),
+                ("monitored_by", watchers),
+            ];
+            for (kind, pids) in kinds {
+                for remote in pids {
+                    let Place::There(slot) = self.place(remote) else {
+                        continue;
+                    };
+                    out.push(RemoteRelation {
+                        local: p.pid(),
+                        remote,
+                        slot,
+                        kind,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// This node's slot in its cluster (the node part of its pids); none alone.
+    pub fn slot(&self) -> Option<u16> {
+        self.inner.config.cluster.as_ref().map(|c| c.slot)
+    }
+}

@@ -43,11 +43,11 @@ impl FromStr for Pid {
     /// names the pid on every node).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let t = t
-            .strip_prefix('<')
-            .and_then(|t| t.strip_suffix('>'))
-            .unwrap_or(t);
-        let t = t.rsplit_once('.').map_or(t, |(_, n)| n);
+        let t = match t.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+            // `<0.N>`, or `<NODE.N>` (a node's name may hold dots; N is after the last).
+            Some(inner) => inner.rsplit_once('.').map_or(inner, |(_, n)| n),
+            None => t.strip_prefix("0.").unwrap_or(t),
+        };
         match t.parse::<u64>() {
             Ok(n) if n > 0 => Ok(Pid(n)),
             _ => Err(ParsePidError(s.to_string())),
@@ -78,6 +78,10 @@ mod tests {
         assert_eq!("<messenger.42>".parse::<Pid>(), Ok(Pid(42)));
         assert_eq!("<a.b.42>".parse::<Pid>(), Ok(Pid(42)));
         assert_eq!("0.42".parse::<Pid>(), Ok(Pid(42)));
+        assert!(
+            "v1.2".parse::<Pid>().is_err(),
+            "a name with a dot is no pid"
+        );
         assert!("0".parse::<Pid>().is_err());
         assert!("abc".parse::<Pid>().is_err());
         assert_eq!(Pid(7).to_string(), "<0.7>");

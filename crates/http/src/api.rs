@@ -31,6 +31,7 @@ type ApiResult = Result<Response, ApiError>;
 pub(super) fn routes() -> Router<Ctx> {
     Router::new()
         .route("/node", get(node_info))
+        .route("/nodes", get(super::nodes::nodes))
         .route("/processes", get(list_processes))
         .route("/processes/{pid}", get(process_details))
         .route("/processes/{pid}/exit", post(exit_process))
@@ -119,18 +120,14 @@ pub(super) fn json_pid(n: &serde_json::Number) -> Option<Pid> {
 
 /// `12`, `<0.12>` (or `0.12`).
 pub(super) fn parse_pid(text: &str) -> Option<Pid> {
-    let t = text.trim();
-    let t = t
-        .strip_prefix('<')
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(t);
-    let t = t.strip_prefix("0.").unwrap_or(t);
-    t.parse::<u64>().ok().filter(|n| *n > 0).map(Pid)
+    text.parse().ok()
 }
 
 fn pid_param(text: &str) -> Result<Pid, ApiError> {
     parse_pid(text).ok_or_else(|| {
-        ApiError::bad_request(format!("{text:?} is not a pid (expected 12 or <0.12>)"))
+        ApiError::bad_request(format!(
+            "{text:?} is not a pid (expected 12, <0.12> or another node's <NODE.12>)"
+        ))
     })
 }
 

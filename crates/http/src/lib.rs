@@ -12,6 +12,7 @@
 mod api;
 mod edge;
 mod end;
+mod nodes;
 mod openapi;
 mod serve;
 mod ui;

@@ -36,7 +36,7 @@ fn with_required_body(op: Value, schema: Value) -> Value {
 }
 
 /// What `parse_pid` (in `api.rs`) accepts: `12`, `0.12` or `<0.12>`, at most 19 digits.
-const PID_PATTERN: &str = r"^(<0\.[1-9][0-9]{0,18}>|0\.[1-9][0-9]{0,18}|[1-9][0-9]{0,18})$";
+const PID_PATTERN: &str = r"^(<[^<>]+\.[1-9][0-9]{0,18}>|0\.[1-9][0-9]{0,18}|[1-9][0-9]{0,18})$";
 
 fn with_params(mut op: Value, params: Value) -> Value {
     op["parameters"] = params;
@@ -46,7 +46,7 @@ fn with_params(mut op: Value, params: Value) -> Value {
 /// The document.
 pub(super) fn document() -> Value {
     let pid = json!({"name": "pid", "in": "path", "required": true,
-                     "schema": {"type": "string", "pattern": PID_PATTERN}, "description": "12 or <0.12>"});
+                     "schema": {"type": "string", "pattern": PID_PATTERN}, "description": "12, <0.12>, or <NODE.12> for another node's pid"});
     let name =
         json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}});
     json!({
@@ -101,6 +101,7 @@ pub(super) fn document() -> Value {
         "security": [{"bearer": []}, {}],
         "paths": {
             "/api/node": {"get": op("Node summary and counters", "200", &["401", "429"])},
+            "/api/nodes": {"get": op("The nodes of the cluster: state, last heard, and the links and monitors between this node's processes and theirs", "200", &[])},
             "/api/processes": {"get": with_params(op("List processes (filter, sort, page)", "200", &["400", "401", "429"]), json!([
                 {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "substring of pid, module or name"},
                 {"name": "sort", "in": "query", "description": "pid: the order the processes were spawned in", "schema": {"type": "string", "enum": ["pid", "module", "name", "mailbox", "memory", "cpu", "received", "sent", "uptime"]}},
