@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hatchery::MessageKind;
-use hatchery_tests::{WAIT, hatchery_bin, modules_dir, temp_dir};
+use hatchery_tests::{WAIT, hatchery_bin, modules_dir, node_event, temp_dir};
 use serde_json::{Value, json};
 
 /// A `nats-server` of the test's own, on loopback.
@@ -794,17 +794,6 @@ async fn guests_that_keep_every_core_busy_cause_no_false_noconnection() {
     for p in spinners {
         let _ = a.exit_signal(me.pid(), p.pid, &hatchery::ExitReason::Killed, true);
     }
-}
-
-/// The next `NODEUP` or `NODEDOWN` message: its kind and node.
-async fn node_event(me: &hatchery::NativeProcess) -> (MessageKind, String) {
-    me.recv_match(Some(WAIT), |m| {
-        matches!(m.kind, MessageKind::NodeUp | MessageKind::NodeDown)
-            .then(|| (m.kind, String::from_utf8_lossy(&m.data).into_owned()))
-    })
-    .await
-    .expect("alive")
-    .expect("a node message within the wait")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

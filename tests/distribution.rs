@@ -8,10 +8,11 @@ use std::time::Duration;
 use hatchery::dist::loopback::{Loopback, memberships};
 use hatchery::remote::Place;
 use hatchery::{CoreNode, ExitReason, MessageKind, NativeProcess, NodeConfig, Pid};
-use hatchery_tests::{WAIT, down_of};
+use hatchery_tests::{WAIT, down_of, node_event};
 
-fn pair() -> (CoreNode, CoreNode, Loopback) {
-    let (ma, mb) = memberships(b"test cookie");
+/// Nodes `a` and `b` of one cluster, not joined yet.
+fn two_nodes(cookie: &[u8]) -> (CoreNode, CoreNode) {
+    let (ma, mb) = memberships(cookie);
     let node = |m| {
         CoreNode::new(NodeConfig {
             cluster: Some(m),
@@ -19,7 +20,11 @@ fn pair() -> (CoreNode, CoreNode, Loopback) {
         })
         .expect("node starts")
     };
-    let (a, b) = (node(ma), node(mb));
+    (node(ma), node(mb))
+}
+
+fn pair() -> (CoreNode, CoreNode, Loopback) {
+    let (a, b) = two_nodes(b"test cookie");
     let link = Loopback::join(&a, &b).expect("joined");
     (a, b, link)
 }
@@ -317,28 +322,9 @@ async fn a_guest_spawns_on_another_node_through_the_abi() {
     assert_eq!(p.run(&me, unknown).await, "noproc");
 }
 
-/// The next `NODEUP` or `NODEDOWN` message: its kind and node.
-async fn node_event(me: &NativeProcess) -> (MessageKind, String) {
-    me.recv_match(Some(WAIT), |m| {
-        matches!(m.kind, MessageKind::NodeUp | MessageKind::NodeDown)
-            .then(|| (m.kind, String::from_utf8_lossy(&m.data).into_owned()))
-    })
-    .await
-    .expect("alive")
-    .expect("a node message within the wait")
-}
-
 #[tokio::test]
 async fn node_monitors_see_nodes_come_and_go() {
-    let (ma, mb) = memberships(b"node monitors");
-    let node = |m| {
-        CoreNode::new(NodeConfig {
-            cluster: Some(m),
-            ..hatchery_tests::config()
-        })
-        .expect("node starts")
-    };
-    let (a, b) = (node(ma), node(mb));
+    let (a, b) = two_nodes(b"node monitors");
     let all = a.spawn_native("all").expect("all");
     a.monitor_nodes(all.pid(), true);
     assert!(a.nodes().is_empty(), "alone before the join");

@@ -241,3 +241,17 @@ pub fn write_module(dir: &std::path::Path, file: &str, contents: impl AsRef<[u8]
     std::fs::write(&p, contents).expect("write module file");
     p
 }
+
+/// The next `NODEUP` or `NODEDOWN` message: its kind and node.
+pub async fn node_event(me: &NativeProcess) -> (hatchery::MessageKind, String) {
+    me.recv_match(Some(WAIT), |m| {
+        matches!(
+            m.kind,
+            hatchery::MessageKind::NodeUp | hatchery::MessageKind::NodeDown
+        )
+        .then(|| (m.kind, String::from_utf8_lossy(&m.data).into_owned()))
+    })
+    .await
+    .expect("alive")
+    .expect("a node message within the wait")
+}
