@@ -249,8 +249,14 @@ impl HNode {
     }
 
     /// Spawns clients of `user` (registered under `tag`) here until one logs on: the
-    /// server has let the name go. `why` is the failure after [`WAIT`].
+    /// server has let the name go. `why` is the failure after [`WAIT`]. Each client ends
+    /// in exactly one of [`OUTCOMES`], so outcomes printed before are dropped first and
+    /// every spawn then waits for its own.
     fn log_on_when_free(&self, tag: &str, user: &str, why: &str) {
+        self.lines
+            .lock()
+            .expect("lines")
+            .retain(|l| !OUTCOMES.iter().any(|o| l.contains(o)));
         let start = Instant::now();
         loop {
             let args = client_args(tag, user);
@@ -258,10 +264,11 @@ impl HNode {
                 "/spawn",
                 json!({"module": "messenger_client", "args": args}),
             );
-            if wait_either(self, "| logged_on", "user_exists_at_other_node") {
+            if next_outcome(self) == OUTCOMES[0] {
                 return;
             }
             assert!(start.elapsed() < WAIT, "{why}");
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -339,21 +346,34 @@ fn the_messenger_runs_on_three_nodes_and_survives_a_nodes_death() {
     c3.wait_for("(mess_client@c3): noconnection");
 }
 
-/// Waits for the next of two outcomes of a logon on `n`; true for the first. Lines seen
-/// before are consumed, so each call waits for a new one.
-fn wait_either(n: &HNode, yes: &str, no: &str) -> bool {
+/// How a client's logon ends: logged on; refused by the server; the client's name still
+/// held on this node by the one before it (which has printed its outcome but not yet
+/// ended); no answer in time.
+const OUTCOMES: [&str; 4] = [
+    "| logged_on",
+    "user_exists_at_other_node",
+    "already_logged_on",
+    "No response from server",
+];
+
+/// Waits for the next logon outcome printed on `n`, consumes its line and returns which.
+fn next_outcome(n: &HNode) -> &'static str {
     let start = Instant::now();
     loop {
         {
             let mut lines = n.lines.lock().expect("lines");
-            if let Some(i) = lines.iter().position(|l| l.contains(yes) || l.contains(no)) {
-                let hit = lines.remove(i);
-                return hit.contains(yes);
+            let hit = lines
+                .iter()
+                .enumerate()
+                .find_map(|(i, l)| OUTCOMES.iter().find(|o| l.contains(*o)).map(|o| (i, *o)));
+            if let Some((i, outcome)) = hit {
+                lines.remove(i);
+                return outcome;
             }
         }
         assert!(
             start.elapsed() < WAIT,
-            "{} printed neither {yes:?} nor {no:?}",
+            "{} printed no logon outcome ({OUTCOMES:?})",
             n.name
         );
         std::thread::sleep(Duration::from_millis(10));
