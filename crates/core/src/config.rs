@@ -121,6 +121,11 @@ pub struct Membership {
     pub slot: u16,
     /// The cluster's minting key, from its cookie ([`crate::mint::cluster_key`]).
     pub key: (u64, u64),
+    /// The one-thread runtime that drives the connection to the other nodes, if the node
+    /// should also run processes on it: it becomes one more scheduler, which takes only
+    /// the processes its own thread wakes (a signal from another node wakes its receiver
+    /// there, and the reply reaches the connection without a thread hop; `crate::sched`).
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 impl std::fmt::Debug for Membership {

@@ -153,8 +153,11 @@ impl Node {
         let sched = match config.schedulers {
             0 => None,
             n => Some(
-                crate::sched::Schedulers::new(n)
-                    .map_err(|e| anyhow::anyhow!("starting {n} scheduler threads: {e}"))?,
+                crate::sched::Schedulers::new(
+                    n,
+                    config.cluster.as_ref().and_then(|c| c.runtime.clone()),
+                )
+                .map_err(|e| anyhow::anyhow!("starting {n} scheduler threads: {e}"))?,
             ),
         };
         let pids = match &config.cluster {

@@ -58,7 +58,10 @@ struct Core {
 
 struct Shared {
     id: u64,
+    /// The schedulers' runtimes; an adopted one comes last.
     handles: Vec<Handle>,
+    /// How many of them are the schedulers' own.
+    owned: usize,
     cores: Arc<Vec<Core>>,
     /// Spawns from outside the schedulers go round them.
     next: AtomicUsize,
@@ -80,11 +83,16 @@ pub(crate) struct Schedulers {
 }
 
 impl Schedulers {
-    /// Starts `n` schedulers (at least one), each a runtime with one worker thread.
-    pub(crate) fn new(n: usize) -> std::io::Result<Schedulers> {
+    /// Starts `n` schedulers (at least one), each a runtime with one worker thread, and
+    /// adopts `extra` (a runtime driven by a thread of someone else's, such as the
+    /// cluster's connection) as one more, which runs what its thread wakes.
+    pub(crate) fn new(n: usize, extra: Option<Handle>) -> std::io::Result<Schedulers> {
         let n = n.max(1);
         let id = NEXT_SET.fetch_add(1, Ordering::Relaxed);
-        let cores: Arc<Vec<Core>> = Arc::new((0..n).map(|_| Core::default()).collect());
+        // An adopted runtime runs processes only when its thread woke them: none start or
+        // spread there (`owned` bounds where they may go).
+        let all = n + usize::from(extra.is_some());
+        let cores: Arc<Vec<Core>> = Arc::new((0..all).map(|_| Core::default()).collect());
         let mut runtimes = Vec::with_capacity(n);
         for i in 0..n {
             let (park, unpark) = (cores.clone(), cores.clone());
@@ -102,9 +110,16 @@ impl Schedulers {
                 .build()?;
             runtimes.push(rt);
         }
+        let mut handles: Vec<Handle> = runtimes.iter().map(|r| r.handle().clone()).collect();
+        if let Some(h) = extra {
+            // Its thread is taken for the scheduler it now is once this has run there.
+            h.spawn(async move { HERE.with(|here| here.set((id, n))) });
+            handles.push(h);
+        }
         let shared = Arc::new(Shared {
             id,
-            handles: runtimes.iter().map(|r| r.handle().clone()).collect(),
+            handles,
+            owned: n,
             cores,
             next: AtomicUsize::new(0),
             moves: AtomicU64::new(0),
@@ -165,7 +180,7 @@ impl Shared {
             Some(here) => self.backlog_elsewhere(here).unwrap_or(here),
             None => self
                 .claim_parked(usize::MAX)
-                .unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len()),
+                .unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed) % self.owned),
         };
         start(self.clone(), i, task);
     }
@@ -191,7 +206,7 @@ impl Shared {
     /// one about to move): moving there shortens the longer queue without waking anyone.
     fn less_busy(&self, here: usize) -> Option<usize> {
         let mine = self.cores[here].queued.load(Ordering::Relaxed) + 1;
-        (0..self.cores.len())
+        (0..self.owned)
             .filter(|&j| j != here)
             .map(|j| (self.cores[j].queued.load(Ordering::Relaxed), j))
             .min()
@@ -202,7 +217,7 @@ impl Shared {
     /// A parked scheduler other than `except`, marked awake so that one wake-up brings it
     /// one process, not every process that looks at once.
     fn claim_parked(&self, except: usize) -> Option<usize> {
-        (0..self.cores.len()).filter(|&j| j != except).find(|&j| {
+        (0..self.owned).filter(|&j| j != except).find(|&j| {
             self.cores[j]
                 .parked
                 .compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed)
@@ -281,7 +296,10 @@ impl Slot {
         }
         self.queued_at.store(shared.now(), Ordering::Relaxed);
         shared.cores[i].queued.fetch_add(1, Ordering::Relaxed);
-        shared.handles[i].spawn(Run(self.clone()));
+        shared.handles[i].spawn(Run {
+            slot: self.clone(),
+            over: false,
+        });
     }
 
     /// Where it should run instead of `here`, where it waited since `queued_at`: a parked
@@ -359,13 +377,53 @@ impl Wake for Slot {
 
 /// The tokio task that polls a process once it is runnable; it ends when the process
 /// waits or finishes.
-struct Run(Arc<Slot>);
+struct Run {
+    slot: Arc<Slot>,
+    /// It returned `Ready`: the process waits, moved, or finished.
+    over: bool,
+}
+
+impl Drop for Run {
+    /// A task dropped before it was done belongs to a runtime that shut down under it: an
+    /// adopted one whose thread ended (a node that left its cluster). The process, still
+    /// runnable, goes to one of the schedulers' own runtimes.
+    fn drop(&mut self) {
+        let slot = &self.slot;
+        let shared = &slot.shared;
+        // Only a task that was queued and not being polled (a poll that panicked left the
+        // process `RUNNING`: it is not polled again).
+        if self.over
+            || shared.stopped.load(Ordering::SeqCst)
+            || slot.state.load(Ordering::Acquire) != SCHEDULED
+        {
+            return;
+        }
+        let was = slot.sched.load(Ordering::Relaxed);
+        let _ = shared.cores[was]
+            .queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        if was < shared.owned {
+            // An own runtime shuts down only when the schedulers stop.
+            return;
+        }
+        slot.queue_on(was % shared.owned);
+    }
+}
 
 impl Future for Run {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let slot = &self.0;
+        let this = self.get_mut();
+        let ready = this.poll_slot(cx);
+        this.over = ready.is_ready();
+        ready
+    }
+}
+
+impl Run {
+    fn poll_slot(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let slot = &self.slot;
         let shared = &slot.shared;
         let here = slot.sched.load(Ordering::Relaxed);
         let _ = shared.cores[here]
@@ -430,11 +488,61 @@ mod tests {
         panic!("the schedulers did not park");
     }
 
+    /// A process woken from an adopted runtime's thread runs on that thread; once that
+    /// runtime has ended, the process runs on the schedulers' own.
+    #[test]
+    fn an_adopted_runtime_runs_what_its_thread_wakes_and_hands_it_back_when_it_ends() {
+        let (h_tx, h_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let adopted = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                h_tx.send((Handle::current(), std::thread::current().id()))
+                    .unwrap();
+                let _ = stop_rx.await;
+            });
+        });
+        let (handle, there) = h_rx.recv().unwrap();
+        let s = Schedulers::new(1, Some(handle.clone())).unwrap();
+        let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let (report_tx, report_rx) = std::sync::mpsc::channel();
+        s.spawn(Box::pin(async move {
+            while msg_rx.recv().await.is_some() {
+                report_tx.send(std::thread::current().id()).unwrap();
+            }
+        }));
+        let wait = Duration::from_secs(60);
+        // From outside: it starts on an own scheduler.
+        msg_tx.send(()).unwrap();
+        assert_ne!(report_rx.recv_timeout(wait).unwrap(), there);
+        // Woken from the adopted thread while it waits, it runs there. (Woken while it is
+        // still running after its report, it runs again where it is: so a few tries.)
+        let ran_there = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(2));
+            let from_there = msg_tx.clone();
+            handle.spawn(async move { from_there.send(()).unwrap() });
+            report_rx.recv_timeout(wait).unwrap() == there
+        });
+        assert!(
+            ran_there,
+            "a process woken from the adopted thread never ran there"
+        );
+        // The adopted runtime ends; a wake-up that would queue it there runs it at home.
+        stop_tx.send(()).unwrap();
+        adopted.join().unwrap();
+        msg_tx.send(()).unwrap();
+        assert_ne!(report_rx.recv_timeout(wait).unwrap(), there);
+        assert_eq!(s.shared.cores[1].queued.load(Ordering::Relaxed), 0);
+    }
+
     /// Two tasks that wake each other in turn (one runnable at a time) stay on one
     /// scheduler.
     #[test]
     fn a_chain_of_wake_ups_stays_on_one_scheduler() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         wait_parked(&s);
         let (tx, rx) = std::sync::mpsc::channel();
         let shared = s.shared.clone();
@@ -469,7 +577,7 @@ mod tests {
     /// parked one, and each finishes.
     #[test]
     fn a_second_runnable_task_moves_to_a_parked_scheduler() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         wait_parked(&s);
         let (tx, rx) = std::sync::mpsc::channel();
         let threads = Arc::new(Mutex::new(std::collections::HashSet::new()));
@@ -504,7 +612,7 @@ mod tests {
     /// count the finished task as queued.
     #[test]
     fn waking_a_finished_task_leaves_no_count() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         let kept = Arc::new(Mutex::new(None::<Waker>));
         let (tx, rx) = std::sync::mpsc::channel();
         let k = kept.clone();
@@ -530,7 +638,7 @@ mod tests {
     /// The two ends of a chain started on different schedulers end up on one.
     #[test]
     fn a_chain_split_across_schedulers_joins_on_one() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         wait_parked(&s);
         let (a_tx, mut a_rx) = tokio::sync::mpsc::channel::<u32>(1);
         let (b_tx, mut b_rx) = tokio::sync::mpsc::channel::<u32>(1);
@@ -573,7 +681,7 @@ mod tests {
     /// A ring of tasks laid out on both schedulers in turn ends up on one.
     #[test]
     fn a_ring_across_schedulers_joins_on_one() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         wait_parked(&s);
         let n = 50;
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..n)
@@ -644,7 +752,7 @@ mod tests {
     /// queued behind it there and moving on at every arrival.
     #[test]
     fn a_task_beside_a_spinner_on_each_scheduler_is_not_moved_for_ever() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         wait_parked(&s);
         let spinners_done = Arc::new(AtomicUsize::new(0));
         start(s.shared.clone(), 0, spinner(400, spinners_done.clone()));
@@ -672,7 +780,7 @@ mod tests {
     /// parked scheduler; the first child stays with its parent.
     #[test]
     fn a_child_spawned_behind_a_waiting_one_starts_on_a_parked_scheduler() {
-        let s = Schedulers::new(2).unwrap();
+        let s = Schedulers::new(2, None).unwrap();
         wait_parked(&s);
         let (tx, rx) = std::sync::mpsc::channel();
         let shared = s.shared.clone();

@@ -217,7 +217,10 @@ pub async fn join(o: Options) -> anyhow::Result<Joined> {
     let thread = std::thread::Builder::new()
         .name("hatchery-dist".into())
         .spawn(move || {
+            // The node adopts this runtime as a scheduler (`Membership::runtime`): the I/O
+            // driver is looked at every few process polls, not every 61.
             let rt = match tokio::runtime::Builder::new_current_thread()
+                .event_interval(4)
                 .enable_all()
                 .build()
             {
@@ -236,7 +239,8 @@ pub async fn join(o: Options) -> anyhow::Result<Joined> {
                         let shared = link.shared.clone();
                         let slot = shared.me;
                         let (start_tx, start) = oneshot::channel();
-                        if tx.send(Ok((shared, slot, start_tx))).is_err() {
+                        let handle = tokio::runtime::Handle::current();
+                        if tx.send(Ok((shared, slot, handle, start_tx))).is_err() {
                             return;
                         }
                         if let Ok((node, stop)) = start.await {
@@ -247,7 +251,7 @@ pub async fn join(o: Options) -> anyhow::Result<Joined> {
             });
         })
         .context("starting the cluster's thread")?;
-    let (shared, slot, start) = rx
+    let (shared, slot, runtime, start) = rx
         .await
         .map_err(|_| anyhow::anyhow!("the cluster's thread ended while joining"))??;
     Ok(Joined {
@@ -255,6 +259,9 @@ pub async fn join(o: Options) -> anyhow::Result<Joined> {
             name: Arc::from(o.name.as_str()),
             slot,
             key: hatchery_core::mint::cluster_key(&o.cookie),
+            runtime: std::env::var_os("HATCHERY_DIST_NO_ADOPT")
+                .is_none()
+                .then_some(runtime),
         },
         shared,
         start,

@@ -65,6 +65,7 @@ pub fn memberships(cookie: &[u8]) -> (Membership, Membership) {
         name: Arc::from(name),
         slot,
         key,
+        runtime: None,
     };
     (m("a", 1), m("b", 2))
 }
