@@ -15,5 +15,5 @@ if ! command -v escript >/dev/null; then
   fi
 fi
 (cd modules && cargo build --release --quiet)
-cargo build --release --quiet -p hatchery-bench
+cargo build --release --quiet -p hatchery-bench -p hatchery  # the dist rows start `hatchery run` nodes
 exec ./target/release/hatchery-bench "$@"

@@ -50,7 +50,11 @@ impl Nats {
     fn start() -> anyhow::Result<Nats> {
         let dir = std::env::temp_dir().join(format!("hatchery-bench-nats-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
+        // One Go scheduler thread: the server shares the cores with both nodes, and a
+        // message it relays then wakes no second Go thread (BENCHMARKS.md, "Round trip").
+        let procs = std::env::var("HATCHERY_BENCH_NATS_GOMAXPROCS").unwrap_or_else(|_| "1".into());
         let child = Command::new("nats-server")
+            .env("GOMAXPROCS", procs)
             .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
             .arg(&dir)
             .stdout(Stdio::null())
@@ -93,16 +97,19 @@ fn options(url: &str, cluster: &str, name: &str) -> hatchery::dist::Options {
     }
 }
 
+/// A node of the cluster with the Wasm runtime and the `pingpong` guest.
 async fn node(
+    modules: &Path,
     url: &str,
     cluster: &str,
     name: &str,
-) -> anyhow::Result<(CoreNode, hatchery::dist::Cluster)> {
+) -> anyhow::Result<(hatchery::Node, hatchery::dist::Cluster)> {
     let joined = hatchery::dist::join(options(url, cluster, name)).await?;
-    let node = CoreNode::new(NodeConfig {
+    let node = hatchery::Node::new(NodeConfig {
         cluster: Some(joined.membership()),
         ..crate::base_config()
     })?;
+    node.load_module_file(&modules.join("pingpong.wasm"))?;
     let cluster = joined.attach(&node)?;
     Ok((node, cluster))
 }
@@ -127,8 +134,8 @@ pub async fn run(
 ) -> anyhow::Result<BTreeMap<&'static str, f64>> {
     let nats = Nats::start()?;
     let cluster = format!("bench{}", std::process::id());
-    let (a, _ca) = node(&nats.url, &cluster, "a").await?;
-    let (b, _cb) = node(&nats.url, &cluster, "b").await?;
+    let (a, _ca) = node(modules, &nats.url, &cluster, "a").await?;
+    let (b, _cb) = node(modules, &nats.url, &cluster, "b").await?;
     connected(&a, "b").await?;
     connected(&b, "a").await?;
     let me = a.spawn_native("bench")?;
@@ -149,6 +156,18 @@ pub async fn run(
         v.push(t.elapsed().as_nanos() as f64 / sizes.rtt as f64);
     }
     crate::record(&mut out, "dist_rtt_ns", v);
+    // The same between two Wasm processes: `pingpong` on a, its pong spawned on b.
+    let args = json!({"rounds": sizes.rtt, "size": 64, "node": "b"});
+    crate::report(&me, "pingpong", args.clone()).await?;
+    let mut v = Vec::new();
+    for _ in 0..reps {
+        let r = crate::report(&me, "pingpong", args.clone()).await?;
+        v.push(r["ns"].as_f64().context("pingpong reports ns")? / sizes.rtt as f64);
+    }
+    crate::record(&mut out, "dist_guest_rtt_ns", v);
+    let floor = crate::nats_floor::round_trip_ns(&nats.url, sizes.rtt, reps)?;
+    eprintln!("hatchery dist_nats_rtt_ns {floor:.1}");
+    out.insert("dist_nats_rtt_ns", floor);
     let mut v = Vec::new();
     for _ in 0..reps {
         v.push(stream(&me, &b, sizes.stream).await?);
@@ -351,6 +370,20 @@ pub fn render(
         false,
     );
     row(
+        "remote round trip, 64 bytes, Wasm processes",
+        get("dist_guest_rtt_ns"),
+        theirs("dist_rtt_ns"),
+        &us,
+        false,
+    );
+    row(
+        "the same through NATS alone (two `async-nats` clients, no Hatchery)",
+        get("dist_nats_rtt_ns"),
+        theirs("dist_rtt_ns"),
+        &us,
+        false,
+    );
+    row(
         "remote stream 1 → 1, 8-byte messages",
         get("dist_stream_per_sec"),
         theirs("dist_stream_per_sec"),
@@ -374,9 +407,12 @@ pub fn render(
     t.push_str(&format!(
         "\nMedian of {reps} repetitions; {} round trips, a stream of {} messages, {} detections of each kind. \
          Hatchery: two nodes in the bench's process, each with its own NATS connection, through one local \
-         nats-server; the killed and frozen node is a `hatchery run` process. Erlang: two nodes (`peer`) \
+         nats-server (GOMAXPROCS {gomaxprocs}); the killed and frozen node is a `hatchery run` process. Erlang: two nodes (`peer`) \
          on loopback with net_ticktime 1 s.\n",
-        sizes.rtt, sizes.stream, sizes.detections
+        sizes.rtt,
+        sizes.stream,
+        sizes.detections,
+        gomaxprocs = std::env::var("HATCHERY_BENCH_NATS_GOMAXPROCS").unwrap_or_else(|_| "1".into()),
     ));
     t
 }

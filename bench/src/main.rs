@@ -41,6 +41,7 @@ fn base_config() -> NodeConfig {
 }
 mod load;
 mod markdown;
+mod nats_floor;
 mod swap;
 
 #[derive(Parser)]

@@ -9,6 +9,9 @@
 //! Pong role, args `{"pong": true}`: echoes every user message to its sender until it gets
 //! the JSON string `"stop"`.
 //!
+//! With `"node": "<name>"` the pong is spawned on that node of the cluster (`spawn_at`), for
+//! the remote round trip.
+//!
 //! With `"partner": "<module>"` the ping spawns that module (empty arguments) as its pong
 //! instead, and stops it with the raw bytes `stop`: the benchmark pongs of every guest
 //! language (`bench_<lang>_pong`) work that way.
@@ -37,6 +40,7 @@ struct Args {
     size: usize,
     report_to: Option<Pid>,
     partner: Option<String>,
+    node: Option<String>,
 }
 
 /// The stop message: the JSON string `"stop"`.
@@ -49,28 +53,32 @@ fn main() {
     });
     match args {
         Some(Args { pong: true, .. }) => pong(),
-        Some(args) => ping(
-            args.rounds,
-            args.size,
-            args.report_to,
-            args.partner.as_deref(),
-        ),
-        None => ping(default_rounds(), default_size(), None, None),
+        Some(args) => ping(&args),
+        None => ping(&Args {
+            pong: false,
+            rounds: default_rounds(),
+            size: default_size(),
+            report_to: None,
+            partner: None,
+            node: None,
+        }),
     }
 }
 
-fn ping(rounds: u64, size: usize, report_to: Option<Pid>, partner: Option<&str>) {
-    let spawned = match partner {
-        Some(module) => hatchery_sdk::spawn_bytes(
-            module,
-            &[],
-            hatchery_sdk::SpawnOpts {
-                link: true,
-                monitor: false,
-            },
-        )
-        .map(|(pid, _)| pid),
-        None => spawn_link("pingpong", &json!({"pong": true})),
+fn ping(args: &Args) {
+    let (rounds, size, report_to) = (args.rounds, args.size, args.report_to);
+    let partner = args.partner.as_deref();
+    let link = hatchery_sdk::SpawnOpts {
+        link: true,
+        monitor: false,
+    };
+    let spawned = match (partner, &args.node) {
+        (Some(module), _) => hatchery_sdk::spawn_bytes(module, &[], link).map(|(pid, _)| pid),
+        (None, Some(node)) => {
+            let pong = json!({"pong": true}).to_string();
+            hatchery_sdk::spawn_at_bytes(node, "pingpong", pong.as_bytes(), link).map(|(p, _)| p)
+        }
+        (None, None) => spawn_link("pingpong", &json!({"pong": true})),
     };
     let pong = spawned.unwrap_or_else(|err| {
         eprintln!("pingpong: cannot spawn the pong: {err}");
