@@ -59,6 +59,11 @@ fi
 if ! command -v nats-server >/dev/null 2>&1; then
   apt_install nats-server
 fi
+# The metrics test (tests/metrics.rs) scrapes a node with a real Prometheus server and
+# checks the exposition with promtool; without them it fails with a note saying so.
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  apt_install prometheus
+fi
 # npm ci only when node_modules is missing or older than the lock file (a copy of the lock
 # it was installed from sits beside it).
 e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e"

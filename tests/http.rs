@@ -800,8 +800,14 @@ async fn the_event_stream_reports_events_and_stats() {
         assert_eq!(res.header("content-type"), Some("text/event-stream"));
         let mut lines = BufReader::new(res.into_reader()).lines();
         let mut kinds = Vec::new();
+        let mut stats = Value::Null;
         let mut spawned_once = false;
         while let Some(Ok(line)) = lines.next() {
+            if let Some(d) = line.strip_prefix("data: ")
+                && kinds.last().is_some_and(|k| k == "stats")
+            {
+                stats = serde_json::from_str(d).unwrap_or(Value::Null);
+            }
             if let Some(k) = line.strip_prefix("event: ") {
                 kinds.push(k.to_string());
                 if !spawned_once {
@@ -810,21 +816,34 @@ async fn the_event_stream_reports_events_and_stats() {
                     me.spawn("noop", Vec::new(), false, false).expect("spawn");
                 }
             }
-            if ["spawned", "exited", "stats"]
+            if ["spawned", "exited"]
                 .iter()
                 .all(|k| kinds.iter().any(|x| x == k))
+                && !stats.is_null()
             {
-                return kinds;
+                return (kinds, stats);
             }
         }
-        kinds
+        (kinds, stats)
     });
-    let kinds = tokio::time::timeout(WAIT, reader)
+    let (kinds, stats) = tokio::time::timeout(WAIT, reader)
         .await
         .expect("events within the wait")
         .expect("reader");
     assert!(kinds.iter().any(|k| k == "spawned"), "{kinds:?}");
     assert!(kinds.iter().any(|k| k == "exited"), "{kinds:?}");
+    // The same figures as a point of the node's history (`GET /api/history`).
+    for field in [
+        "processes",
+        "messages_per_sec",
+        "mailbox_messages",
+        "restarts",
+        "swaps",
+        "guest_memory_bytes",
+    ] {
+        assert!(stats[field].is_number(), "{field} in {stats}");
+    }
+    assert!(stats["cpu_per_worker"].is_array(), "{stats}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

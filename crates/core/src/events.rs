@@ -74,6 +74,10 @@ pub struct NodeStats {
     pub hibernations: AtomicU64,
     /// Messages sent (including dropped ones).
     pub sent: AtomicU64,
+    /// Children restarted by their supervisors.
+    pub restarts: AtomicU64,
+    /// Hot swaps: a module's processes moved to a new version (first loads not counted).
+    pub swaps: AtomicU64,
     /// Messages dropped because the receiver was dead.
     pub dropped_dead: AtomicU64,
     /// Messages refused by a full mailbox.

@@ -15,6 +15,7 @@ pub mod crashlog;
 pub mod events;
 pub mod exit;
 pub mod launch;
+pub mod load;
 pub mod machine;
 pub mod message;
 pub mod mint;

@@ -103,11 +103,13 @@ pub(crate) struct NodeInner {
     /// The connected nodes and who watches them.
     pub(crate) node_watch: Mutex<crate::nodewatch::NodeWatch>,
     pub stats: NodeStats,
+    /// The CPU of ended processes, by module.
+    pub(crate) ended_cpu: crate::load::EndedCpu,
     pub exits: Mutex<ExitLog>,
     pub events: broadcast::Sender<NodeEvent>,
     pub rt: tokio::runtime::Handle,
     /// Where processes run, unless `config.schedulers` is 0 (then on `rt`).
-    sched: Option<crate::sched::Schedulers>,
+    pub(crate) sched: Option<crate::sched::Schedulers>,
     /// The bytes in all mailboxes, and their budget.
     mailboxes: Arc<crate::process::mailbox::NodeMailboxes>,
     /// The linear memory of all processes together, in bytes.
@@ -177,6 +179,7 @@ impl Node {
                 spawning: Mutex::default(),
                 node_watch: Mutex::default(),
                 stats: NodeStats::default(),
+                ended_cpu: Default::default(),
                 exits: Mutex::new(ExitLog::default()),
                 events,
                 rt: tokio::runtime::Handle::current(),
@@ -409,6 +412,11 @@ impl Node {
         self.inner.mailboxes.used()
     }
 
+    /// The messages queued in all mailboxes.
+    pub fn mailbox_messages(&self) -> usize {
+        self.inner.mailboxes.messages()
+    }
+
     /// Counts `bytes` more of guest linear memory, unless that would pass the node's
     /// budget: then nothing is counted, the refusal is, and false is returned.
     pub fn reserve_guest_memory(&self, bytes: usize) -> bool {
@@ -460,7 +468,10 @@ impl Node {
         let run = prepared.run;
         let task = async move {
             let reason = match run {
-                Some(run) => run(node.clone(), proc.clone()).await,
+                Some(run) => {
+                    let run = run(node.clone(), proc.clone());
+                    crate::process::cpu::Metered::new(proc.clone(), run).await
+                }
                 None => ExitReason::Undef(format!("module `{}` is not loaded", proc.module())),
             };
             node.finish(&proc, reason);

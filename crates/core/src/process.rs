@@ -6,6 +6,7 @@
 //! process through [`crate::Node`]'s exit path.
 
 pub mod code;
+pub(crate) mod cpu;
 pub mod mailbox;
 pub mod output;
 pub mod signals;
@@ -62,6 +63,9 @@ pub struct ProcessCounters {
     /// Epoch ticks during which its guest code was running (a coarse CPU count: one per
     /// preemption interval at least partly used).
     pub cpu_ticks: AtomicU64,
+    /// Nanoseconds its code ran on a scheduler: guest code and the host calls it made
+    /// ([`cpu`]).
+    pub cpu_ns: AtomicU64,
     /// The cap on one behaviour callback's CPU, in milliseconds (0: none), as its runtime
     /// set it.
     pub callback_cpu_limit_ms: AtomicU64,
@@ -102,6 +106,8 @@ pub struct Subtree {
     pub(crate) live: std::sync::atomic::AtomicU32,
     /// Pids its processes presented that the node never handed out.
     pub(crate) forged: std::sync::atomic::AtomicU32,
+    /// Nanoseconds its processes ran, those alive and those ended.
+    pub(crate) cpu_ns: AtomicU64,
 }
 
 impl Subtree {
@@ -110,6 +116,7 @@ impl Subtree {
             root,
             live: std::sync::atomic::AtomicU32::new(0),
             forged: std::sync::atomic::AtomicU32::new(0),
+            cpu_ns: AtomicU64::new(0),
         })
     }
 
@@ -121,6 +128,11 @@ impl Subtree {
     /// Its processes alive now.
     pub fn live(&self) -> u32 {
         self.live.load(Ordering::Acquire)
+    }
+
+    /// Nanoseconds its processes ran on a scheduler, those alive and those ended.
+    pub fn cpu_ns(&self) -> u64 {
+        self.cpu_ns.load(Ordering::Relaxed)
     }
 }
 

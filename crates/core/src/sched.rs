@@ -131,6 +131,11 @@ impl Schedulers {
         Ok(Schedulers { shared, runtimes })
     }
 
+    /// The schedulers' runtimes (an adopted one last).
+    pub(crate) fn handles(&self) -> &[Handle] {
+        &self.shared.handles
+    }
+
     /// Runs `task` on the scheduler of the calling thread, or, from a thread that is not
     /// one of them, on a parked one or the next in turn.
     pub(crate) fn spawn(&self, task: Task) {

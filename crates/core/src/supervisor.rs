@@ -458,6 +458,10 @@ impl Running {
             self.info
                 .restarts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.node
+                .stats()
+                .restarts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

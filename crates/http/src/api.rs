@@ -42,6 +42,7 @@ pub(super) fn routes() -> Router<Ctx> {
         .route("/modules/{name}/reload", post(reload))
         .route("/modules/{name}/rollback", post(rollback))
         .route("/tree", get(tree))
+        .route("/history", get(super::load::history))
         .route("/crashes", get(crashes))
         .route("/traces/{id}", get(trace))
         .route("/events", get(events))
@@ -195,6 +196,7 @@ fn summary(p: &Process) -> Value {
         "mailbox_bytes": p.mailbox.bytes(),
         "memory_bytes": p.counters.memory.load(Ordering::Relaxed),
         "cpu_ticks": p.counters.cpu_ticks.load(Ordering::Relaxed),
+        "cpu_us": p.counters.cpu_ns.load(Ordering::Relaxed) / 1000,
         "callback_cpu_limit_ms": p.counters.callback_cpu_limit_ms.load(Ordering::Relaxed),
         "received": p.counters.received.load(Ordering::Relaxed),
         "sent": p.counters.sent.load(Ordering::Relaxed),
@@ -286,7 +288,7 @@ async fn list_processes(
             "name" => (0, p.name().map(|n| n.to_string()).unwrap_or_default()),
             "mailbox" => (p.mailbox.len() as u64, String::new()),
             "memory" => (c.memory.load(Ordering::Relaxed), String::new()),
-            "cpu" => (c.cpu_ticks.load(Ordering::Relaxed), String::new()),
+            "cpu" => (c.cpu_ns.load(Ordering::Relaxed), String::new()),
             "received" => (c.received.load(Ordering::Relaxed), String::new()),
             "sent" => (c.sent.load(Ordering::Relaxed), String::new()),
             "uptime" => (p.started().elapsed().as_millis() as u64, String::new()),
@@ -499,6 +501,7 @@ async fn spawn(State(ctx): State<Ctx>, body: Result<Bytes, BytesRejection>) -> A
 
 async fn modules(State(ctx): State<Ctx>) -> Json<Value> {
     let mut counts: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
+    let cpu = ctx.node.cpu_by_module();
     for p in ctx.node.processes() {
         *counts
             .entry(p.module().to_string())
@@ -513,6 +516,7 @@ async fn modules(State(ctx): State<Ctx>) -> Json<Value> {
         .map(|m| {
             let mut v = serde_json::to_value(&m).unwrap_or(Value::Null);
             v["processes"] = json!(counts.remove(&m.name).unwrap_or_default());
+            v["cpu_us"] = json!(cpu.get(m.name.as_str()).copied().unwrap_or(0) / 1000);
             v
         })
         .collect();
@@ -635,7 +639,7 @@ async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
         let proc = pid.and_then(|p| ctx.node.process(p));
         let name = proc.as_ref().and_then(|p| p.name()).map(|n| n.to_string());
         let module = proc.as_ref().map(|p| p.module().to_string());
-        match pid.and_then(|p| by_pid.get(&p)) {
+        let mut v = match pid.and_then(|p| by_pid.get(&p)) {
             Some(s) if depth < 32 => json!({
                 "pid": pid.map(|p| p.to_string()),
                 "id": id,
@@ -660,7 +664,24 @@ async fn tree(State(ctx): State<Ctx>) -> Json<Value> {
                 "restarts": child.restarts,
                 "children": [],
             }),
-        }
+        };
+        // A supervised child starts a subtree (`Subtree`): the child and all spawned
+        // below it. A supervisor's is the sum of its children's.
+        let (cpu_ns, live) = match (&proc, v["children"].as_array()) {
+            (_, Some(kids)) if !kids.is_empty() => kids.iter().fold((0, 0), |(c, l), k| {
+                (
+                    c + k["cpu_us"].as_u64().unwrap_or(0) * 1000,
+                    l + k["subtree_processes"].as_u64().unwrap_or(0),
+                )
+            }),
+            (Some(p), _) if p.subtree().root() == p.pid() => {
+                (p.subtree().cpu_ns(), u64::from(p.subtree().live()))
+            }
+            _ => (0, 0),
+        };
+        v["cpu_us"] = json!(cpu_ns / 1000);
+        v["subtree_processes"] = json!(live);
+        v
     }
     let roots: Vec<Value> = sups
         .iter()
@@ -797,8 +818,7 @@ async fn events(
         rx: tokio::sync::broadcast::Receiver<NodeEvent>,
         tick: tokio::time::Interval,
         dropped: u64,
-        last_sent: u64,
-        last_at: std::time::Instant,
+        sampler: super::load::Sampler,
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -806,11 +826,10 @@ async fn events(
         _open: Open(ctx.streams.clone()),
         stopping: ctx.stopping.clone(),
         rx: ctx.node.subscribe(),
-        last_sent: ctx.node.stats().sent.load(Ordering::Relaxed),
+        sampler: super::load::Sampler::new(&ctx.node),
         ctx,
         tick,
         dropped: 0,
-        last_at: std::time::Instant::now(),
     };
     let stream = futures_util::stream::unfold(st, |mut st| async move {
         let event = tokio::select! {
@@ -824,21 +843,9 @@ async fn events(
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             },
             _ = st.tick.tick() => {
-                let sent = st.ctx.node.stats().sent.load(Ordering::Relaxed);
-                let secs = st.last_at.elapsed().as_secs_f64().max(0.001);
-                let rate = (sent.saturating_sub(st.last_sent)) as f64 / secs;
-                st.last_sent = sent;
-                st.last_at = std::time::Instant::now();
-                let s = st.ctx.node.stats();
-                Some(("stats", json!({
-                    "at_ms": crate::runtime::code::now_ms(std::time::SystemTime::now()),
-                    "processes": st.ctx.node.process_count(),
-                    "messages_per_sec": rate.round(),
-                    "memory_rss_bytes": crate::sys::resident_bytes().unwrap_or(0),
-                    "spawned": s.spawned.load(Ordering::Relaxed),
-                    "exited": s.exited.load(Ordering::Relaxed),
-                    "dropped_events": st.dropped,
-                })))
+                let mut stats = st.sampler.sample(&st.ctx.node);
+                stats["dropped_events"] = json!(st.dropped);
+                Some(("stats", stats))
             }
         };
         let ev = match event {

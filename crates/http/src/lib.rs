@@ -8,10 +8,14 @@
 //! shape for every 4xx: `{"error": {"code": "...", "message": "..."}}`.
 
 #![warn(missing_docs)]
+// The OpenAPI document is one `json!` deeper than the macro's default limit allows.
+#![recursion_limit = "256"]
 
 mod api;
 mod edge;
 mod end;
+mod load;
+mod metrics;
 mod nodes;
 mod openapi;
 mod serve;
@@ -103,6 +107,8 @@ pub(crate) struct Ctx {
     pub streams: Arc<std::sync::atomic::AtomicUsize>,
     /// Becomes true when the server stops.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// The node's last hour of load figures.
+    pub history: Arc<load::History>,
 }
 
 /// Most event streams open at once.
@@ -172,7 +178,10 @@ impl HttpServer {
             rates: Arc::default(),
             streams: Arc::default(),
             stopping: stopping.clone(),
+            history: Arc::default(),
         };
+        node.handle()
+            .spawn(ctx.history.clone().keep(node.clone(), stopping.clone()));
         let app = router(ctx.clone());
         node.handle().spawn(async move {
             serve::serve(listener, app, &ctx.config, stopping).await;
@@ -185,8 +194,14 @@ fn router(ctx: Ctx) -> Router {
     let api = api::routes()
         .fallback(|| async { ApiError::not_found("no such API endpoint (see /api/openapi.json)") })
         .layer(axum::middleware::from_fn_with_state(ctx.clone(), guard));
+    // The metrics are for Prometheus, at the path it scrapes by default, behind the same
+    // token, rate and time limits as the API.
+    let metrics = Router::new()
+        .route("/metrics", axum::routing::get(metrics::metrics))
+        .layer(axum::middleware::from_fn_with_state(ctx.clone(), guard));
     Router::new()
         .nest("/api", api)
+        .merge(metrics)
         .merge(ui::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
             ctx.config.max_body_bytes,

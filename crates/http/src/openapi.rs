@@ -78,6 +78,7 @@ pub(super) fn document() -> Value {
                     "kind": {"type": "string", "enum": ["wasm", "native", "supervisor"]},
                     "mailbox_len": {"type": "integer"}, "memory_bytes": {"type": "integer"},
                     "cpu_ticks": {"type": "integer", "description": "preemption ticks that found the guest running"},
+                    "cpu_us": {"type": "integer", "description": "microseconds its code ran on a scheduler: guest code and the host calls it made"},
                     "callback_cpu_limit_ms": {"type": "integer", "description": "the cap on one behaviour callback's CPU; 0: none"},
                     "received": {"type": "integer"}, "sent": {"type": "integer"},
                     "uptime_ms": {"type": "integer"}, "links": {"type": "integer"},
@@ -121,12 +122,14 @@ pub(super) fn document() -> Value {
                     {"type": "object", "required": ["module"], "additionalProperties": false, "properties": {"module": {"type": "string", "minLength": 1}}},
                     {"type": "object", "required": ["subtree"], "additionalProperties": false, "properties": {"subtree": {"oneOf": [
                         {"type": "string", "pattern": PID_PATTERN}, {"type": "integer", "minimum": 1, "maximum": i64::MAX}]}}}]}))},
-            "/api/modules": {"get": op("Modules with their versions, swap history and processes per version", "200", &[])},
+            "/api/modules": {"get": op("Modules with their versions, swap history, processes per version and the CPU of all their processes, ended ones included (cpu_us)", "200", &[])},
             "/api/modules/{name}/reload": {"post": with_params(with_body(op("Load the module's file again (or the given path) as a new version and upgrade its processes", "200", &["400", "404", "409", "422"]),
                 json!({"type": "object", "properties": {"path": {"type": ["string", "null"], "pattern": "[^/]\\.(wasm|wat)$",
                     "description": "a file named <name>.wasm or <name>.wat (another module's file: 409)"}}})), json!([name.clone()]))},
             "/api/modules/{name}/rollback": {"post": with_params(op("Make the previous version current again", "200", &["404", "409"]), json!([name]))},
-            "/api/tree": {"get": op("The supervision trees", "200", &[])},
+            "/api/tree": {"get": op("The supervision trees; each child with the CPU (cpu_us) and live processes (subtree_processes) of its subtree", "200", &[])},
+            "/api/history": {"get": op("The node's load figures of the last hour, one point every interval_ms, oldest first \
+                (the figures of the stats event: processes, messages_per_sec, memory, mailbox_messages, restarts, swaps, cpu_per_worker)", "200", &[])},
             "/api/crashes": {"get": with_params(op("The crash log, newest first", "200", &["400"]), json!([
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 10_000}}]))},
             "/api/traces/{id}": {"get": with_params(op("The flow a followed message set off", "200", &["400", "404"]), json!([

@@ -343,6 +343,9 @@ impl Node {
             record.pause_total_us = s.pause_total.as_micros() as u64;
         }
         record.took_us = started.elapsed().as_micros() as u64;
+        self.stats()
+            .swaps
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.wasm.runtime.code.record(record.clone());
         self.emit(|| NodeEvent::Swap(record.clone()));
         record

@@ -38,6 +38,8 @@ pub enum Rejected {
 #[derive(Debug)]
 pub struct NodeMailboxes {
     used: AtomicUsize,
+    /// The messages queued now (beside `used`, on the same cache line).
+    messages: AtomicUsize,
     max: usize,
 }
 
@@ -46,6 +48,7 @@ impl NodeMailboxes {
     pub fn new(max: usize) -> Arc<NodeMailboxes> {
         Arc::new(NodeMailboxes {
             used: AtomicUsize::new(0),
+            messages: AtomicUsize::new(0),
             max,
         })
     }
@@ -55,8 +58,16 @@ impl NodeMailboxes {
         self.used.load(Ordering::Relaxed)
     }
 
-    fn release(&self, bytes: usize) {
+    /// The messages queued now.
+    pub fn messages(&self) -> usize {
+        self.messages.load(Ordering::Relaxed)
+    }
+
+    fn release(&self, bytes: usize, messages: usize) {
         self.used.fetch_sub(bytes, Ordering::Relaxed);
+        if messages > 0 {
+            self.messages.fetch_sub(messages, Ordering::Relaxed);
+        }
     }
 }
 
@@ -143,9 +154,10 @@ impl Mailbox {
             if self.node.used.fetch_add(size, Ordering::Relaxed) + size > self.node.max
                 && msg.kind == MessageKind::User
             {
-                self.node.release(size);
+                self.node.release(size, 0);
                 return Err(Rejected::NodeFull);
             }
+            self.node.messages.fetch_add(1, Ordering::Relaxed);
             q.bytes += size;
             q.messages.push_back(msg);
             let others = (!q.also_waiting.is_empty()).then(|| std::mem::take(&mut q.also_waiting));
@@ -172,7 +184,7 @@ impl Mailbox {
         let mut q = self.queue.lock();
         let msg = q.messages.remove(index)?;
         q.bytes -= msg.size();
-        self.node.release(msg.size());
+        self.node.release(msg.size(), 1);
         Some(msg)
     }
 
@@ -182,7 +194,7 @@ impl Mailbox {
         let index = q.messages.iter().position(pred)?;
         let msg = q.messages.remove(index)?;
         q.bytes -= msg.size();
-        self.node.release(msg.size());
+        self.node.release(msg.size(), 1);
         Some(msg)
     }
 
@@ -288,9 +300,9 @@ impl Mailbox {
     pub fn close(&self) -> usize {
         let mut q = self.queue.lock();
         q.closed = true;
-        self.node.release(q.bytes);
-        q.bytes = 0;
         let n = q.messages.len();
+        self.node.release(q.bytes, n);
+        q.bytes = 0;
         q.messages = VecDeque::new();
         n
     }
@@ -300,7 +312,8 @@ impl Drop for Mailbox {
     fn drop(&mut self) {
         // A mailbox dropped without `close` (a process record never started) gives its
         // bytes back too.
-        self.node.release(self.queue.get_mut().bytes);
+        let q = self.queue.get_mut();
+        self.node.release(q.bytes, q.messages.len());
     }
 }
 
@@ -385,12 +398,14 @@ mod tests {
         assert_eq!(node.used(), 10);
         let exit = Message::exit(Pid(2), &crate::exit::ExitReason::Killed);
         b.push(exit, 10, 100).unwrap();
+        assert_eq!(node.messages(), 3, "the refused message is not counted");
         a.take(0).unwrap();
+        assert_eq!(node.messages(), 2);
         b.close();
-        assert_eq!(node.used(), 0);
+        assert_eq!((node.used(), node.messages()), (0, 0));
         a.push(msg(b"1234567890"), 10, 100).unwrap();
         drop(a);
-        assert_eq!(node.used(), 0);
+        assert_eq!((node.used(), node.messages()), (0, 0));
     }
 
     #[test]

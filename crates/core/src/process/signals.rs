@@ -328,6 +328,7 @@ impl Node {
             self.emit_output(pid, &Arc::from(proc.module()), line);
         }
         self.inner.stats.exited.fetch_add(1, Ordering::Relaxed);
+        self.inner.ended_cpu.add(proc);
         let output = proc.output();
         if crate::crashlog::Report::is_crash(&reason) {
             self.report(|| {

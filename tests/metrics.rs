@@ -1,0 +1,318 @@
+//! What an operator reads: per-process CPU (summed per module and per subtree), the node's
+//! history, and `/metrics` scraped by a real Prometheus server and checked by `promtool`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hatchery::http::{HttpConfig, HttpServer};
+use hatchery::supervisor::{ChildSpec, Shutdown, Strategy, SupervisorSpec};
+use hatchery::{Node, Pid};
+use hatchery_tests::*;
+use serde_json::Value;
+
+/// A main-style process that spins forever.
+const SPIN: &str =
+    r#"(module (memory (export "memory") 1) (func (export "hatchery_main") (loop $l (br $l))))"#;
+
+const TOKEN: &str = "metrics-test-token";
+
+/// How long a wait for something the node does on its own may take, on a slow machine.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+async fn serve(node: &Node) -> HttpServer {
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let config = HttpConfig {
+        token: Some(TOKEN.into()),
+        ..HttpConfig::local(addr)
+    };
+    HttpServer::start(node, config).await.expect("serve")
+}
+
+/// GET with the token (or none): status, content type, body.
+async fn get(server: &HttpServer, path: &str, token: bool) -> (u16, String, String) {
+    let url = format!("http://{}{path}", server.addr);
+    tokio::task::spawn_blocking(move || {
+        let mut req = ureq::get(&url).timeout(Duration::from_secs(30));
+        if token {
+            req = req.set("Authorization", &format!("Bearer {TOKEN}"));
+        }
+        let res = match req.call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {url}: {e}"),
+        };
+        let status = res.status();
+        let kind = res.header("content-type").unwrap_or_default().to_string();
+        (status, kind, res.into_string().expect("body"))
+    })
+    .await
+    .expect("request task")
+}
+
+async fn get_json(server: &HttpServer, path: &str) -> Value {
+    let (status, _, body) = get(server, path, true).await;
+    assert_eq!(status, 200, "GET {path}: {body}");
+    serde_json::from_str(&body).expect("json")
+}
+
+/// A node running `spin` under a one-for-one supervisor: the spinner is a subtree's root.
+fn spinning_node() -> (Node, Pid) {
+    let node = node_with(&["idle"]);
+    let dir = temp_dir("metrics");
+    node.load_module_file(&write_module(&dir, "spin.wat", SPIN))
+        .expect("load");
+    let spec = SupervisorSpec {
+        strategy: Strategy::OneForOne,
+        intensity: 10,
+        period: Duration::from_secs(10),
+        children: vec![
+            ChildSpec {
+                shutdown: Shutdown::BrutalKill,
+                ..ChildSpec::worker("spin", "spin", Vec::new())
+            },
+            ChildSpec::worker("idle", "idle", Vec::new()),
+        ],
+    };
+    let sup = node.start_supervisor(spec, None).expect("supervisor");
+    (node, sup)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpu_is_counted_per_process_and_summed_per_module_and_subtree() {
+    let (node, _sup) = spinning_node();
+    let server = serve(&node).await;
+    let began = Instant::now();
+    let spinner = loop {
+        let list = get_json(&server, "/api/processes?sort=cpu&order=desc&limit=5").await;
+        let first = list["items"][0].clone();
+        if first["module"] == "spin" && first["cpu_us"].as_u64().unwrap_or(0) >= 20_000 {
+            break first;
+        }
+        assert!(
+            began.elapsed() < PATIENCE,
+            "the spinner never led by CPU: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let used = spinner["cpu_us"].as_u64().unwrap_or(0);
+    let idle = get_json(&server, "/api/processes?q=idle").await;
+    let idle_cpu = idle["items"][0]["cpu_us"].as_u64().expect("idle's cpu_us");
+    assert!(
+        idle_cpu < used,
+        "the idle process ran {idle_cpu} µs, the spinner {used} µs"
+    );
+
+    let pid = spinner["pid"].as_str().expect("pid").to_string();
+    let one = get_json(&server, &format!("/api/processes/{pid}")).await;
+    assert!(one["cpu_us"].as_u64().unwrap_or(0) >= used);
+
+    let tree = get_json(&server, "/api/tree").await;
+    let root = &tree["roots"][0];
+    let child = root["children"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "spin"))
+        .expect("the spin child in the tree");
+    assert!(child["cpu_us"].as_u64().unwrap_or(0) >= used, "{child}");
+    assert_eq!(child["subtree_processes"], 1);
+    assert!(
+        root["cpu_us"].as_u64().unwrap_or(0) >= child["cpu_us"].as_u64().unwrap_or(0),
+        "a supervisor's subtree CPU sums its children's: {root}"
+    );
+
+    let module_cpu = |modules: &Value| {
+        modules["items"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["name"] == "spin"))
+            .and_then(|m| m["cpu_us"].as_u64())
+            .expect("the spin module's cpu_us")
+    };
+    let before = module_cpu(&get_json(&server, "/api/modules").await);
+    assert!(before >= used);
+    // An ended process's CPU stays in its module's total.
+    let pid = Pid(spinner["id"].as_u64().expect("id"));
+    let _ = node.exit_signal(Pid(0), pid, &hatchery::ExitReason::Killed, true);
+    let _ = exit_of(&node, pid).await;
+    let after = module_cpu(&get_json(&server, "/api/modules").await);
+    assert!(
+        after >= before,
+        "the module's CPU went from {before} to {after} µs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_keeps_its_load_figures_as_history() {
+    let (node, _sup) = spinning_node();
+    let server = serve(&node).await;
+    let began = Instant::now();
+    let history = loop {
+        let h = get_json(&server, "/api/history").await;
+        if h["points"].as_array().is_some_and(|p| !p.is_empty()) {
+            break h;
+        }
+        assert!(began.elapsed() < PATIENCE, "no history point yet: {h}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(history["interval_ms"], 5000);
+    assert_eq!(history["window_ms"], 3_600_000);
+    let point = &history["points"][0];
+    for field in [
+        "at_ms",
+        "processes",
+        "messages_per_sec",
+        "memory_rss_bytes",
+        "guest_memory_bytes",
+        "mailbox_messages",
+        "restarts",
+        "swaps",
+        "spawned",
+        "exited",
+    ] {
+        assert!(point[field].is_number(), "{field} in {point}");
+    }
+    let cpu = point["cpu_per_worker"].as_array().expect("cpu_per_worker");
+    assert!(!cpu.is_empty(), "{point}");
+    assert!(
+        cpu.iter()
+            .all(|c| c.as_f64().is_some_and(|c| (0.0..=1.0).contains(&c))),
+        "{point}"
+    );
+    // The spinner keeps a scheduler busy.
+    assert!(
+        cpu.iter().any(|c| c.as_f64().unwrap_or(0.0) > 0.0),
+        "{point}"
+    );
+}
+
+/// Writes a Prometheus configuration that scrapes `target` with the token every second.
+fn prometheus_config(dir: &Path, target: SocketAddr) -> std::path::PathBuf {
+    let path = dir.join("prometheus.yml");
+    let text = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: hatchery\n    \
+         authorization:\n      type: Bearer\n      credentials: {TOKEN}\n    static_configs:\n      - targets: ['{target}']\n"
+    );
+    std::fs::write(&path, text).expect("write prometheus.yml");
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Asks the Prometheus server at `port` for `query`'s instant vector.
+fn prometheus_query(port: u16, query: &str) -> Option<Vec<Value>> {
+    let url = format!("http://127.0.0.1:{port}/api/v1/query");
+    let res = ureq::get(&url)
+        .query("query", query)
+        .timeout(Duration::from_secs(5))
+        .call()
+        .ok()?;
+    let v: Value = res.into_json().ok()?;
+    v["data"]["result"].as_array().cloned()
+}
+
+/// Kills the Prometheus server when the test ends, however it ends.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_scrapes_the_metrics_which_promtool_finds_well_formed() {
+    for tool in ["prometheus", "promtool"] {
+        assert!(
+            Command::new(tool).arg("--version").output().is_ok(),
+            "`{tool}` is missing: ./scripts/setup.sh --browser installs it (apt-get install prometheus)"
+        );
+    }
+    let (node, _sup) = spinning_node();
+    let server = serve(&node).await;
+
+    let (status, _, _) = get(&server, "/metrics", false).await;
+    assert_eq!(status, 401, "the metrics need the API's token");
+    let (status, kind, body) = get(&server, "/metrics", true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
+    for series in [
+        "hatchery_processes ",
+        "hatchery_messages_sent_total ",
+        "hatchery_module_cpu_seconds_total{module=\"spin\"}",
+        "hatchery_module_processes{module=\"idle\"} 1",
+        "hatchery_supervisor_restarts_total{supervisor=\"root\"} 0",
+        "hatchery_scheduler_busy_seconds_total{scheduler=\"0\"}",
+    ] {
+        assert!(body.contains(series), "no {series} in\n{body}");
+    }
+
+    // promtool parses the text as Prometheus does and lints the names.
+    let mut check = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool");
+    {
+        use std::io::Write as _;
+        let mut stdin = check.stdin.take().expect("stdin");
+        stdin.write_all(body.as_bytes()).expect("write to promtool");
+    }
+    let out = check.wait_with_output().expect("promtool ran");
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "promtool check metrics: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A real Prometheus server scrapes the node.
+    let dir = temp_dir("prometheus");
+    let port = free_port();
+    let config = prometheus_config(&dir, server.addr);
+    let data = dir.join("data");
+    let _prometheus = Reaped(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("prometheus.log")).expect("log"))
+            .spawn()
+            .expect("start prometheus"),
+    );
+    let began = Instant::now();
+    let cpu = loop {
+        let found = tokio::task::spawn_blocking(move || {
+            let up = prometheus_query(port, "up{job=\"hatchery\"}")?;
+            if up.first()?["value"][1] != "1" {
+                return None;
+            }
+            prometheus_query(port, "hatchery_module_cpu_seconds_total{module=\"spin\"}")
+                .filter(|r| !r.is_empty())
+        })
+        .await
+        .expect("query task");
+        if let Some(r) = found {
+            break r;
+        }
+        assert!(
+            began.elapsed() < PATIENCE,
+            "Prometheus never scraped the node; its log: {}",
+            std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let seconds: f64 = cpu[0]["value"][1]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .expect("a number");
+    assert!(seconds > 0.0, "{cpu:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
