@@ -64,6 +64,16 @@ fi
 if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
   apt_install prometheus
 fi
+# The OTLP test (tests/otlp.rs) checks exported spans against OpenTelemetry's protobuf
+# definitions (PyPI, pinned in scripts/otlp/requirements.txt).
+otlp_req="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/otlp/requirements.txt"
+otlp_venv="${HATCHERY_TOOLS:-$HOME/.cache/hatchery/tools}/otlp"
+if ! cmp -s "$otlp_req" "$otlp_venv/.installed-requirements.txt"; then
+  echo "setup: installing opentelemetry-proto (PyPI) into $otlp_venv"
+  python3 -m venv "$otlp_venv"
+  "$otlp_venv/bin/pip" install --quiet --disable-pip-version-check -r "$otlp_req"
+  cp "$otlp_req" "$otlp_venv/.installed-requirements.txt"
+fi
 # npm ci only when node_modules is missing or older than the lock file (a copy of the lock
 # it was installed from sits beside it).
 e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e"

@@ -174,6 +174,10 @@ struct RunArgs {
     /// it is closed (slowloris).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     http_header_timeout_ms: u64,
+    /// Export followed messages (`POST /api/send` with `follow`) as OpenTelemetry traces
+    /// to this OTLP/HTTP collector: `http://host:4318`, or a URL ending in `/v1/traces`.
+    #[arg(long, value_name = "URL", env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    otlp: Option<String>,
 }
 
 #[derive(Args)]
@@ -516,7 +520,12 @@ async fn inspector(
         Some(t) => Some(t.clone()).filter(|t| !t.is_empty()),
         None => Some(client::new_token()?),
     };
+    let otlp = match &args.otlp {
+        Some(endpoint) => Some(hatchery::http::otlp::export(node, endpoint)?),
+        None => None,
+    };
     let config = hatchery::http::HttpConfig {
+        otlp,
         token: token.clone(),
         allowed_hosts: args.http_allow_host.clone(),
         max_connections: args.http_max_connections.max(1),

@@ -528,6 +528,12 @@ impl Node {
         self.inner.traces.get(id)
     }
 
+    /// Sends the spans of followed messages to `sink` as they happen (an OpenTelemetry
+    /// exporter); false when the node has one already.
+    pub fn set_span_sink(&self, sink: Arc<dyn crate::trace::SpanSink>) -> bool {
+        self.inner.traces.set_sink(sink)
+    }
+
     /// Sends to a registered name.
     ///
     /// # Errors
@@ -577,7 +583,7 @@ impl Node {
                 return true;
             }
             stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
-            self.inner.traces.record(to, &msg, false);
+            self.inner.traces.record(to, None, &msg, false);
             return false;
         };
         let cfg = &self.inner.config;
@@ -587,7 +593,9 @@ impl Node {
             .mailbox
             .push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes);
         if let Some(m) = traced {
-            self.inner.traces.record(to, &m, outcome.is_ok());
+            self.inner
+                .traces
+                .record(to, Some(&target), &m, outcome.is_ok());
         }
         match outcome {
             Ok(()) => target.count_received(),

@@ -18,6 +18,7 @@ mod load;
 mod metrics;
 mod nodes;
 mod openapi;
+pub mod otlp;
 mod serve;
 mod ui;
 
@@ -64,6 +65,9 @@ pub struct HttpConfig {
     /// is ready for one (after connecting, or after the last response): a slow or idle
     /// client is closed.
     pub header_timeout: Duration,
+    /// The OTLP exporter's counts, when the node exports its traces ([`otlp::export`]),
+    /// for `/metrics`.
+    pub otlp: Option<Arc<otlp::OtlpStats>>,
 }
 
 impl HttpConfig {
@@ -78,6 +82,7 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(30),
             max_connections: 256,
             header_timeout: Duration::from_secs(10),
+            otlp: None,
         }
     }
 }

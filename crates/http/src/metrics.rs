@@ -224,6 +224,20 @@ fn render(ctx: &Ctx) -> String {
         &[("state", "down")],
         (peers.len() - up) as f64,
     );
+    if let Some(otlp) = &ctx.config.otlp {
+        out.one(
+            "hatchery_otlp_spans_exported_total",
+            "counter",
+            "Spans of followed messages the OTLP collector accepted.",
+            c(&otlp.exported),
+        );
+        out.one(
+            "hatchery_otlp_spans_dropped_total",
+            "counter",
+            "Spans lost: the export queue was full, or the collector refused or was away.",
+            c(&otlp.dropped),
+        );
+    }
     modules(ctx, &mut out);
     supervisors(ctx, &mut out);
     out.0
