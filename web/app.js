@@ -7,6 +7,7 @@
 import { api, captureToken, onConnection, onEvent, startEvents } from './api.js';
 import { fmtBytes, fmtDuration, fmtInt, h, replace } from './dom.js';
 import * as table from './table.js';
+import * as top from './top.js';
 import * as process from './process.js';
 import * as tree from './tree.js';
 import * as modules from './modules.js';
@@ -53,6 +54,7 @@ export class Scope {
 // route name -> [view module, nav entry to highlight]
 const ROUTES = {
   processes: [table, 'processes'],
+  top: [top, 'top'],
   process: [process, 'processes'],
   tree: [tree, 'tree'],
   modules: [modules, 'modules'],

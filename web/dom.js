@@ -114,6 +114,22 @@ export function fmtDuration(ms) {
   return `${Math.floor(hr / 24)}d ${pad(hr % 24)}h`;
 }
 
+/** CPU time in microseconds -> "850µs", "12.3ms", "4.21s", then as fmtDuration ("4m 05s"). */
+export function fmtMicros(us) {
+  if (typeof us !== 'number' || !Number.isFinite(us)) return '—';
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 1e6) return `${(us / 1000).toFixed(us < 1e5 ? 1 : 0)}ms`;
+  if (us < 60e6) return `${(us / 1e6).toFixed(2)}s`;
+  return fmtDuration(us / 1000);
+}
+
+/** A fraction -> "0.4%", "37%"; anything but a number -> "—". */
+export function fmtPercent(frac) {
+  if (typeof frac !== 'number' || !Number.isFinite(frac)) return '—';
+  const pct = frac * 100;
+  return `${pct.toFixed(pct < 10 ? 1 : 0)}%`;
+}
+
 /** Wall-clock epoch ms -> "14:03:07" (local time), or date + time if not today. */
 export function fmtTime(ms) {
   if (!ms && ms !== 0) return '—';

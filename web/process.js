@@ -3,7 +3,7 @@
 // once; only the data panels are redrawn on each poll so typing is never interrupted.
 
 import { api, post } from './api.js';
-import { fmtBytes, fmtDuration, fmtInt, h, pidLink, pidNum, pidStr, preview, replace } from './dom.js';
+import { fmtBytes, fmtDuration, fmtInt, fmtMicros, fmtPercent, h, pidLink, pidNum, pidStr, preview, replace } from './dom.js';
 import { sendForm } from './send.js';
 
 export function mount(root, params, scope) {
@@ -11,6 +11,7 @@ export function mount(root, params, scope) {
   const num = pidNum(pid);
   let dead = false;
   let lastOutput = '';
+  let cpuSample = null; // { us, t } from the previous poll, for CPU now
 
   const titleName = h('span', { class: 'title-name' });
   const title = h('h1', {}, 'Process ', h('span', { class: 'mono' }, pid), titleName);
@@ -121,8 +122,11 @@ export function mount(root, params, scope) {
       ...(has('trap_exit') ? field('trap_exit', String(p.trap_exit)) : []),
       ...(has('mailbox_len') ? field('mailbox', fmtInt(p.mailbox_len)) : []),
       ...(has('memory_bytes') ? field('memory', fmtBytes(p.memory_bytes)) : []),
-      ...(has('cpu_ticks') ? field('cpu', h('span', { testid: 'detail-cpu' }, `${fmtInt(p.cpu_ticks)} ticks` +
-        (p.callback_cpu_limit_ms ? ` · ${fmtDuration(p.callback_cpu_limit_ms)} per callback at most` : ' · no cap per callback'))) : []),
+      ...(has('cpu_us') || has('cpu_ticks') ? field('cpu', h('span', { testid: 'detail-cpu' },
+        h('span', { testid: 'detail-cpu-time', title: 'time on a scheduler: guest code and host calls' }, fmtMicros(p.cpu_us)),
+        cpuNow(p),
+        has('cpu_ticks') ? ` · ${fmtInt(p.cpu_ticks)} ticks` : '',
+        p.callback_cpu_limit_ms ? ` · ${fmtDuration(p.callback_cpu_limit_ms)} per callback at most` : ' · no cap per callback')) : []),
       ...(p.output_dropped_bytes ? field('output dropped', h('span', { testid: 'detail-output-dropped' },
         `${fmtBytes(p.output_dropped_bytes)} (over the output rate)`)) : []),
       ...(has('subtree') && p.subtree !== p.pid ? field('subtree of', pidLink(p.subtree, { testid: 'detail-subtree' })) : []),
@@ -137,6 +141,17 @@ export function mount(root, params, scope) {
     renderExit(p.last_exit);
     renderMailbox(p);
     renderOutput(p.output || []);
+  }
+
+  /** " · 3.2% now": cpu_us gained since the previous poll over the time between them. */
+  function cpuNow(p) {
+    const us = typeof p.cpu_us === 'number' ? p.cpu_us : null;
+    const t = performance.now();
+    const before = cpuSample;
+    cpuSample = us === null ? null : { us, t };
+    if (dead || !before || us === null || t <= before.t) return '';
+    const frac = Math.max(0, us - before.us) / ((t - before.t) * 1000);
+    return h('span', { testid: 'detail-cpu-now', title: 'share of one scheduler thread since the previous refresh' }, ` · ${fmtPercent(frac)} now`);
   }
 
   function renderRelations(p) {

@@ -3,7 +3,7 @@
 // (#/processes?q=kv&sort=memory&order=desc) so a view can be linked.
 
 import { api, query } from './api.js';
-import { debounce, fmtBytes, fmtDuration, fmtInt, h, pidLink, pidNum, replace } from './dom.js';
+import { debounce, fmtBytes, fmtDuration, fmtInt, fmtMicros, h, pidLink, pidNum, replace } from './dom.js';
 import { sendForm } from './send.js';
 
 // `sort` is the server's sort key; null means the column cannot be sorted by the API.
@@ -15,7 +15,9 @@ const COLUMNS = [
   { label: 'status', sort: null, cell: (p) => h('span', { class: `status status-${p.status}` }, p.status) },
   { label: 'mailbox', sort: 'mailbox', num: true, cell: (p) => h('span', { class: mailboxClass(p.mailbox_len) }, fmtInt(p.mailbox_len)) },
   { label: 'memory', sort: 'memory', num: true, cell: (p) => fmtBytes(p.memory_bytes) },
-  { label: 'cpu ticks', sort: 'cpu', num: true, cell: (p) => fmtInt(p.cpu_ticks ?? 0) },
+  // Time on a scheduler (guest code and host calls); the server sorts `cpu` by it.
+  { label: 'cpu', sort: 'cpu', num: true, cell: (p) => fmtMicros(p.cpu_us), title: 'time the process has run on a scheduler' },
+  { label: 'cpu ticks', sort: null, num: true, cell: (p) => fmtInt(p.cpu_ticks ?? 0) },
   { label: 'received', sort: 'received', num: true, cell: (p) => fmtInt(p.received) },
   { label: 'sent', sort: 'sent', num: true, cell: (p) => fmtInt(p.sent) },
   { label: 'uptime', sort: 'uptime', num: true, cell: (p) => fmtDuration(p.uptime_ms) },
@@ -91,6 +93,7 @@ export function mount(root, params, scope) {
         class: [c.num && 'num', c.sort && 'sortable', active && 'sorted'],
         'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : null,
         testid: c.sort ? `sort-${c.sort}` : null,
+        title: c.title,
       }, c.sort ? h('button', { type: 'button', class: 'th-btn', on: { click: () => sortBy(c) } }, c.label, arrow) : c.label);
       return th;
     }));

@@ -3,7 +3,7 @@
 // whose pid changed since the last refresh (i.e. it was restarted) flashes.
 
 import { api, post } from './api.js';
-import { debounce, fmtInt, h, pidLink, pidNum, replace } from './dom.js';
+import { debounce, fmtInt, fmtMicros, h, pidLink, pidNum, replace } from './dom.js';
 
 export function mount(root, _params, scope) {
   const result = h('div', { class: 'result', testid: 'tree-result', 'aria-live': 'polite' });
@@ -69,7 +69,7 @@ export function mount(root, _params, scope) {
       class: ['tree-node', `kind-${node.kind}`, restarted && 'restarted'],
       testid: 'tree-node',
       data: { pid: node.pid, id: node.id, kind: node.kind, restarts: node.restarts ?? 0,
-        'child-restarts': node.restarts_of_children ?? 0 },
+        'child-restarts': node.restarts_of_children ?? 0, 'cpu-us': typeof node.cpu_us === 'number' ? node.cpu_us : '' },
     },
     toggle,
     h('span', { class: `tag tag-${isSup ? 'supervisor' : 'worker'}` }, isSup ? 'sup' : 'worker'),
@@ -84,6 +84,7 @@ export function mount(root, _params, scope) {
       `restarted ${fmtInt(node.restarts ?? 0)}`),
     isSup ? h('span', { class: ['restarts', 'muted'], title: 'restarts of its children' },
       `children restarted ${fmtInt(node.restarts_of_children ?? 0)}`) : null,
+    subtreeInfo(node),
     // A child being restarted, or a temporary one that ended, has no pid to kill.
     !isSup ? h('button', { type: 'button', class: 'danger small', testid: 'tree-kill', disabled: !node.pid,
       title: node.pid ? `kill ${node.pid}` : 'not running', on: { click: () => kill(node) } }, 'kill') : null);
@@ -99,4 +100,15 @@ export function mount(root, _params, scope) {
   scope.add(soon.cancel);
   scope.on('spawned', soon);
   scope.on('exited', soon);
+}
+
+/** "cpu 12.3ms · 4 live": the CPU of the child's whole subtree (it and everything spawned
+ *  below it, live and ended) and how many of its processes are alive. */
+function subtreeInfo(node) {
+  const procs = node.subtree_processes;
+  // A worker alone in its subtree needs no count.
+  const counted = typeof procs === 'number' && (procs !== 1 || node.kind === 'supervisor');
+  return h('span', { class: 'subtree-cpu mono small', testid: 'tree-cpu',
+    title: 'CPU of its subtree: it and every process spawned below it, live and ended' },
+  `cpu ${fmtMicros(node.cpu_us)}`, counted ? ` · ${fmtInt(procs)} live` : '');
 }

@@ -3,8 +3,10 @@
 // It starts `hatchery run apps/demo` on a free port, opens the inspector, finds the messenger
 // server in the process table, injects a logon and a message through the process page's
 // form and waits for the server's output to show the new user, then kills the kv worker
-// from the supervision tree and waits for its supervisor to restart it. Any console error,
-// uncaught exception or CSP violation fails the run. Screenshots go to the output folder.
+// from the supervision tree and waits for its supervisor to restart it. It then opens the
+// top view (CPU now per process), the charts (the past hour from /api/history, the restart
+// just made) and the modules table (details on click). Any console error, uncaught
+// exception or CSP violation fails the run. Screenshots go to the output folder.
 //
 //   node tests/e2e/inspector.mjs --bin target/debug/hatchery --root . --out target/e2e
 //
@@ -160,6 +162,8 @@ async function main() {
     await page.locator('[data-testid=process-row][data-name=messenger]').click();
     await page.locator(`[data-testid=process-detail][data-pid="${serverPid}"]`).waitFor();
     await until(() => document.querySelector('[data-testid=detail-name]')?.textContent === 'messenger');
+    // The time it has run on a scheduler, e.g. "1.2ms".
+    await until(() => /\d/.test(document.querySelector('[data-testid=detail-cpu-time]')?.textContent ?? ''));
   });
 
   /** Sends `message` through the inject form and waits for the "sent m-N to <pid>" result. */
@@ -212,7 +216,44 @@ async function main() {
     log(`kv ${kvBefore} -> ${await kv.getAttribute('data-pid')}, counter ${counterBefore} -> ${await counter.getAttribute('data-pid')}, ` +
       `services restarted children ${restartsBefore} -> ${await services.getAttribute('data-child-restarts')}, ` +
       `kv restarted ${kvRestartsBefore} -> ${await kv.getAttribute('data-restarts')}`);
+    // Each child shows the CPU of its whole subtree.
+    await until(() => /\d/.test(document.querySelector('[data-testid=tree-node][data-id=services]')?.dataset.cpuUs ?? ''));
     await page.screenshot({ path: join(out, 'inspector-3-tree.png'), fullPage: true });
+  });
+
+  await step('open the top view: the busiest processes with their CPU now', async () => {
+    await t('nav-top').click();
+    // CPU now needs two polls of the same pid: a row then reads e.g. "0.4%".
+    await until(() => [...document.querySelectorAll('[data-testid=top-row]')].some((r) =>
+      /\d%$/.test(r.querySelector('[data-testid=top-cpu-now]')?.textContent ?? '') &&
+      /\d/.test(r.querySelector('[data-testid=top-cpu-total]')?.textContent ?? '')));
+    await until(() => document.querySelector('[data-testid=top-module-row][data-module=messenger_server]') !== null);
+    await page.locator('[data-testid=top-sort-memory] button').click();
+    await until(() => document.querySelector('[data-testid=top-sort-memory]').getAttribute('aria-sort') === 'descending' &&
+      location.hash.includes('sort=memory'));
+    await page.screenshot({ path: join(out, 'inspector-4-top.png'), fullPage: true });
+  });
+
+  await step('open the charts: the past hour from /api/history, then the live samples', async () => {
+    await t('nav-charts').click();
+    await until(() => document.querySelector('[data-testid=charts]')?.dataset.history === 'loaded');
+    for (const key of ['mailbox_messages', 'restarts', 'swaps', 'cpu_per_worker']) await t(`chart-${key}`).waitFor();
+    await until(() => ['mailbox_messages', 'cpu_per_worker'].every((k) =>
+      Number(document.querySelector(`[data-testid=chart-${k}]`).dataset.points) > 0));
+    // The kv worker was killed above: the node has counted at least one restart.
+    await until(() => Number(document.querySelector('[data-testid=chart-restarts]').dataset.cumulative) >= 1);
+    await page.screenshot({ path: join(out, 'inspector-5-charts.png'), fullPage: true });
+  });
+
+  await step('open the modules view: a table, one row per module, details on click', async () => {
+    await t('nav-modules').click();
+    const row = page.locator('[data-testid=module-table] [data-testid=module-row][data-module=messenger_server]');
+    await row.waitFor();
+    await until(() => /\d/.test(document.querySelector('[data-testid=module-row][data-module=messenger_server] [data-testid=module-cpu]')?.textContent ?? ''));
+    if (await t('module-card').count() !== 0) throw new Error('a module\'s details are open before any click');
+    await row.click();
+    await page.locator('[data-testid=module-card][data-module=messenger_server] [data-testid=module-version]').first().waitFor();
+    await page.screenshot({ path: join(out, 'inspector-6-modules.png'), fullPage: true });
   });
 
   await step('open the nodes view: the demo node runs alone', async () => {
