@@ -1,11 +1,11 @@
 //! The CLI commands that talk to a running node over its HTTP API: `send`, `ps`, `load`,
-//! `rollback`.
+//! `rollback` (and the way to reach a node that `top` shares).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -68,7 +68,24 @@ pub struct NodeArgs {
     token: Option<String>,
 }
 
+/// Why a request to a node failed, for callers that tell the cases apart (`top`).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The node answered with an error status.
+    #[error("{message}")]
+    Answer { status: u16, message: String },
+    /// No answer: the connection failed or timed out.
+    #[error("cannot reach the node at {url}: {reason} (is `hatchery run` going? pass --node URL)")]
+    Unreachable { url: String, reason: String },
+}
+
 impl NodeArgs {
+    /// The node at `node` (default as for `--node`), reached with `token` (default as for
+    /// `--token`).
+    pub fn new(node: Option<String>, token: Option<String>) -> Self {
+        Self { node, token }
+    }
+
     /// The node's URL, and whether it was named explicitly (not read from the file).
     fn target(&self) -> (String, bool) {
         let named = self
@@ -86,7 +103,8 @@ impl NodeArgs {
         (url.trim_end_matches('/').to_string(), explicit)
     }
 
-    fn base(&self) -> String {
+    /// The node's URL, without a trailing `/`.
+    pub fn base(&self) -> String {
         self.target().0
     }
 
@@ -119,10 +137,20 @@ impl NodeArgs {
 
     /// One request; the JSON answer, or the API's error message as the error.
     fn request(&self, method: &str, path: &str, body: Option<&Value>) -> anyhow::Result<Value> {
+        self.request_within(method, path, body, Duration::from_secs(60))
+    }
+
+    /// One request that gives up after `timeout`; the JSON answer, or a [`RequestError`]
+    /// (or a reply that is not JSON) as the error.
+    pub fn request_within(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base());
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(60))
-            .build();
+        let agent = ureq::AgentBuilder::new().timeout(timeout).build();
         let mut req = agent.request(method, &url);
         if let Some(t) = self.token() {
             req = req.set("Authorization", &format!("Bearer {t}"));
@@ -139,12 +167,17 @@ impl NodeArgs {
                     .as_str()
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("HTTP {code}"));
-                bail!("{msg}")
+                Err(RequestError::Answer {
+                    status: code,
+                    message: msg,
+                }
+                .into())
             }
-            Err(e) => bail!(
-                "cannot reach the node at {}: {e} (is `hatchery run` going? pass --node URL)",
-                self.base()
-            ),
+            Err(e) => Err(RequestError::Unreachable {
+                url: self.base(),
+                reason: e.to_string(),
+            }
+            .into()),
         }
     }
 }

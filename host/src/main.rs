@@ -11,6 +11,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod client;
 mod cluster;
 mod new;
+mod top;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,6 +47,8 @@ enum Command {
     Send(client::SendArgs),
     /// List the processes of a running node.
     Ps(client::PsArgs),
+    /// Show a running node's busiest processes, live (q quits).
+    Top(top::TopArgs),
     /// Load a module file into a running node as a new version of its module.
     Load(client::LoadArgs),
     /// Make the previous version of a module current again on a running node.
@@ -354,6 +357,7 @@ fn main() -> ExitCode {
         Command::Crashes(args) => crashes(&args),
         Command::Send(args) => client::send(&args),
         Command::Ps(args) => client::ps(&args),
+        Command::Top(args) => top::top(&args),
         Command::Load(args) => client::load(&args),
         Command::Rollback(args) => client::rollback(&args),
         Command::End(args) => client::end(&args),
