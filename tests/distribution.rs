@@ -222,7 +222,10 @@ async fn a_guest_without_signal_any_signals_another_nodes_process_only_when_link
     // Unrelated: refused, as for a local process outside its subtree.
     assert_eq!(probe.run(&me, kill.clone()).await, "noproc");
     assert!(b.process(victim.pid()).is_some(), "the victim lives");
-    // Linked: allowed, as locally.
+    // Linked: allowed, as locally. The victim's death comes back over the link; trapping
+    // it keeps the probe alive to report, which it otherwise raced.
+    let trap = serde_json::json!({"trap_exit": true});
+    assert_eq!(probe.run(&me, trap).await, false, "it did not trap before");
     let link = serde_json::json!({"link": victim.pid().as_u64()});
     assert_eq!(probe.run(&me, link).await, "ok");
     hatchery_tests::eventually("the link to reach b", || {
