@@ -27,17 +27,11 @@ impl EndedCpu {
 }
 
 impl Node {
-    /// Nanoseconds the processes of each module ran on a scheduler, those alive and those
-    /// ended, by module name.
-    pub fn cpu_by_module(&self) -> HashMap<Arc<str>, u64> {
-        let mut all = self.inner.ended_cpu.0.lock().clone();
-        for p in self.inner.processes.all() {
-            let ns = p.counters.cpu_ns.load(Ordering::Relaxed);
-            if ns > 0 {
-                *all.entry(Arc::from(p.module())).or_default() += ns;
-            }
-        }
-        all
+    /// Nanoseconds the processes of each module that have ended ran on a scheduler, by
+    /// module name (a live process's is its `cpu_ns`: callers that go over the processes
+    /// add those on the way).
+    pub fn ended_cpu_by_module(&self) -> HashMap<Arc<str>, u64> {
+        self.inner.ended_cpu.0.lock().clone()
     }
 
     /// How long each thread that runs processes has been busy since it started: the

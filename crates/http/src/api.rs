@@ -501,8 +501,10 @@ async fn spawn(State(ctx): State<Ctx>, body: Result<Bytes, BytesRejection>) -> A
 
 async fn modules(State(ctx): State<Ctx>) -> Json<Value> {
     let mut counts: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
-    let cpu = ctx.node.cpu_by_module();
+    let mut cpu = ctx.node.ended_cpu_by_module();
     for p in ctx.node.processes() {
+        *cpu.entry(std::sync::Arc::from(p.module())).or_default() +=
+            p.counters.cpu_ns.load(Ordering::Relaxed);
         *counts
             .entry(p.module().to_string())
             .or_default()

@@ -270,9 +270,10 @@ fn modules(ctx: &Ctx, out: &mut Exposition) {
         m.processes += 1;
         m.memory += p.counters.memory.load(Ordering::Relaxed);
         m.mailbox += p.mailbox.len() as u64;
+        m.cpu_ns += p.counters.cpu_ns.load(Ordering::Relaxed);
     }
     // The CPU of ended processes too: a counter never goes down while the node runs.
-    for (module, ns) in node.cpu_by_module() {
+    for (module, ns) in node.ended_cpu_by_module() {
         by.entry(label(&module)).or_default().cpu_ns += ns;
     }
     type Family = (
