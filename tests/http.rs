@@ -410,6 +410,9 @@ async fn injected_messages_arrive_and_can_be_followed() {
             .any(|h| h["from"] == json!(probe.pid.to_string()) && h["depth"] == 1),
         "the probe's send is part of the flow: {hops:?}"
     );
+    // The probe reports the step's result after the send: a message of its own, to be
+    // counted before the count below starts.
+    assert_eq!(probe.result(&me).await, json!("ok"));
 
     // Bad input: each a clear 4xx, nothing delivered.
     let before = node.stats().sent.load(std::sync::atomic::Ordering::Relaxed);

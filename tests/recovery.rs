@@ -79,20 +79,24 @@ async fn a_spawn_bomb_is_ended_in_one_call_and_nothing_else_is() {
         .end_all(&Selection::Subtree(child))
         .await
         .expect("end the inner subtree");
-    assert!(below.ended >= 1 && below.ended < quota, "{below:?}");
+    // (The count may pass the quota: a bomb not yet reached refills what the sweep frees.)
+    assert!(below.ended >= 1 && below.left == 0, "{below:?}");
     eventually("the inner subtree to end", || node.process(child).is_none()).await;
     assert!(
         node.process(root).is_some(),
         "the root is not below its child"
     );
-    // (A process that had not yet been refused may spawn into the freed quota meanwhile.)
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // A bomb that had not yet been refused may spawn into the freed quota at any time, so
+    // what is ended is at least what is counted here, and nothing is left.
     let rest = count(&node, "bomb");
     let done = node
         .end_all(&Selection::Subtree(root))
         .await
         .expect("end the subtree");
-    assert_eq!((done.ended, done.left), (rest, 0), "{done:?}");
+    assert!(
+        done.ended >= rest && done.left == 0,
+        "{rest} counted: {done:?}"
+    );
     eventually("the bomb to be gone", || count(&node, "bomb") == 0).await;
     assert!(
         node.process(idle).is_some(),
