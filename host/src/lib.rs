@@ -27,8 +27,8 @@
 pub mod manifest;
 
 pub use hatchery_core::{
-    config, crashlog, events, exit, launch, message, native, pid, process, recovery, registry,
-    remote, supervisor, timers, trace,
+    config, crashlog, events, exit, launch, message, native, pid, process, query, recovery,
+    registry, remote, supervisor, timers, trace,
 };
 pub use hatchery_dist as dist;
 pub use hatchery_http as http;

@@ -24,6 +24,7 @@ pub mod node;
 pub mod nodewatch;
 pub mod pid;
 pub mod process;
+pub mod query;
 pub mod recovery;
 pub mod registry;
 pub mod remote;

@@ -100,6 +100,10 @@ pub(crate) struct NodeInner {
     pub transport: std::sync::OnceLock<Arc<dyn crate::remote::Transport>>,
     /// Spawns asked of other nodes, by request reference.
     pub(crate) spawning: Mutex<std::collections::HashMap<u64, crate::remote::Pending>>,
+    /// Questions asked of other nodes, by request reference (`crate::query`).
+    pub(crate) asking: Mutex<std::collections::HashMap<u64, crate::query::Asked>>,
+    /// What answers other nodes' questions.
+    pub(crate) answerer: std::sync::OnceLock<Arc<dyn crate::query::Answerer>>,
     /// The connected nodes and who watches them.
     pub(crate) node_watch: Mutex<crate::nodewatch::NodeWatch>,
     pub stats: NodeStats,
@@ -177,6 +181,8 @@ impl Node {
                 launcher: std::sync::OnceLock::new(),
                 transport: std::sync::OnceLock::new(),
                 spawning: Mutex::default(),
+                asking: Mutex::default(),
+                answerer: std::sync::OnceLock::new(),
                 node_watch: Mutex::default(),
                 stats: NodeStats::default(),
                 ended_cpu: Default::default(),

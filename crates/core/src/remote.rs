@@ -110,6 +110,23 @@ pub enum Signal {
         /// The child.
         child: Option<Pid>,
     },
+    /// A question about the receiving node (`crate::query`); answered with
+    /// [`Signal::Answer`].
+    Query {
+        /// The request, to match the answer.
+        req: u64,
+        /// The question, for the receiving node's answerer.
+        body: Box<[u8]>,
+    },
+    /// The answer to [`Signal::Query`].
+    Answer {
+        /// The request.
+        req: u64,
+        /// A [`crate::query::AnswerStatus`].
+        status: u8,
+        /// The answer, or the text of a refusal.
+        body: Box<[u8]>,
+    },
     /// The monitored `target` ended (or never lived: `noproc`).
     Down {
         /// The watching process, on the receiving node.
@@ -467,6 +484,8 @@ impl Node {
             Signal::Link { from, to } => self.remote_link(slot, from, to),
             s @ Signal::Spawn { .. } => self.spawn_for(slot, s),
             Signal::Spawned { req, child, .. } => self.spawned(slot, req, child),
+            Signal::Query { req, body } => self.question(slot, req, body),
+            Signal::Answer { req, status, body } => self.answered(slot, req, status, body),
             Signal::Unlink { from, to } => {
                 if let Some(p) = self.process(to) {
                     p.signals.lock().links.remove(&from);
@@ -567,6 +586,7 @@ impl Node {
         for p in failed {
             let _ = p.answer.send(Err(RemoteSpawnError::NoConnection));
         }
+        self.questions_unanswered(slot);
         for p in self.processes() {
             let (links, monitors) = {
                 let mut s = p.signals.lock();

@@ -14,6 +14,7 @@
 //! SPAWN     req u64, parent u64, flags u8 (1 link, 2 monitor), ref u64, module length u8,
 //!           module, args
 //! SPAWNED   req u64, parent u64, child u64 (0: refused)
+//! QUERY     req u64, question                ANSWER     req u64, status u8, answer
 //! HELLO     nothing: the first frame of a session (its seq is 1)
 //! BYE       nothing: the sender is leaving the cluster
 //! ```
@@ -43,6 +44,8 @@ mod kind {
     pub const BYE: u8 = 10;
     pub const SPAWN: u8 = 11;
     pub const SPAWNED: u8 = 12;
+    pub const QUERY: u8 = 13;
+    pub const ANSWER: u8 = 14;
 }
 
 /// What a frame carries.
@@ -178,6 +181,17 @@ impl Frame {
                     pid(&mut out, child.unwrap_or(Pid(0)));
                     kind::SPAWNED
                 }
+                Signal::Query { req, body } => {
+                    out.extend_from_slice(&req.to_le_bytes());
+                    out.extend_from_slice(body);
+                    kind::QUERY
+                }
+                Signal::Answer { req, status, body } => {
+                    out.extend_from_slice(&req.to_le_bytes());
+                    out.push(*status);
+                    out.extend_from_slice(body);
+                    kind::ANSWER
+                }
             },
         };
         out[1] = k;
@@ -292,6 +306,15 @@ fn signal(k: u8, r: &mut Reader<'_>) -> Result<Signal, BadFrame> {
             parent: r.pid()?,
             child: Some(r.pid()?).filter(|p| p.as_u64() != 0),
         },
+        kind::QUERY => Signal::Query {
+            req: r.u64()?,
+            body: r.rest().into(),
+        },
+        kind::ANSWER => Signal::Answer {
+            req: r.u64()?,
+            status: r.u8()?,
+            body: r.rest().into(),
+        },
         _ => return Err(BadFrame("unknown kind")),
     })
 }
@@ -403,6 +426,20 @@ mod tests {
                 req: 6,
                 parent: a,
                 child: None,
+            }),
+            Body::Signal(Signal::Query {
+                req: 7,
+                body: Box::from(&b"{\"processes\": {}}"[..]),
+            }),
+            Body::Signal(Signal::Answer {
+                req: 7,
+                status: 0,
+                body: Box::from(&b"[]"[..]),
+            }),
+            Body::Signal(Signal::Answer {
+                req: 8,
+                status: 2,
+                body: Box::default(),
             }),
         ]
     }
