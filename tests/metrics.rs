@@ -10,7 +10,7 @@ use hatchery::http::{HttpConfig, HttpServer};
 use hatchery::supervisor::{ChildSpec, Shutdown, Strategy, SupervisorSpec};
 use hatchery::{Node, Pid};
 use hatchery_tests::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A main-style process that spins forever.
 const SPIN: &str =
@@ -315,4 +315,200 @@ async fn prometheus_scrapes_the_metrics_which_promtool_finds_well_formed() {
         .expect("a number");
     assert!(seconds > 0.0, "{cpu:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two nodes joined in memory, `a` with `idle` and `b` with `spin` loaded as well.
+fn two_nodes(cookie: &[u8]) -> (Node, Node, hatchery::dist::loopback::Loopback) {
+    let (ma, mb) = hatchery::dist::loopback::memberships(cookie);
+    let with = |m| hatchery::NodeConfig {
+        cluster: Some(m),
+        ..config()
+    };
+    let a = node_with_config(with(ma), &["idle"]);
+    let b = node_with_config(with(mb), &["idle"]);
+    let dir = temp_dir("cluster-top");
+    b.load_module_file(&write_module(&dir, "spin.wat", SPIN))
+        .expect("load");
+    let link = hatchery::dist::loopback::Loopback::join(&a, &b).expect("joined");
+    (a, b, link)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_top_merges_every_nodes_busiest_and_names_a_node_that_did_not_answer() {
+    let (a, b, link) = two_nodes(b"cluster top");
+    let me = a.spawn_native("test").expect("native");
+    me.spawn("idle", Vec::new(), false, false).expect("idle");
+    let server = serve(&a).await;
+    eventually("b to be connected", || a.nodes() == vec!["b".to_string()]).await;
+    let node_entry = |v: &Value, name: &str| {
+        v["nodes"]
+            .as_array()
+            .and_then(|n| n.iter().find(|n| n["node"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("node {name} in {v}"))
+    };
+
+    // b runs without an HTTP server and has not been told to answer: it says so, and a's
+    // own rows still come.
+    let v = get_json(&server, "/api/cluster/processes?sort=cpu&order=desc").await;
+    let b_entry = node_entry(&v, "b");
+    assert_eq!(b_entry["ok"], false, "{v}");
+    assert!(
+        b_entry["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("answers no questions")),
+        "{v}"
+    );
+    assert_eq!(node_entry(&v, "a")["ok"], true);
+    assert!(
+        v["items"]
+            .as_array()
+            .is_some_and(|i| !i.is_empty() && i.iter().all(|r| r["node"] == "a")),
+        "{v}"
+    );
+
+    hatchery::http::answer_questions(&b);
+    let spinner = b
+        .spawn("spin", Vec::new(), Default::default())
+        .expect("spin")
+        .pid;
+    let began = Instant::now();
+    let v = loop {
+        let v = get_json(
+            &server,
+            "/api/cluster/processes?sort=cpu&order=desc&limit=3",
+        )
+        .await;
+        if v["items"][0]["module"] == "spin" && v["items"][0]["cpu_us"].as_u64() > Some(10_000) {
+            break v;
+        }
+        assert!(
+            began.elapsed() < PATIENCE,
+            "b's spinner never led the cluster: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let first = &v["items"][0];
+    assert_eq!(first["node"], "b");
+    assert_eq!(first["pid"], format!("<b.{}>", spinner.0));
+    assert_eq!(v["limit"], 3);
+    assert!(v["items"].as_array().is_some_and(|i| i.len() <= 3));
+    let (ea, eb) = (node_entry(&v, "a"), node_entry(&v, "b"));
+    assert_eq!((&ea["ok"], &eb["ok"]), (&json!(true), &json!(true)), "{v}");
+    let (ta, tb) = (ea["total"].as_u64(), eb["total"].as_u64());
+    assert_eq!(v["total"].as_u64(), Some(ta.unwrap_or(0) + tb.unwrap_or(0)));
+    assert_eq!(tb, Some(b.process_count() as u64));
+    // The CPU sort holds across the nodes.
+    let cpu: Vec<u64> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["cpu_us"].as_u64().unwrap_or(0))
+        .collect();
+    assert!(cpu.windows(2).all(|w| w[0] >= w[1]), "{cpu:?}");
+    // By pid: this node's rows first, then the other's.
+    let v = get_json(&server, "/api/cluster/processes").await;
+    let nodes: Vec<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["node"].as_str().unwrap_or(""))
+        .collect();
+    let first_b = nodes.iter().position(|n| *n == "b").expect("b's rows");
+    assert!(
+        nodes[..first_b].iter().all(|n| *n == "a") && nodes[first_b..].iter().all(|n| *n == "b")
+    );
+
+    // Bad parameters are refused before anyone is asked.
+    for q in [
+        "offset=1",
+        "limit=201",
+        "limit=x",
+        "sort=banana",
+        "order=up",
+    ] {
+        let (status, _, body) = get(&server, &format!("/api/cluster/processes?{q}"), true).await;
+        assert_eq!(status, 400, "{q}: {body}");
+    }
+    let (status, _, _) = get(&server, "/api/cluster/processes", false).await;
+    assert_eq!(status, 401, "the token guards the cluster view too");
+
+    // A node that went away is listed as such; the rest still answers.
+    link.cut();
+    eventually("b to be gone", || a.nodes().is_empty()).await;
+    let v = get_json(&server, "/api/cluster/processes?sort=cpu&order=desc").await;
+    assert_eq!(node_entry(&v, "b")["ok"], false, "{v}");
+    assert!(
+        v["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().all(|r| r["node"] == "a")),
+        "{v}"
+    );
+}
+
+/// Answers "slow" late and refuses anything else.
+struct Picky;
+
+impl hatchery::query::Answerer for Picky {
+    fn answer(&self, _: &hatchery::CoreNode, question: &[u8]) -> Result<Vec<u8>, String> {
+        if question == b"slow" {
+            std::thread::sleep(Duration::from_millis(1500));
+            return Ok(b"late".to_vec());
+        }
+        Err(format!("no idea about {} bytes", question.len()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_to_another_node_is_answered_refused_or_given_up_on() {
+    use hatchery::query::AskError;
+    let (a, b, _link) = two_nodes(b"questions");
+    eventually("b to be connected", || a.nodes() == vec!["b".to_string()]).await;
+    let wait = Duration::from_secs(30);
+    assert_eq!(
+        a.ask_node("b", b"x".to_vec(), wait).await,
+        Err(AskError::NoAnswerer("b".into()))
+    );
+    b.set_answerer(std::sync::Arc::new(Picky)).expect("set");
+    assert!(b.set_answerer(std::sync::Arc::new(Picky)).is_err());
+    assert_eq!(
+        a.ask_node("b", b"what".to_vec(), wait).await,
+        Err(AskError::Refused(
+            "b".into(),
+            "no idea about 4 bytes".into()
+        ))
+    );
+    assert_eq!(
+        a.ask_node("b", b"slow".to_vec(), Duration::from_millis(100))
+            .await,
+        Err(AskError::Timeout("b".into(), Duration::from_millis(100)))
+    );
+    // The late answer finds nobody waiting, and the next question still gets its own.
+    assert_eq!(
+        a.ask_node("b", b"slow".to_vec(), wait).await,
+        Ok(b"late".to_vec())
+    );
+    assert_eq!(
+        a.ask_node("nobody", b"x".to_vec(), wait).await,
+        Err(AskError::NoConnection("nobody".into()))
+    );
+    // A node asks itself through its own answerer.
+    assert_eq!(
+        b.ask_node("b", b"slow".to_vec(), wait).await,
+        Ok(b"late".to_vec())
+    );
+    // The HTTP answerer refuses what it does not know, with the reason.
+    hatchery::http::answer_questions(&a);
+    let cases: [(&[u8], &str); 4] = [
+        (b"{", "JSON"),
+        (br#"{"kill": {}}"#, "not a question"),
+        (br#"{"processes": {"limit": 5}}"#, "strings"),
+        (br#"{"processes": {"sort": "banana"}}"#, "unknown sort key"),
+    ];
+    for (q, why) in cases {
+        match b.ask_node("a", q.to_vec(), wait).await {
+            Err(AskError::Refused(n, text)) => assert!(n == "a" && text.contains(why), "{text}"),
+            other => panic!("{q:?}: {other:?}"),
+        }
+    }
 }

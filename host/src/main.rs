@@ -466,6 +466,8 @@ async fn run_app(args: &RunArgs, manifest: &Path) -> anyhow::Result<ExitCode> {
     config.cluster = joined.as_ref().map(|j| j.membership());
     let node = Node::new(config)?;
     let _cluster = joined.map(|j| j.attach(&node)).transpose()?;
+    // The other nodes' cluster views ask this one, with or without its inspector.
+    hatchery::http::answer_questions(&node);
     // Only what the application uses: its workers' modules and what `load` names.
     let used: Vec<PathBuf> = app
         .uses
@@ -590,6 +592,8 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     config.cluster = joined.as_ref().map(|j| j.membership());
     let node = Node::new(config)?;
     let _cluster = joined.map(|j| j.attach(&node)).transpose()?;
+    // The other nodes' cluster views ask this one, with or without its inspector.
+    hatchery::http::answer_questions(&node);
     let entry = load(&node, &args.path, args.entry.as_deref())?;
     let entry_args = match &args.args_json {
         Some(json) => {

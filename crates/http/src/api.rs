@@ -32,6 +32,7 @@ pub(super) fn routes() -> Router<Ctx> {
     Router::new()
         .route("/node", get(node_info))
         .route("/nodes", get(super::nodes::nodes))
+        .route("/cluster/processes", get(super::cluster::processes))
         .route("/processes", get(list_processes))
         .route("/processes/{pid}", get(process_details))
         .route("/processes/{pid}/exit", post(exit_process))
@@ -84,7 +85,7 @@ pub(super) fn json_body(
     }
 }
 
-fn query(
+pub(super) fn query(
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<HashMap<String, String>, ApiError> {
     q.map(|Query(m)| m)
@@ -253,9 +254,18 @@ async fn list_processes(
     State(ctx): State<Ctx>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult {
-    let q = query(q)?;
-    let offset = number(&q, "offset", 0, usize::MAX)?;
-    let limit = number(&q, "limit", 100, 1000)?;
+    let list = process_list(&ctx.node, &query(q)?)?;
+    ok(StatusCode::OK, list)
+}
+
+/// The page of `node`'s processes that `q` asks for (`GET /api/processes`'s parameters),
+/// also the answer to another node's question (`crate::cluster`).
+pub(super) fn process_list(
+    node: &hatchery_core::Node,
+    q: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let offset = number(q, "offset", 0, usize::MAX)?;
+    let limit = number(q, "limit", 100, 1000)?;
     let needle = q.get("q").map(|s| s.to_lowercase()).unwrap_or_default();
     let sort = q.get("sort").map_or("pid", String::as_str);
     let desc = match q.get("order").map(String::as_str) {
@@ -269,8 +279,7 @@ async fn list_processes(
     };
     // In spawn order, which is what sorting by pid means: the pids themselves are numbers
     // in no order (ARCHITECTURE.md §7a).
-    let mut procs: Vec<(usize, Arc<Process>)> = ctx
-        .node
+    let mut procs: Vec<(usize, Arc<Process>)> = node
         .processes()
         .into_iter()
         .enumerate()
@@ -314,10 +323,7 @@ async fn list_processes(
         .take(limit)
         .map(|(_, p)| summary(p))
         .collect();
-    ok(
-        StatusCode::OK,
-        json!({"total": total, "offset": offset, "limit": limit, "items": items}),
-    )
+    Ok(json!({"total": total, "offset": offset, "limit": limit, "items": items}))
 }
 
 async fn process_details(State(ctx): State<Ctx>, Path(pid): Path<String>) -> ApiResult {

@@ -12,6 +12,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod cluster;
 mod edge;
 mod end;
 mod load;
@@ -21,6 +22,8 @@ mod openapi;
 pub mod otlp;
 mod serve;
 mod ui;
+
+pub use cluster::answer_questions;
 
 // The lower layers' modules, under the names this crate's files use for them.
 pub(crate) use hatchery_core::{
@@ -176,6 +179,7 @@ impl HttpServer {
         let addr = listener.local_addr()?;
         let config = HttpConfig { addr, ..config };
         let (stop, stopping) = tokio::sync::watch::channel(false);
+        cluster::answer_questions(node);
         let ctx = Ctx {
             node: node.clone(),
             config: Arc::new(config),

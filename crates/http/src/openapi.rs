@@ -109,6 +109,12 @@ pub(super) fn document() -> Value {
                 {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000}}]))},
+            "/api/cluster/processes": {"get": with_params(op("The whole cluster's processes: every connected node asked over the cluster's connection for its top `limit` by `sort`, \
+                merged into one list with `node` on each row and another node's pids as <NODE.N>; `nodes` says which answered, and why not", "200", &["400", "401", "429"]), json!([
+                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "substring of pid, module or name"},
+                {"name": "sort", "in": "query", "description": "pid: this node's rows first, each node's in spawn order", "schema": {"type": "string", "enum": ["pid", "module", "name", "mailbox", "memory", "cpu", "received", "sent", "uptime"]}},
+                {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 200}}]))},
             "/api/processes/{pid}": {"get": with_params(op("One process: links, monitors, mailbox peek, memory, version, output, last exit", "200", &["400", "404"]), json!([pid.clone()]))},
             "/api/processes/{pid}/exit": {"post": with_params(with_body(op("Send an exit signal (kill, shutdown, normal or a custom reason)", "202", &["400", "404"]),
                 json!({"type": "object", "properties": {"reason": {"type": "string", "minLength": 1, "default": "kill"}}})), json!([pid]))},
