@@ -31,9 +31,13 @@ export function mount(root, _params, scope) {
           : 'No other node of the cluster has been heard of yet.'));
       return;
     }
-    replace(body, h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['node', 'slot', 'state', 'last heard', 'links', 'monitors', 'monitored by'].map((c) => h('th', {}, c)))),
-      h('tbody', {}, nodes.map(row))),
+    const heads = [['node'], ['slot', 'num'], ['state'], ['last heard', 'num'], ['links', 'num'], ['monitors', 'num'], ['monitored by', 'num']];
+    replace(body,
+      h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, heads.map(([c, cls]) => h('th', { class: cls ?? null }, c)))),
+        h('tbody', {}, nodes.map(row)))),
+      h('p', { class: 'muted small' }, 'The busiest processes of every node: ',
+        h('a', { href: '#/top?scope=cluster', testid: 'nodes-top' }, 'Top for the whole cluster'), '.'),
       nodes.map(relations));
   });
 }
@@ -42,12 +46,12 @@ function row(n) {
   const state = n.up ? 'up' : 'down';
   return h('tr', { testid: 'node-row', data: { node: n.name } },
     h('td', { class: 'mono' }, n.name),
-    h('td', { class: 'mono' }, String(n.slot)),
+    h('td', { class: 'mono num' }, String(n.slot)),
     h('td', {}, h('span', { class: `tag tag-${n.up ? 'ok' : 'down'}`, testid: 'node-state' }, state)),
-    h('td', {}, `${fmtDuration(n.last_heard_ms)} ago`),
-    h('td', {}, fmtInt(n.links)),
-    h('td', {}, fmtInt(n.monitors)),
-    h('td', {}, fmtInt(n.monitored_by)));
+    h('td', { class: 'num' }, `${fmtDuration(n.last_heard_ms)} ago`),
+    h('td', { class: 'num' }, fmtInt(n.links)),
+    h('td', { class: 'num' }, fmtInt(n.monitors)),
+    h('td', { class: 'num' }, fmtInt(n.monitored_by)));
 }
 
 function relations(n) {

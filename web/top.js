@@ -4,9 +4,14 @@
 // sample to get CPU % now (cpu_us gained / time between the samples) and messages/s
 // (`received` gained / time). The table is sorted in the page (CPU now, largest first, by
 // default). Beside it is a per-module summary of the same rows.
+//
+// On a node with peers, a scope switch shows the whole cluster instead: the same two lists
+// from /api/cluster/processes, which asks every connected node for its own and merges them
+// (a NODE column, another node's pids as <NODE.N>); a node that did not answer is named
+// above the table with the reason.
 
 import { api, query } from './api.js';
-import { fmtBytes, fmtInt, fmtMicros, fmtPercent, h, pidLink, pidNum, replace } from './dom.js';
+import { fmtBytes, fmtInt, fmtMicros, fmtPercent, h, isPid, pidLink, pidNum, replace } from './dom.js';
 
 const POLL_MS = 2000;
 const LIMIT = 200; // per list; the API caps what it returns anyway
@@ -14,10 +19,13 @@ const FORGET_MS = 30_000; // a pid not sampled for this long starts over
 const ROW_COUNTS = [25, 50, 100, 200];
 const MODULE_ROWS = 20; // the busiest modules in the summary
 
+const SCOPES = ['node', 'cluster'];
+
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 // `key` makes a column sortable; `value` is what it sorts by (null sorts last).
 const COLUMNS = [
+  { label: 'node', cluster: true, cell: (r) => h('span', { class: 'mono', testid: 'top-node' }, r.p.node ?? '—') },
   { label: 'pid', cell: (r) => pidLink(r.p.pid) },
   { label: 'module@version', cell: (r) => h('span', { class: 'mono' }, moduleVersion(r.p)) },
   { label: 'name', cell: (r) => r.p.name ?? h('span', { class: 'muted' }, '—') },
@@ -69,7 +77,9 @@ export function mount(root, params, scope) {
     sort: SORT_KEYS.has(params.query.get('sort')) ? params.query.get('sort') : 'cpu_now',
     order: params.query.get('order') === 'asc' ? 'asc' : 'desc',
     rows: ROW_COUNTS.includes(Number(params.query.get('rows'))) ? Number(params.query.get('rows')) : 50,
+    scope: SCOPES.includes(params.query.get('scope')) ? params.query.get('scope') : 'node',
   };
+  let peers = 0; // other nodes of the cluster this node has heard of
   const samples = new Map(); // pid -> { cpu_us, received, t } from the last poll that saw it
   let rows = []; // the last poll's rows: { p, cpuNow, msgRate }
   let total = null; // processes on the node
@@ -78,16 +88,23 @@ export function mount(root, params, scope) {
   const size = h('select', { 'aria-label': 'rows shown', on: { change: () => { state.rows = Number(size.value); syncUrl(); render(); } } },
     ROW_COUNTS.map((n) => h('option', { value: n, selected: n === state.rows }, `top ${n}`)));
   const error = h('div', { class: 'error', hidden: true });
+  const missing = h('div', { class: 'warn small', testid: 'top-missing', hidden: true });
+  const scopeSel = h('select', { 'aria-label': 'scope', testid: 'top-scope', hidden: true,
+    on: { change: () => { state.scope = scopeSel.value; samples.clear(); rows = []; syncUrl(); renderHeader(); render(); poll(); } } },
+    h('option', { value: 'node', selected: state.scope === 'node' }, 'this node'),
+    h('option', { value: 'cluster', selected: state.scope === 'cluster' }, 'whole cluster'));
+  const columns = () => COLUMNS.filter((c) => !c.cluster || state.scope === 'cluster');
   const thead = h('tr');
   const tbody = h('tbody');
   const modBody = h('tbody');
 
   replace(root,
-    h('div', { class: 'toolbar' }, h('h1', {}, 'Top'), count, h('span', { class: 'spacer' }), size),
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Top'), count, h('span', { class: 'spacer' }), scopeSel, size),
     h('p', { class: 'muted small' },
       `CPU now is the share of one scheduler thread each process used since the previous poll (every ${POLL_MS / 1000} s); ` +
       'a process runs on one thread at a time, so 100% is one thread kept busy.'),
     error,
+    missing,
     h('div', { class: 'top-grid' },
       h('div', { class: 'table-wrap' },
         h('table', { class: 'grid processes top', testid: 'top-table' }, h('thead', {}, thead), tbody)),
@@ -103,7 +120,7 @@ export function mount(root, params, scope) {
         h('p', { class: 'muted small' }, 'Over the processes listed (at most the 200 busiest by CPU and by messages received).'))));
 
   function renderHeader() {
-    replace(thead, COLUMNS.map((c) => {
+    replace(thead, columns().map((c) => {
       const active = c.key === state.sort;
       const arrow = active ? (state.order === 'asc' ? ' ▲' : ' ▼') : '';
       return h('th', {
@@ -131,14 +148,35 @@ export function mount(root, params, scope) {
       sort: state.sort !== 'cpu_now' ? state.sort : '',
       order: state.order !== 'desc' ? state.order : '',
       rows: state.rows !== 50 ? state.rows : '',
+      scope: state.scope !== 'node' ? state.scope : '',
     });
     history.replaceState(null, '', `#/top${qs}`);
   }
 
   /** One list, with the time its answer arrived (the sample's time). */
   async function fetchList(sort) {
-    const res = await api(`/api/processes${query({ sort, order: 'desc', limit: LIMIT })}`);
-    return { items: res.items || [], total: res.total, t: performance.now() };
+    const path = state.scope === 'cluster' ? '/api/cluster/processes' : '/api/processes';
+    const res = await api(`${path}${query({ sort, order: 'desc', limit: LIMIT })}`);
+    return { items: res.items || [], total: res.total, nodes: res.nodes || null, t: performance.now() };
+  }
+
+  /** Shows the scope switch once the node is known to have peers. */
+  async function findPeers() {
+    try {
+      const n = await api('/api/nodes');
+      peers = (n.nodes || []).length;
+    } catch {
+      peers = 0;
+    }
+    if (!scope.alive) return;
+    scopeSel.hidden = peers === 0 && state.scope === 'node';
+  }
+
+  /** Names the nodes whose rows are missing from a cluster list, with the reason. */
+  function renderMissing(nodes) {
+    const failed = (nodes || []).filter((n) => !n.ok);
+    missing.hidden = failed.length === 0;
+    replace(missing, failed.length ? `Not shown: ${failed.map((n) => `node ${n.node} (${n.error})`).join('; ')}` : null);
   }
 
   async function poll() {
@@ -154,8 +192,9 @@ export function mount(root, params, scope) {
     if (!scope.alive) return;
     error.hidden = true;
     total = lists[0].total ?? null;
+    renderMissing(state.scope === 'cluster' ? lists[0].nodes : null);
 
-    const fresh = new Map(); // pid -> { p, t }
+    const fresh = new Map(); // pid (another node's written <NODE.N>) -> { p, t }
     for (const { items, t } of lists) for (const p of items) if (!fresh.has(p.pid)) fresh.set(p.pid, { p, t });
     rows = [...fresh.values()].map(({ p, t }) => {
       const before = samples.get(p.pid);
@@ -186,18 +225,20 @@ export function mount(root, params, scope) {
     const sorted = [...rows].sort(compare);
     const shown = sorted.slice(0, state.rows);
     count.textContent = `${fmtInt(shown.length)} of ${fmtInt(total ?? rows.length)} processes`;
-    if (!shown.length) replace(tbody, h('tr', {}, h('td', { colspan: COLUMNS.length, class: 'empty' }, 'No processes.')));
+    if (!shown.length) replace(tbody, h('tr', {}, h('td', { colspan: columns().length, class: 'empty' }, 'No processes.')));
     else replace(tbody, shown.map(row));
     renderModules();
   }
 
   function row(r) {
+    // Another node's process has its page in that node's inspector, not here.
+    const local = isPid(r.p.pid);
     return h('tr', {
-      class: 'clickable',
+      class: local ? 'clickable' : null,
       testid: 'top-row',
-      data: { pid: r.p.pid, module: r.p.module ?? '' },
-      on: { click: (e) => { if (!e.target.closest('a')) location.hash = `#/process/${pidNum(r.p.pid)}`; } },
-    }, COLUMNS.map((c) => h('td', { class: c.num ? 'num' : null, testid: c.testid }, c.cell(r))));
+      data: { pid: r.p.pid, module: r.p.module ?? '', node: r.p.node ?? '' },
+      on: local ? { click: (e) => { if (!e.target.closest('a')) location.hash = `#/process/${pidNum(r.p.pid)}`; } } : {},
+    }, columns().map((c) => h('td', { class: c.num ? 'num' : null, testid: c.testid }, c.cell(r))));
   }
 
   function renderModules() {
@@ -229,5 +270,6 @@ export function mount(root, params, scope) {
 
   syncUrl();
   renderHeader();
+  findPeers();
   scope.every(POLL_MS, poll);
 }

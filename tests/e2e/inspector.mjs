@@ -5,8 +5,11 @@
 // form and waits for the server's output to show the new user, then kills the kv worker
 // from the supervision tree and waits for its supervisor to restart it. It then opens the
 // top view (CPU now per process), the charts (the past hour from /api/history, the restart
-// just made) and the modules table (details on click). Any console error, uncaught
-// exception or CSP violation fails the run. Screenshots go to the output folder.
+// just made) and the modules table (details on click). The demo node is node `a` of a
+// cluster on a private nats-server, with a second node `b` (one idle process, no
+// inspector) beside it: the run ends in the Nodes view and in Top for the whole cluster,
+// which lists b's processes too. Any console error, uncaught exception or CSP violation
+// fails the run. Screenshots go to the output folder.
 //
 //   node tests/e2e/inspector.mjs --bin target/debug/hatchery --root . --out target/e2e
 //
@@ -14,6 +17,7 @@
 // tests/browser.rs runs it as part of `cargo test`. Exit status 0 means every step passed.
 
 import { spawn } from 'node:child_process';
+import { createServer, connect } from 'node:net';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -61,14 +65,64 @@ async function step(name, fn) {
 // ---- the node -----------------------------------------------------------------------------
 
 let node = null;
+let peer = null;
+let nats = null;
 const tmp = mkdtempSync(join(tmpdir(), 'hatchery-e2e-'));
+const peerTmp = mkdtempSync(join(tmpdir(), 'hatchery-e2e-b-'));
+const cluster = `e2e${process.pid}`;
 
-/** Starts the demo application and resolves with the inspector's base URL and the URL it printed. */
-function startNode() {
+/** A port nothing listens on now. */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => ok(port)); });
+  });
+}
+
+/** Resolves once something accepts connections on the port. */
+async function listening(port, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const up = await new Promise((ok) => {
+      const c = connect(port, '127.0.0.1', () => { c.destroy(); ok(true); });
+      c.on('error', () => ok(false));
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms / 1000}s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts a nats-server of the test's own on loopback and resolves with its URL. */
+async function startNats() {
+  const port = await freePort();
+  nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  nats.on('error', (e) => log(`nats-server: ${e.message} (scripts/setup.sh installs it)`));
+  await listening(port, 10_000);
+  return `nats://127.0.0.1:${port}`;
+}
+
+/** Starts node b: the idle module alone, without an inspector, in the same cluster. */
+function startPeer(url) {
+  const peerLog = createWriteStream(join(out, 'node-b.log'));
+  peer = spawn(bin, [
+    'run', join(root, 'modules/target/wasm32-wasip1/release/idle.wasm'),
+    '--node', 'b', '--cluster', cluster, '--nats', url, '--http', 'off', '--no-watch',
+    '--crash-log', join(peerTmp, 'crash.log'),
+  ], { cwd: peerTmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  peer.stdout.pipe(peerLog);
+  peer.stderr.pipe(peerLog);
+}
+
+/** Starts the demo application as node a and resolves with the inspector's base URL and
+ *  the URL it printed. */
+function startNode(url) {
   const nodeLog = createWriteStream(join(out, 'node.log'));
   node = spawn(bin, [
     'run', join(root, 'apps/demo'),
     '--http', '127.0.0.1:0', '--no-watch', '--crash-log', join(tmp, 'crash.log'),
+    '--node', 'a', '--cluster', cluster, '--nats', url,
     // From the temp folder, so the node's .hatchery/inspector.url does not replace that of a
     // node the developer is running from the repository.
   ], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,14 +148,20 @@ function startNode() {
   });
 }
 
-/** Stops the node: SIGTERM, then SIGKILL if it lingers. */
-async function stopNode() {
-  if (!node || node.exitCode !== null || node.signalCode !== null) return;
-  const gone = new Promise((r) => node.once('exit', r));
-  node.kill('SIGTERM');
-  const timer = setTimeout(() => node.kill('SIGKILL'), 3000);
+/** Stops a child: SIGTERM, then SIGKILL if it lingers. */
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await gone;
   clearTimeout(timer);
+}
+
+/** Stops both nodes, then the NATS server. */
+async function stopNode() {
+  await Promise.all([stop(node), stop(peer)]);
+  await stop(nats);
 }
 
 // ---- the test -----------------------------------------------------------------------------
@@ -110,7 +170,9 @@ let browser = null;
 let page = null;
 
 async function main() {
-  const { base, open } = await step('start the demo node', startNode);
+  const url = await step('start a nats-server on loopback', startNats);
+  startPeer(url);
+  const { base, open } = await step('start the demo node (node a; node b beside it)', () => startNode(url));
   log(`inspector at ${base}`);
 
   browser = await step('launch Chromium', () => chromium.launch({
@@ -256,10 +318,27 @@ async function main() {
     await page.screenshot({ path: join(out, 'inspector-6-modules.png'), fullPage: true });
   });
 
-  await step('open the nodes view: the demo node runs alone', async () => {
+  await step('open the nodes view: node b is up beside the demo node', async () => {
     await t('nav-nodes').click();
-    await until(() => /runs alone/.test(document.querySelector('[data-testid=nodes-alone]')?.textContent ?? ''));
-    await until(() => /\(alone\)/.test(document.querySelector('[data-testid=nodes-self]').textContent));
+    await until(() => document.querySelector('[data-testid=node-row][data-node=b] [data-testid=node-state]')?.textContent === 'up');
+    await page.screenshot({ path: join(out, 'inspector-7-nodes.png'), fullPage: true });
+  });
+
+  await step('open top for the whole cluster: node b\'s processes are listed with the demo\'s', async () => {
+    await t('nav-top').click();
+    const scopeSel = t('top-scope');
+    await until(() => document.querySelector('[data-testid=top-scope]')?.hidden === false);
+    await scopeSel.selectOption('cluster');
+    await until(() => location.hash.includes('scope=cluster'));
+    await until(() => {
+      const rows = [...document.querySelectorAll('[data-testid=top-row]')];
+      // b's idle process, sampled twice (CPU now is a number), beside the demo's server.
+      return rows.some((r) => r.dataset.node === 'b' && r.dataset.module === 'idle' && /^<b\.\d+>$/.test(r.dataset.pid) &&
+          /\d%$/.test(r.querySelector('[data-testid=top-cpu-now]')?.textContent ?? '')) &&
+        rows.some((r) => r.dataset.node === 'a' && r.dataset.module === 'messenger_server');
+    });
+    if (!(await t('top-missing').isHidden())) throw new Error(`a node is missing: ${await t('top-missing').textContent()}`);
+    await page.screenshot({ path: join(out, 'inspector-8-cluster-top.png'), fullPage: true });
   });
 
   await step('check for console errors and CSP violations', async () => {
@@ -274,6 +353,7 @@ async function cleanup() {
   if (browser) await browser.close().catch(() => {});
   await stopNode();
   rmSync(tmp, { recursive: true, force: true });
+  rmSync(peerTmp, { recursive: true, force: true });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
