@@ -835,3 +835,115 @@ async fn node_monitors_see_a_node_join_and_leave_over_nats() {
     assert_eq!(node_event(&one).await, (MessageKind::NodeDown, "b".into()));
     assert!(a.nodes().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_answers_another_nodes_question_about_its_processes_over_nats() {
+    let nats = Nats::start();
+    let cluster = format!("q{}", std::process::id());
+    let (a, _ca) = wasm_node(&nats.url, &cluster, "a", 1 << 26, 1000, &[]).await;
+    let (b, _cb) = wasm_node(&nats.url, &cluster, "b", 1 << 26, 1000, &["idle"]).await;
+    hatchery::http::answer_questions(&b);
+    let me = b.spawn_native("me").expect("me");
+    let idle = me
+        .spawn("idle", Vec::new(), false, false)
+        .expect("idle")
+        .pid;
+    let question = json!({"processes": {"q": "idle"}}).to_string().into_bytes();
+    let began = Instant::now();
+    let answer = loop {
+        match a.ask_node("b", question.clone(), WAIT).await {
+            Ok(bytes) => break bytes,
+            Err(e) => assert!(began.elapsed() < WAIT, "b never answered: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let list: Value = serde_json::from_slice(&answer).expect("JSON");
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["id"], idle.as_u64());
+    assert_eq!(list["items"][0]["module"], "idle");
+}
+
+/// One `hatchery top --cluster --json` refresh of the node at `api` (`http://HOST:PORT/api`).
+fn top_cluster_once(api: &str) -> Value {
+    let base = api.trim_end_matches("/api");
+    let out = Command::new(hatchery_bin())
+        .args([
+            "top",
+            "--cluster",
+            "--node",
+            base,
+            "--iterations",
+            "1",
+            "--json",
+        ])
+        .args(["--interval", "200ms", "--rows", "50"])
+        // Not the repository's folder: a token a developer's node left there is not ours.
+        .current_dir(temp_dir("top-cwd"))
+        .env_remove("HATCHERY_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("hatchery top runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "hatchery top --cluster: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(text.lines().last().unwrap_or_default()).expect("a JSON frame")
+}
+
+#[test]
+fn hatchery_top_shows_the_whole_cluster_through_one_node() {
+    let c = Cluster::new("top");
+    let a = c.node("a", "messenger_server", json!({}));
+    a.wait_for("started messenger_server");
+    let b = c.bystander("b");
+    let began = Instant::now();
+    while !a.get("/nodes")["nodes"]
+        .as_array()
+        .is_some_and(|n| n.iter().any(|n| n["name"] == "b" && n["up"] == true))
+    {
+        assert!(began.elapsed() < WAIT, "a never saw b");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let frame = top_cluster_once(&a.api());
+    let rows = frame["rows"].as_array().expect("rows");
+    let has = |node: &str, module: &str| {
+        rows.iter()
+            .any(|r| r["node"] == node && r["module"] == module)
+    };
+    assert!(has("a", "messenger_server"), "{frame}");
+    assert!(has("b", "messenger_client"), "{frame}");
+    assert!(
+        rows.iter()
+            .filter(|r| r["node"] == "b")
+            .all(|r| r["pid"].as_str().is_some_and(|p| p.starts_with("<b."))),
+        "{frame}"
+    );
+    let b_line = frame["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["node"] == "b"))
+        .cloned()
+        .unwrap_or_else(|| panic!("a line for b: {frame}"));
+    assert!(b_line["error"].is_null(), "{frame}");
+
+    // b gone: its line says why, and a's rows still come.
+    drop(b);
+    let began = Instant::now();
+    let frame = loop {
+        let frame = top_cluster_once(&a.api());
+        let b_down = frame["nodes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n["node"] == "b" && n["error"].is_string()));
+        if b_down {
+            break frame;
+        }
+        assert!(began.elapsed() < WAIT, "b's end never showed: {frame}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let rows = frame["rows"].as_array().expect("rows");
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r["node"] == "a"),
+        "{frame}"
+    );
+}

@@ -40,6 +40,11 @@ pub struct TopArgs {
     /// `ps`: $HATCHERY_NODE, else .hatchery/inspector.url, else http://127.0.0.1:7780].
     #[arg(long = "node", value_name = "URL")]
     nodes: Vec<String>,
+    /// Show every node of the node's cluster: the node asks the others over the cluster's
+    /// own connection (`GET /api/cluster/processes`), so only one node's API need be
+    /// reachable. The table gets a NODE column; a node that does not answer gets a line.
+    #[arg(long)]
+    cluster: bool,
     /// The nodes' token [default: $HATCHERY_TOKEN, else the one `hatchery run` wrote beside
     /// .hatchery/inspector.url].
     #[arg(long)]
@@ -182,15 +187,17 @@ fn run(args: &TopArgs) -> anyhow::Result<()> {
         history: History::default(),
         interactive,
         json: args.json,
-        cluster: targets.len() > 1,
+        cluster: targets.len() > 1 || args.cluster,
         last: None,
     };
     let mut out = std::io::stdout().lock();
+    let cluster = args.cluster;
     let poll = |sort: SortKey, rows: usize| {
         let (tx, targets) = (tx.clone(), targets.clone());
         let limit = sort.fetch_limit(rows);
         std::thread::spawn(move || {
-            let _ = tx.send(Event::Polled(poll_all(&targets, sort, limit, timeout)));
+            let polled = poll_all(&targets, sort, limit, timeout, cluster);
+            let _ = tx.send(Event::Polled(polled));
         });
         Instant::now()
     };
@@ -317,21 +324,28 @@ struct Sample {
     at: Instant,
     node: Value,
     items: Vec<Value>,
+    /// With `--cluster`: the other nodes as the node's cluster list names them (`node`,
+    /// `ok`, `total`, `error`).
+    others: Vec<Value>,
 }
+
+/// The most rows the cluster list returns (`crates/http/src/cluster.rs`).
+const CLUSTER_LIMIT: usize = 200;
 
 fn poll_all(
     targets: &[Target],
     sort: SortKey,
     limit: usize,
     timeout: Duration,
+    cluster: bool,
 ) -> Vec<anyhow::Result<Sample>> {
     if let [t] = targets {
-        return vec![poll_one(t, sort, limit, timeout)];
+        return vec![poll_one(t, sort, limit, timeout, cluster)];
     }
     std::thread::scope(|s| {
         let handles: Vec<_> = targets
             .iter()
-            .map(|t| s.spawn(move || poll_one(t, sort, limit, timeout)))
+            .map(|t| s.spawn(move || poll_one(t, sort, limit, timeout, cluster)))
             .collect();
         handles
             .into_iter()
@@ -343,21 +357,41 @@ fn poll_all(
     })
 }
 
-fn poll_one(t: &Target, sort: SortKey, limit: usize, timeout: Duration) -> anyhow::Result<Sample> {
+fn poll_one(
+    t: &Target,
+    sort: SortKey,
+    limit: usize,
+    timeout: Duration,
+    cluster: bool,
+) -> anyhow::Result<Sample> {
     let node = t.client.request_within("GET", "/api/node", None, timeout)?;
-    let path = format!(
-        "/api/processes?sort={}&order=desc&limit={limit}",
-        sort.api_key()
-    );
+    let path = if cluster {
+        format!(
+            "/api/cluster/processes?sort={}&order=desc&limit={}",
+            sort.api_key(),
+            limit.min(CLUSTER_LIMIT)
+        )
+    } else {
+        format!(
+            "/api/processes?sort={}&order=desc&limit={limit}",
+            sort.api_key()
+        )
+    };
     let list = t.client.request_within("GET", &path, None, timeout)?;
     let items = list["items"]
         .as_array()
         .cloned()
         .context("the node's process list has no `items`")?;
+    let me = node["node"].as_str().unwrap_or_default();
+    let others = list["nodes"]
+        .as_array()
+        .map(|n| n.iter().filter(|n| n["node"] != me).cloned().collect())
+        .unwrap_or_default();
     Ok(Sample {
         at: Instant::now(),
         node,
         items,
+        others,
     })
 }
 
@@ -493,6 +527,18 @@ impl History {
                 memory_rss_bytes: s.node["memory_rss_bytes"].as_u64(),
                 error: None,
             });
+            // The other nodes of its cluster, as it reported them (`--cluster`).
+            for o in &s.others {
+                nodes.push(NodeLine {
+                    url: format!("{} (via {label})", o["node"].as_str().unwrap_or("?")),
+                    node: o["node"].as_str().map(str::to_string),
+                    uptime_ms: None,
+                    processes: o["total"].as_u64(),
+                    msg_per_sec: None,
+                    memory_rss_bytes: None,
+                    error: o["error"].as_str().map(str::to_string),
+                });
+            }
             for (order, p) in s.items.iter().enumerate() {
                 let n = |k: &str| p[k].as_u64().unwrap_or(0);
                 let pid = p["pid"].as_str().unwrap_or("?").to_string();
@@ -522,7 +568,8 @@ impl History {
                     None => (None, None),
                 };
                 rows.push(Row {
-                    node: label.clone(),
+                    // A cluster list names each row's node.
+                    node: p["node"].as_str().unwrap_or(&label).to_string(),
                     pid,
                     module: p["module"].as_str().unwrap_or("?").to_string(),
                     version: n("version"),
