@@ -232,3 +232,89 @@ fn a_bad_collector_address_is_a_clear_error() {
         assert!(e.contains("OTLP endpoint"), "{bad}: {e}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_across_two_nodes_is_one_trace_at_the_collector() {
+    let (collector, bodies) = stub_collector();
+    let (ma, mb) = hatchery::dist::loopback::memberships(b"otlp across nodes");
+    let with = |m| hatchery::NodeConfig {
+        cluster: Some(m),
+        ..config()
+    };
+    let a = node_with_config(with(ma), &["probe"]);
+    let b = node_with_config(with(mb), &["probe"]);
+    let _link = hatchery::dist::loopback::Loopback::join(&a, &b).expect("joined");
+    eventually("b to be connected", || a.nodes() == vec!["b".to_string()]).await;
+    for n in [&a, &b] {
+        otlp::export(n, &format!("http://{collector}")).expect("export");
+    }
+    let me_a = a.spawn_native("test").expect("native");
+    let me_b = b.spawn_native("test").expect("native");
+    let pa = Probe::spawn(&me_a, false, false);
+    let pb = Probe::spawn(&me_b, false, false);
+    let end = a.spawn_native("end").expect("native");
+
+    // http -> pa (on a) -> pb (on b) -> end (on a again).
+    let back = json!({"do": {"send": {"to": end.pid().as_u64(), "msg": "back"}}});
+    let first = json!({"do": {"send": {"to": pb.pid.as_u64(), "msg": back}}});
+    let id = a
+        .inject(pa.pid, first.to_string().into_bytes(), true)
+        .expect("a trace");
+    assert_eq!(
+        end.recv(Some(PATIENCE))
+            .await
+            .expect("alive")
+            .map(|m| m.data.to_vec()),
+        Some(b"\"back\"".to_vec())
+    );
+
+    // The spans of the three deliveries, from both nodes.
+    let pid_is =
+        |s: &Value, p: hatchery::Pid| attribute(s, "hatchery.pid")["stringValue"] == p.to_string();
+    let mut spans: Vec<(String, Value)> = Vec::new();
+    let began = Instant::now();
+    let has = |spans: &[(String, Value)], p| spans.iter().any(|(_, s)| pid_is(s, p));
+    while !(has(&spans, pa.pid) && has(&spans, pb.pid) && has(&spans, end.pid())) {
+        assert!(began.elapsed() < PATIENCE, "the collector got: {spans:?}");
+        if let Ok((_, body)) = bodies.recv_timeout(Duration::from_millis(200)) {
+            let v: Value = serde_json::from_str(&body).expect("a JSON body");
+            let node = v["resourceSpans"][0]["resource"]["attributes"]
+                .as_array()
+                .and_then(|a| a.iter().find(|a| a["key"] == "service.instance.id"))
+                .and_then(|a| a["value"]["stringValue"].as_str())
+                .unwrap_or("?")
+                .to_string();
+            spans.extend(spans_of(&v).into_iter().map(|s| (node.clone(), s)));
+        }
+    }
+    let span = |p| {
+        spans
+            .iter()
+            .find(|(_, s)| pid_is(s, p))
+            .cloned()
+            .expect("a span")
+    };
+    let ((na, sa), (nb, sb), (ne, se)) = (span(pa.pid), span(pb.pid), span(end.pid()));
+    assert_eq!((na.as_str(), nb.as_str(), ne.as_str()), ("a", "b", "a"));
+    // One trace, each delivery the child of the one before, across the nodes.
+    assert_eq!(sa["traceId"], sb["traceId"], "{spans:?}");
+    assert_eq!(sb["traceId"], se["traceId"], "{spans:?}");
+    assert_eq!(sb["parentSpanId"], sa["spanId"], "{spans:?}");
+    assert_eq!(se["parentSpanId"], sb["spanId"], "{spans:?}");
+    assert_eq!(attribute(&sb, "hatchery.depth")["intValue"], "1");
+    assert_eq!(attribute(&se, "hatchery.depth")["intValue"], "2");
+    // Span ids differ between the nodes, and no delivery was exported twice.
+    let ids: std::collections::HashSet<&Value> = spans.iter().map(|(_, s)| &s["spanId"]).collect();
+    assert_eq!(ids.len(), spans.len(), "{spans:?}");
+
+    // a's own record shows where the flow left for b and where it came back.
+    let t = a.trace(id).expect("the trace");
+    assert!(
+        t.hops
+            .iter()
+            .any(|h| h.to == pb.pid && h.node.as_deref() == Some("b")),
+        "{:?}",
+        t.hops
+    );
+    assert!(t.hops.iter().any(|h| h.to == end.pid() && h.depth == 2));
+}

@@ -79,7 +79,9 @@ export function mount(root, params, scope) {
       h('td', { class: 'num' }, fmtBytes(x.size)),
       h('td', { class: 'mono wrap' }, x.preview ?? '',
         // The recipient was gone (or its mailbox full) when the message arrived.
-        x.delivered === false ? h('span', { class: 'tag tag-failed' }, 'not delivered') : null))));
+        x.delivered === false ? h('span', { class: 'tag tag-failed' }, 'not delivered') : null,
+        // Sent to another node's process: that node records the rest of the flow.
+        x.node ? h('span', { class: 'tag', title: `node ${x.node} records what this message sets off there` }, `to node ${x.node}`) : null))));
   }
 
   // Poll while the cascade is likely still growing, then stop (Refresh polls again).

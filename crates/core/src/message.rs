@@ -41,6 +41,9 @@ pub struct TraceTag {
     pub id: u64,
     /// 0 for the injected message, 1 for what its handler sent, and so on.
     pub depth: u8,
+    /// The span of the hop its sender was handling, when that hop is on another node
+    /// (a message that came from there); `None` to find it among this node's hops.
+    pub parent: Option<u64>,
 }
 
 impl Message {

@@ -166,6 +166,7 @@ impl Node {
                 .map_err(|e| anyhow::anyhow!("starting {n} scheduler threads: {e}"))?,
             ),
         };
+        let slot = config.cluster.as_ref().map(|c| c.slot);
         let pids = match &config.cluster {
             Some(c) => crate::mint::Mint::clustered(c.key, c.slot),
             None => crate::mint::Mint::new(),
@@ -197,7 +198,7 @@ impl Node {
                 refs: crate::mint::Mint::new(),
                 live: AtomicUsize::new(0),
                 started: Instant::now(),
-                traces: Default::default(),
+                traces: crate::trace::Traces::new(slot),
                 upgrade_restarts: Default::default(),
             }),
         })
@@ -581,9 +582,19 @@ impl Node {
             if msg.kind == crate::message::MessageKind::User
                 && let crate::remote::Place::There(slot) = self.place(to)
             {
-                let from = msg.sender;
-                let data = msg.data;
-                if !self.to_node(slot, crate::remote::Signal::Send { from, to, data }) {
+                // A followed message takes its place in the trace along.
+                let trace = msg.trace.and_then(|_| {
+                    let node = self.pid_node(to);
+                    self.inner.traces.carry(to, &node, &msg)
+                });
+                let (from, data) = (msg.sender, msg.data);
+                let send = crate::remote::Signal::Send {
+                    from,
+                    to,
+                    data,
+                    trace,
+                };
+                if !self.to_node(slot, send) {
                     stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
                 }
                 return true;
@@ -593,15 +604,14 @@ impl Node {
             return false;
         };
         let cfg = &self.inner.config;
-        // A traced message is recorded with what became of it, so it is kept until then.
-        let traced = msg.trace.is_some().then(|| msg.clone());
+        // A traced message is recorded before the receiver can act on it (so what it sends
+        // finds its cause), and then with what became of it.
+        let recorded = self.inner.traces.begin(&target, &msg);
         let outcome = target
             .mailbox
             .push(msg, cfg.mailbox_max_messages, cfg.mailbox_max_bytes);
-        if let Some(m) = traced {
-            self.inner
-                .traces
-                .record(to, Some(&target), &m, outcome.is_ok());
+        if let Some(r) = recorded {
+            self.inner.traces.finish(r, outcome.is_ok());
         }
         match outcome {
             Ok(()) => target.count_received(),

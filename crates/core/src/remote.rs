@@ -27,6 +27,8 @@ pub enum Signal {
         to: Pid,
         /// The bytes.
         data: Box<[u8]>,
+        /// A followed message's place in its trace (`crate::trace`).
+        trace: Option<crate::trace::Carried>,
     },
     /// A message to a registered name on the receiving node (dropped there if nobody has
     /// the name, as Erlang's `{Name, Node} ! Msg`).
@@ -473,9 +475,15 @@ impl Node {
     /// Applies a signal that came from the node in `slot`, in the order it was sent.
     pub fn apply(&self, slot: u16, signal: Signal) {
         match signal {
-            Signal::Send { from, to, data } => {
+            Signal::Send {
+                from,
+                to,
+                data,
+                trace,
+            } => {
                 if self.place(to) == Place::Here {
-                    self.deliver(to, Message::user(from, data));
+                    let tag = trace.and_then(|c| self.inner.traces.adopt(c));
+                    self.deliver(to, Message::user(from, data).traced(tag));
                 }
             }
             Signal::SendNamed { from, name, data } => {

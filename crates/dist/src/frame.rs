@@ -6,6 +6,8 @@
 //! ```text
 //! ver u8 = 1 | kind u8 | src slot u16 | epoch u32 | seq u64      (16 bytes, little-endian)
 //! SEND      from u64, to u64, data
+//! TRACED    from u64, to u64, trace id 16 bytes, depth u8, parent span u64 (0: none), data
+//!           (a SEND of a followed message: `hatchery_core::trace::Carried`)
 //! NAMED     from u64, name length u8, name, data
 //! LINK      from u64, to u64            UNLINK     from u64, to u64
 //! EXIT      from u64, to u64, flags u8 (1 kill, 2 link), reason (ABI.md section 3)
@@ -25,6 +27,7 @@
 use std::sync::Arc;
 
 use hatchery_core::remote::Signal;
+use hatchery_core::trace::{Carried, TraceId};
 use hatchery_core::{ExitReason, Pid};
 
 const VERSION: u8 = 1;
@@ -46,6 +49,7 @@ mod kind {
     pub const SPAWNED: u8 = 12;
     pub const QUERY: u8 = 13;
     pub const ANSWER: u8 = 14;
+    pub const TRACED: u8 = 15;
 }
 
 /// What a frame carries.
@@ -96,11 +100,25 @@ impl Frame {
             Body::Hello => kind::HELLO,
             Body::Bye => kind::BYE,
             Body::Signal(s) => match s {
-                Signal::Send { from, to, data } => {
+                Signal::Send {
+                    from,
+                    to,
+                    data,
+                    trace,
+                } => {
                     pid(&mut out, *from);
                     pid(&mut out, *to);
+                    let k = match trace {
+                        None => kind::SEND,
+                        Some(c) => {
+                            out.extend_from_slice(&c.trace.0);
+                            out.push(c.depth);
+                            out.extend_from_slice(&c.parent.unwrap_or(0).to_le_bytes());
+                            kind::TRACED
+                        }
+                    };
                     out.extend_from_slice(data);
-                    kind::SEND
+                    k
                 }
                 Signal::SendNamed { from, name, data } => {
                     pid(&mut out, *from);
@@ -236,7 +254,24 @@ fn signal(k: u8, r: &mut Reader<'_>) -> Result<Signal, BadFrame> {
             from: r.pid()?,
             to: r.pid()?,
             data: r.rest().into(),
+            trace: None,
         },
+        kind::TRACED => {
+            let (from, to) = (r.pid()?, r.pid()?);
+            let mut id = [0u8; 16];
+            id.copy_from_slice(r.take(16)?);
+            let (depth, parent) = (r.u8()?, r.u64()?);
+            Signal::Send {
+                from,
+                to,
+                trace: Some(Carried {
+                    trace: TraceId(id),
+                    depth,
+                    parent: Some(parent).filter(|&p| p != 0),
+                }),
+                data: r.rest().into(),
+            }
+        }
         kind::NAMED => {
             let from = r.pid()?;
             let n = usize::from(r.u8()?);
@@ -363,6 +398,27 @@ mod tests {
                 from: a,
                 to: b,
                 data: b"hello".to_vec().into(),
+                trace: None,
+            }),
+            Body::Signal(Signal::Send {
+                from: a,
+                to: b,
+                data: b"followed".to_vec().into(),
+                trace: Some(Carried {
+                    trace: TraceId([7; 16]),
+                    depth: 3,
+                    parent: Some(1 << 33 | 2),
+                }),
+            }),
+            Body::Signal(Signal::Send {
+                from: a,
+                to: b,
+                data: Box::default(),
+                trace: Some(Carried {
+                    trace: TraceId([0; 16]),
+                    depth: 0,
+                    parent: None,
+                }),
             }),
             Body::Signal(Signal::SendNamed {
                 from: a,

@@ -776,11 +776,12 @@ async fn trace(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
     let t = ctx.node.trace(n).ok_or_else(|| {
         ApiError::not_found(format!("no trace {id} (only the latest 256 are kept)"))
     })?;
+    // Another node's pids as <NODE.N>: a flow that crossed nodes shows where it went.
     let show = |p: Pid| {
         if p == Pid(0) {
             "http".to_string()
         } else {
-            p.to_string()
+            ctx.node.show_pid(p)
         }
     };
     let hops: Vec<Value> = t
@@ -790,6 +791,8 @@ async fn trace(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
             json!({
                 "from": show(h.from), "to": show(h.to), "at_us": h.at_us, "depth": h.depth,
                 "size": h.size, "preview": h.preview, "delivered": h.delivered,
+                "module": h.module, "version": h.version, "span": h.span, "parent": h.parent,
+                "node": h.node,
             })
         })
         .collect();
