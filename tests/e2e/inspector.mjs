@@ -6,9 +6,10 @@
 // from the supervision tree and waits for its supervisor to restart it. It then opens the
 // top view (CPU now per process), the charts (the past hour from /api/history, the restart
 // just made) and the modules table (details on click). The demo node is node `a` of a
-// cluster on a private nats-server, with a second node `b` (one idle process, no
-// inspector) beside it: the run ends in the Nodes view and in Top for the whole cluster,
-// which lists b's processes too. Any console error, uncaught exception or CSP violation
+// cluster on a private nats-server, with a second node `b` beside it that has 50 modules
+// loaded (copies of the idle module, one running): the run ends in the Nodes view, in Top
+// for the whole cluster (which lists b's process too), and in b's own inspector, whose
+// modules table must stay readable with 50 modules, some of them swapped. Any console error, uncaught exception or CSP violation
 // fails the run. Screenshots go to the output folder.
 //
 //   node tests/e2e/inspector.mjs --bin target/debug/hatchery --root . --out target/e2e
@@ -18,7 +19,7 @@
 
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -103,16 +104,24 @@ async function startNats() {
   return `nats://127.0.0.1:${port}`;
 }
 
-/** Starts node b: the idle module alone, without an inspector, in the same cluster. */
+/** How many modules node b has: the modules view's "readable with 50" case. */
+const PEER_MODULES = 50;
+
+/** Starts node b in the same cluster: 50 modules (copies of the idle one, svc_01 to
+ *  svc_50), svc_01 running; resolves with its inspector's URLs as startNode does. */
 function startPeer(url) {
   const peerLog = createWriteStream(join(out, 'node-b.log'));
+  const mods = join(peerTmp, 'modules');
+  mkdirSync(mods);
+  const idle = join(root, 'modules/target/wasm32-wasip1/release/idle.wasm');
+  for (let i = 1; i <= PEER_MODULES; i++) copyFileSync(idle, join(mods, `svc_${String(i).padStart(2, '0')}.wasm`));
   peer = spawn(bin, [
-    'run', join(root, 'modules/target/wasm32-wasip1/release/idle.wasm'),
-    '--node', 'b', '--cluster', cluster, '--nats', url, '--http', 'off', '--no-watch',
+    'run', mods, '--entry', 'svc_01',
+    '--node', 'b', '--cluster', cluster, '--nats', url, '--http', '127.0.0.1:0', '--no-watch',
     '--crash-log', join(peerTmp, 'crash.log'),
   ], { cwd: peerTmp, stdio: ['ignore', 'pipe', 'pipe'] });
   peer.stdout.pipe(peerLog);
-  peer.stderr.pipe(peerLog);
+  return inspectorUrl(peer, peerLog, join(out, 'node-b.log'));
 }
 
 /** Starts the demo application as node a and resolves with the inspector's base URL and
@@ -127,21 +136,26 @@ function startNode(url) {
     // node the developer is running from the repository.
   ], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
   node.stdout.pipe(nodeLog);
+  return inspectorUrl(node, nodeLog, join(out, 'node.log'));
+}
+
+/** Resolves with `{ base, open, token }` from the "inspector at" line `child` prints. */
+function inspectorUrl(child, nodeLog, logPath) {
   return new Promise((ok, fail) => {
     let seen = '';
-    const timer = setTimeout(() => fail(new Error(`the node printed no "inspector at" line within ${START_MS / 1000}s (see ${join(out, 'node.log')})`)), START_MS);
-    node.stderr.on('data', (chunk) => {
+    const timer = setTimeout(() => fail(new Error(`the node printed no "inspector at" line within ${START_MS / 1000}s (see ${logPath})`)), START_MS);
+    child.stderr.on('data', (chunk) => {
       nodeLog.write(chunk);
       seen += chunk;
       // `inspector at http://127.0.0.1:PORT/#token=HEX`: the URL to open, as a user clicks it.
-      const m = /inspector at (http:\/\/[^/\s]+)\/(#token=[0-9a-f]+)?\s/.exec(seen);
+      const m = /inspector at (http:\/\/[^/\s]+)\/(#token=([0-9a-f]+))?\s/.exec(seen);
       if (m) {
         clearTimeout(timer);
-        ok({ base: m[1], open: `${m[1]}/${m[2] ?? ''}` });
+        ok({ base: m[1], open: `${m[1]}/${m[2] ?? ''}`, token: m[3] ?? null });
       }
     });
-    node.on('error', (e) => { clearTimeout(timer); fail(new Error(`cannot start ${bin}: ${e.message}`)); });
-    node.on('exit', (code, signal) => {
+    child.on('error', (e) => { clearTimeout(timer); fail(new Error(`cannot start ${bin}: ${e.message}`)); });
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
       fail(new Error(`the node exited early (code ${code}, signal ${signal}); its output:\n${seen}`));
     });
@@ -171,8 +185,8 @@ let page = null;
 
 async function main() {
   const url = await step('start a nats-server on loopback', startNats);
-  startPeer(url);
-  const { base, open } = await step('start the demo node (node a; node b beside it)', () => startNode(url));
+  const [{ base, open }, b] = await step('start the demo node (node a) and node b beside it',
+    () => Promise.all([startNode(url), startPeer(url)]));
   log(`inspector at ${base}`);
 
   browser = await step('launch Chromium', () => chromium.launch({
@@ -333,12 +347,47 @@ async function main() {
     await until(() => {
       const rows = [...document.querySelectorAll('[data-testid=top-row]')];
       // b's idle process, sampled twice (CPU now is a number), beside the demo's server.
-      return rows.some((r) => r.dataset.node === 'b' && r.dataset.module === 'idle' && /^<b\.\d+>$/.test(r.dataset.pid) &&
+      return rows.some((r) => r.dataset.node === 'b' && r.dataset.module === 'svc_01' && /^<b\.\d+>$/.test(r.dataset.pid) &&
           /\d%$/.test(r.querySelector('[data-testid=top-cpu-now]')?.textContent ?? '')) &&
         rows.some((r) => r.dataset.node === 'a' && r.dataset.module === 'messenger_server');
     });
     if (!(await t('top-missing').isHidden())) throw new Error(`a node is missing: ${await t('top-missing').textContent()}`);
     await page.screenshot({ path: join(out, 'inspector-8-cluster-top.png'), fullPage: true });
+  });
+
+  await step(`open node b's inspector: its modules table stays readable with ${PEER_MODULES} modules`, async () => {
+    // A few swaps first (other modules' bytes under these names), so that some rows have
+    // a version timeline: svc_17 gets v2 and v3.
+    const release = join(root, 'modules/target/wasm32-wasip1/release');
+    const swaps = [['svc_03', 'noop'], ['svc_17', 'noop'], ['svc_17', 'counter'], ['svc_42', 'kv']];
+    for (const [i, [name, from]] of swaps.entries()) {
+      const dir = join(peerTmp, `swap-${i}`);
+      mkdirSync(dir);
+      copyFileSync(join(release, `${from}.wasm`), join(dir, `${name}.wasm`));
+      const res = await fetch(`${b.base}/api/modules/${name}/reload`, {
+        method: 'POST', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ path: join(dir, `${name}.wasm`) }),
+      });
+      const answer = await res.json().catch(() => ({}));
+      if (!res.ok || answer.unchanged) throw new Error(`reloading ${name} on b: HTTP ${res.status} ${JSON.stringify(answer)}`);
+    }
+    await page.goto(b.open);
+    await t('nav-modules').click();
+    await until((n) => document.querySelectorAll('[data-testid=module-table] [data-testid=module-row]').length === n, PEER_MODULES);
+    await until(() => /v3/.test(document.querySelector('[data-testid=module-row][data-module=svc_17]')?.textContent ?? ''));
+    const layout = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll('[data-testid=module-row]')];
+      return {
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+        tallest: Math.max(...rows.map((r) => r.getBoundingClientRect().height)),
+        count: document.querySelector('[data-testid=module-count]')?.textContent ?? '',
+      };
+    });
+    // One line per module, no sideways scrolling: 50 modules take about a screen and a half.
+    if (layout.overflow > 1) throw new Error(`the page scrolls sideways by ${layout.overflow}px`);
+    if (layout.tallest > 48) throw new Error(`a module row is ${layout.tallest}px tall`);
+    if (!layout.count.startsWith(String(PEER_MODULES))) throw new Error(`the count reads "${layout.count}"`);
+    await page.screenshot({ path: join(out, 'inspector-9-modules-50.png'), fullPage: true });
   });
 
   await step('check for console errors and CSP violations', async () => {
