@@ -42,10 +42,14 @@ if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
   # Again with the processes on the node's tokio runtime instead of its schedulers
   # (`NodeConfig::schedulers` = 0): the integration tests' nodes read
-  # HATCHERY_TEST_SCHEDULERS (tests/support).
+  # HATCHERY_TEST_SCHEDULERS (tests/support). Not again: what runs in other OS processes
+  # (templates, the browser) and the language matrix past Rust and WAT (the conformance
+  # rows of other languages, the polyglot tree), which test the guests' SDKs, not where
+  # the host polls a process; they are a third of the run's time.
   echo "test: integration tests without schedulers"
   HATCHERY_TEST_SCHEDULERS=0 cargo nextest run -p hatchery-tests --no-fail-fast \
-    -E 'not binary(templates) and not binary(browser)'
+    -E 'not binary(templates) and not binary(browser) and not binary(polyglot)
+        and not (binary(conformance) and not (test(=rust) or test(=wat)))'
 else
   cargo test --workspace --no-fail-fast
 fi
