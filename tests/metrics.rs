@@ -512,3 +512,86 @@ async fn a_question_to_another_node_is_answered_refused_or_given_up_on() {
         }
     }
 }
+
+/// Lets "gate" questions through only once `open` is set; answers anything else with rows
+/// that are not rows. Keeps every question it was asked.
+#[derive(Default)]
+struct Gated {
+    open: std::sync::atomic::AtomicBool,
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+impl hatchery::query::Answerer for Gated {
+    fn answer(&self, _: &hatchery::CoreNode, question: &[u8]) -> Result<Vec<u8>, String> {
+        let text = String::from_utf8_lossy(question).into_owned();
+        self.asked.lock().expect("asked").push(text.clone());
+        if text == "gate" {
+            let began = Instant::now();
+            while !self.open.load(std::sync::atomic::Ordering::Acquire)
+                && began.elapsed() < PATIENCE
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            return Ok(b"through".to_vec());
+        }
+        Ok(br#"{"total": 1, "items": [1]}"#.to_vec())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_nodes_bad_answer_and_too_many_questions_are_refused_not_obeyed() {
+    use hatchery::query::{AskError, MAX_ANSWERING};
+    let (a, b, _link) = two_nodes(b"bad answers");
+    eventually("b to be connected", || a.nodes() == vec!["b".to_string()]).await;
+    let gated = std::sync::Arc::new(Gated::default());
+    b.set_answerer(gated.clone()).expect("set");
+    let server = serve(&a).await;
+
+    // Rows that are not rows: b is listed as failed, a's rows still come, nothing panics.
+    // A token given in the URL stays on this node.
+    let path = format!("/api/cluster/processes?sort=cpu&token={TOKEN}");
+    let (status, _, body) = get(&server, &path, false).await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).expect("json");
+    let b_entry = v["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["node"] == "b"))
+        .cloned()
+        .expect("b listed");
+    assert_eq!(b_entry["ok"], false, "{v}");
+    assert!(
+        b_entry["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a process list")),
+        "{v}"
+    );
+    let asked = gated.asked.lock().expect("asked").clone();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        !asked[0].contains("token") && asked[0].contains("\"sort\":\"cpu\""),
+        "{asked:?}"
+    );
+
+    // More questions at once than a node answers: the rest are refused as busy at once.
+    let asks: Vec<_> = (0..MAX_ANSWERING + 2)
+        .map(|_| {
+            let a = a.clone();
+            tokio::spawn(async move { a.ask_node("b", b"gate".to_vec(), PATIENCE).await })
+        })
+        .collect();
+    eventually("two questions refused", || {
+        asks.iter().filter(|h| h.is_finished()).count() == 2
+    })
+    .await;
+    gated.open.store(true, std::sync::atomic::Ordering::Release);
+    let mut busy = 0;
+    let mut through = 0;
+    for h in asks {
+        match h.await.expect("task") {
+            Err(AskError::Refused(_, why)) if why.starts_with("busy") => busy += 1,
+            Ok(answer) if answer == b"through" => through += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((busy, through), (2, MAX_ANSWERING));
+}

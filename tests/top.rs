@@ -329,4 +329,10 @@ fn top_without_a_node_is_a_clear_error() {
     let (status, _, err) = top.finish();
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(err.contains("is not a node's URL"), "{err}");
+
+    // --cluster asks through one node; two would list every row twice.
+    let args = ["top", "--cluster", "--node", &down, "--node", &down, "--iterations", "1"];
+    let (status, _, err) = Top::start(&args).finish();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("--cluster shows every node through one"), "{err}");
 }

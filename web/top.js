@@ -11,7 +11,7 @@
 // above the table with the reason.
 
 import { api, query } from './api.js';
-import { fmtBytes, fmtInt, fmtMicros, fmtPercent, h, isPid, pidLink, pidNum, replace } from './dom.js';
+import { fmtBytes, fmtInt, fmtMicros, fmtPercent, h, pidLink, pidNum, replace } from './dom.js';
 
 const POLL_MS = 2000;
 const LIMIT = 200; // per list; the API caps what it returns anyway
@@ -80,7 +80,9 @@ export function mount(root, params, scope) {
     scope: SCOPES.includes(params.query.get('scope')) ? params.query.get('scope') : 'node',
   };
   let peers = 0; // other nodes of the cluster this node has heard of
-  const samples = new Map(); // pid -> { cpu_us, received, t } from the last poll that saw it
+  const samples = new Map(); // pid -> { cpu_us, received, uptime, t } from the last poll that saw it
+  let generation = 0; // bumped when the scope changes: an answer for the old scope is dropped
+  let selfName = null; // this node's name, from a cluster list
   let rows = []; // the last poll's rows: { p, cpuNow, msgRate }
   let total = null; // processes on the node
 
@@ -90,7 +92,7 @@ export function mount(root, params, scope) {
   const error = h('div', { class: 'error', hidden: true });
   const missing = h('div', { class: 'warn small', testid: 'top-missing', hidden: true });
   const scopeSel = h('select', { 'aria-label': 'scope', testid: 'top-scope', hidden: true,
-    on: { change: () => { state.scope = scopeSel.value; samples.clear(); rows = []; syncUrl(); renderHeader(); render(); poll(); } } },
+    on: { change: () => { state.scope = scopeSel.value; generation += 1; samples.clear(); rows = []; syncUrl(); renderHeader(); render(); poll(); } } },
     h('option', { value: 'node', selected: state.scope === 'node' }, 'this node'),
     h('option', { value: 'cluster', selected: state.scope === 'cluster' }, 'whole cluster'));
   const columns = () => COLUMNS.filter((c) => !c.cluster || state.scope === 'cluster');
@@ -157,6 +159,7 @@ export function mount(root, params, scope) {
   async function fetchList(sort) {
     const path = state.scope === 'cluster' ? '/api/cluster/processes' : '/api/processes';
     const res = await api(`${path}${query({ sort, order: 'desc', limit: LIMIT })}`);
+    if (res.node) selfName = res.node;
     return { items: res.items || [], total: res.total, nodes: res.nodes || null, t: performance.now() };
   }
 
@@ -176,20 +179,22 @@ export function mount(root, params, scope) {
   function renderMissing(nodes) {
     const failed = (nodes || []).filter((n) => !n.ok);
     missing.hidden = failed.length === 0;
-    replace(missing, failed.length ? `Not shown: ${failed.map((n) => `node ${n.node} (${n.error})`).join('; ')}` : null);
+    // Each error names its node ("node b did not answer within 2s").
+    replace(missing, failed.length ? `Not shown: ${failed.map((n) => n.error ?? `node ${n.node}`).join('; ')}.` : null);
   }
 
   async function poll() {
+    const asked = generation;
     let lists;
     try {
       lists = await Promise.all([fetchList('cpu'), fetchList('received')]);
     } catch (e) {
-      if (!scope.alive) return;
+      if (!scope.alive || asked !== generation) return;
       error.hidden = false;
       error.textContent = `could not load processes: ${e}`;
       return;
     }
-    if (!scope.alive) return;
+    if (!scope.alive || asked !== generation) return;
     error.hidden = true;
     total = lists[0].total ?? null;
     renderMissing(state.scope === 'cluster' ? lists[0].nodes : null);
@@ -200,9 +205,15 @@ export function mount(root, params, scope) {
       const before = samples.get(p.pid);
       const cpu = num(p.cpu_us);
       const received = num(p.received);
-      const secs = before ? (t - before.t) / 1000 : 0;
+      const uptime = num(p.uptime_ms);
+      // The time between two samples by the process's own node's clock (its age, read with
+      // the counters), so a slow answer elsewhere in the cluster does not skew the rate;
+      // by the page's clock when the node does not say.
+      const secs = !before ? 0
+        : uptime !== null && before.uptime !== null && uptime > before.uptime ? (uptime - before.uptime) / 1000
+          : (t - before.t) / 1000;
       const rate = (now, then) => (secs > 0 && now !== null && then !== null ? Math.max(0, now - then) / secs : null);
-      samples.set(p.pid, { cpu_us: cpu, received, t });
+      samples.set(p.pid, { cpu_us: cpu, received, uptime, t });
       const cpuPerSec = rate(cpu, before?.cpu_us ?? null); // µs of CPU per second
       return { p, cpuNow: cpuPerSec === null ? null : cpuPerSec / 1e6, msgRate: rate(received, before?.received ?? null) };
     });
@@ -232,7 +243,7 @@ export function mount(root, params, scope) {
 
   function row(r) {
     // Another node's process has its page in that node's inspector, not here.
-    const local = isPid(r.p.pid);
+    const local = r.p.node === undefined || r.p.node === null || r.p.node === selfName;
     return h('tr', {
       class: local ? 'clickable' : null,
       testid: 'top-row',

@@ -273,6 +273,12 @@ fn run(args: &TopArgs) -> anyhow::Result<()> {
 
 /// The nodes named (or the default one), each with a URL that looks like one.
 fn targets(args: &TopArgs) -> anyhow::Result<Vec<Target>> {
+    if args.cluster && args.nodes.len() > 1 {
+        bail!(
+            "--cluster shows every node through one: give one --node (the others are asked \
+             through it), or leave --cluster out to merge the nodes given"
+        );
+    }
     let named: Vec<Option<String>> = if args.nodes.is_empty() {
         vec![None]
     } else {

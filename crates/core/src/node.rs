@@ -104,6 +104,8 @@ pub(crate) struct NodeInner {
     pub(crate) asking: Mutex<std::collections::HashMap<u64, crate::query::Asked>>,
     /// What answers other nodes' questions.
     pub(crate) answerer: std::sync::OnceLock<Arc<dyn crate::query::Answerer>>,
+    /// Questions being answered now.
+    pub(crate) answering: AtomicUsize,
     /// The connected nodes and who watches them.
     pub(crate) node_watch: Mutex<crate::nodewatch::NodeWatch>,
     pub stats: NodeStats,
@@ -184,6 +186,7 @@ impl Node {
                 spawning: Mutex::default(),
                 asking: Mutex::default(),
                 answerer: std::sync::OnceLock::new(),
+                answering: AtomicUsize::new(0),
                 node_watch: Mutex::default(),
                 stats: NodeStats::default(),
                 ended_cpu: Default::default(),
@@ -583,7 +586,7 @@ impl Node {
                 && let crate::remote::Place::There(slot) = self.place(to)
             {
                 // A followed message takes its place in the trace along.
-                let trace = msg.trace.and_then(|_| {
+                let carried = msg.trace.and_then(|_| {
                     let node = self.pid_node(to);
                     self.inner.traces.carry(to, &node, &msg)
                 });
@@ -592,9 +595,12 @@ impl Node {
                     from,
                     to,
                     data,
-                    trace,
+                    trace: carried.map(|c| c.0),
                 };
                 if !self.to_node(slot, send) {
+                    if let Some((_, hop)) = carried {
+                        self.inner.traces.lost(hop);
+                    }
                     stats.dropped_dead.fetch_add(1, Ordering::Relaxed);
                 }
                 return true;

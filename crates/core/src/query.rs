@@ -9,6 +9,7 @@
 //! slow answer delays no signal between processes.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::node::Node;
@@ -17,6 +18,10 @@ use crate::remote::Signal;
 /// The largest answer carried, in bytes; a larger one is answered as [`AskError::TooLarge`]
 /// (NATS refuses payloads over 1 MiB by default).
 pub const MAX_ANSWER: usize = 512 << 10;
+
+/// Most questions a node answers at once; past it a question is refused as busy, so that
+/// a chatty peer cannot fill the runtime's blocking pool.
+pub const MAX_ANSWERING: usize = 4;
 
 /// What answers other nodes' questions on this node.
 pub trait Answerer: Send + Sync {
@@ -108,8 +113,20 @@ impl Node {
         timeout: Duration,
     ) -> Result<Vec<u8>, AskError> {
         if node == self.name() {
-            let (status, body) = self.answer_here(&question);
-            return read_answer(node, status, body);
+            // As another node would: off the async threads, within the time given.
+            let me = self.clone();
+            let answer = self
+                .inner
+                .rt
+                .spawn_blocking(move || me.answer_here(&question));
+            return match tokio::time::timeout(timeout, answer).await {
+                Ok(Ok((status, body))) => read_answer(node, status, body),
+                Ok(Err(_)) => Err(AskError::Refused(
+                    node.to_string(),
+                    "the answerer failed".into(),
+                )),
+                Err(_) => Err(AskError::Timeout(node.to_string(), timeout)),
+            };
         }
         let slot = self
             .inner
@@ -125,6 +142,8 @@ impl Node {
             answer: tx,
         };
         self.inner.asking.lock().insert(req, asked);
+        // The question is forgotten however this ends, a caller that gives up included.
+        let _forget = Forget(self, req);
         let sent = self.to_node(
             slot,
             Signal::Query {
@@ -132,18 +151,13 @@ impl Node {
                 body: question.into(),
             },
         );
-        let outcome = if sent {
-            match tokio::time::timeout(timeout, rx).await {
-                Ok(answer) => {
-                    answer.unwrap_or_else(|_| Err(AskError::NoConnection(node.to_string())))
-                }
-                Err(_) => Err(AskError::Timeout(node.to_string(), timeout)),
-            }
-        } else {
-            Err(AskError::NoConnection(node.to_string()))
-        };
-        self.inner.asking.lock().remove(&req);
-        outcome
+        if !sent {
+            return Err(AskError::NoConnection(node.to_string()));
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(answer) => answer.unwrap_or_else(|_| Err(AskError::NoConnection(node.to_string()))),
+            Err(_) => Err(AskError::Timeout(node.to_string(), timeout)),
+        }
     }
 
     /// This node's answer to `question`, with its status.
@@ -158,11 +172,28 @@ impl Node {
         }
     }
 
-    /// The node in `slot` asks a question: answered from the blocking pool.
+    /// The node in `slot` asks a question: answered from the blocking pool, at most
+    /// [`MAX_ANSWERING`] at a time (past that, refused as busy at once).
     pub(crate) fn question(&self, slot: u16, req: u64, body: Box<[u8]>) {
+        let answering = &self.inner.answering;
+        if answering.fetch_add(1, Ordering::AcqRel) >= MAX_ANSWERING {
+            answering.fetch_sub(1, Ordering::AcqRel);
+            let busy = b"busy: it is answering as many questions as it takes at once".to_vec();
+            let answer = Signal::Answer {
+                req,
+                status: AnswerStatus::Refused as u8,
+                body: busy.into(),
+            };
+            self.to_node(slot, answer);
+            return;
+        }
         let node = self.clone();
         self.inner.rt.spawn_blocking(move || {
-            let (status, body) = node.answer_here(&body);
+            let (status, body) = {
+                // Counted down however the answerer returns (a panic included).
+                let _done = Answering(&node.inner.answering);
+                node.answer_here(&body)
+            };
             let answer = Signal::Answer {
                 req,
                 status: status as u8,
@@ -201,6 +232,24 @@ impl Node {
         for a in failed {
             let _ = a.answer.send(Err(AskError::NoConnection(a.node)));
         }
+    }
+}
+
+/// Counts an answer done when dropped.
+struct Answering<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Removes a question from the waiting ones when dropped.
+struct Forget<'a>(&'a Node, u64);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        self.0.inner.asking.lock().remove(&self.1);
     }
 }
 

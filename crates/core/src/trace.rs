@@ -250,16 +250,34 @@ impl Traces {
     }
 
     /// Records a traced message sent to `to` on the node called `node`, and returns its
-    /// place in the trace for that node (`None` for an untraced message, or one whose
-    /// trace is no longer kept).
-    pub fn carry(&self, to: Pid, node: &str, msg: &Message) -> Option<Carried> {
-        let depth = msg.trace?.depth;
-        let (trace, parent, _) = self.push(to, msg, true, None, Some(node), false)?;
-        Some(Carried {
+    /// place in the trace for that node, with the hop to mark [`Traces::lost`] if it
+    /// cannot be sent (`None` for an untraced message, or one whose trace is no longer
+    /// kept).
+    pub fn carry(&self, to: Pid, node: &str, msg: &Message) -> Option<(Carried, Recorded)> {
+        let tag = msg.trace?;
+        let (trace, parent, span) = self.push(to, msg, true, None, Some(node), false)?;
+        let carried = Carried {
             trace,
-            depth,
+            depth: tag.depth,
             parent,
-        })
+        };
+        Some((
+            carried,
+            Recorded {
+                trace: tag.id,
+                span: span?,
+            },
+        ))
+    }
+
+    /// A hop [`Traces::carry`] recorded did not leave the node (no connection).
+    pub fn lost(&self, r: Recorded) {
+        let mut traces = self.traces.lock();
+        if let Some(trace) = traces.get_mut(&r.trace)
+            && let Some(hop) = trace.hops.iter_mut().rev().find(|h| h.span == r.span)
+        {
+            hop.delivered = false;
+        }
     }
 
     /// Records a hop of a traced message (exported at once when `export`); returns its

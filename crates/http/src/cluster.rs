@@ -18,11 +18,14 @@ use serde_json::{Value, json};
 
 use super::api::{process_list, query};
 use super::{ApiError, Ctx};
+use crate::pid::Pid;
 
 /// How long a node has to answer.
 pub(crate) const ASK_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most rows asked of each node, and returned.
 const MAX_LIMIT: usize = 200;
+/// The parameters passed on to the other nodes (not, say, a `token` given in the URL).
+const FORWARDED: [&str; 4] = ["q", "sort", "order", "limit"];
 
 /// Answers other nodes' questions with what this node's API would answer. The one
 /// question so far is `{"processes": {PARAMETER: VALUE, ...}}`: `GET /api/processes` with
@@ -89,7 +92,11 @@ pub(super) async fn processes(
     let here = process_list(node, &q)?;
     let mut nodes = vec![answered(node.name(), &here, started)];
     let mut rows = rows_of(node.name(), here, 0);
-    let question = json!({ "processes": q }).to_string().into_bytes();
+    let forwarded: HashMap<&str, &String> = FORWARDED
+        .iter()
+        .filter_map(|k| q.get(*k).map(|v| (*k, v)))
+        .collect();
+    let question = json!({ "processes": forwarded }).to_string().into_bytes();
     let peers = node.peers();
     let asks = peers.iter().filter(|p| p.up).map(|p| {
         let question = question.clone();
@@ -101,12 +108,16 @@ pub(super) async fn processes(
     });
     let answers = futures_util::future::join_all(asks).await;
     for p in peers.iter().filter(|p| !p.up) {
-        nodes.push(failed(&p.name, "not connected".into(), None));
+        nodes.push(failed(
+            &p.name,
+            format!("node {} is not connected", p.name),
+            None,
+        ));
     }
     for (i, (name, answer, started)) in answers.into_iter().enumerate() {
         let list = answer
             .map_err(|e| e.to_string())
-            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()));
+            .and_then(|bytes| read_list(name, &bytes));
         match list {
             Ok(list) => {
                 nodes.push(answered(name, &list, started));
@@ -126,6 +137,22 @@ pub(super) async fn processes(
         "nodes": nodes,
     });
     Ok(axum::Json(body).into_response())
+}
+
+/// Another node's answer, when it is a process list: an object whose `items` are objects.
+fn read_list(name: &str, bytes: &[u8]) -> Result<Value, String> {
+    let list: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("node {name} answered with something that is not JSON: {e}"))?;
+    let rows_ok = list
+        .get("items")
+        .and_then(Value::as_array)
+        .is_some_and(|items| items.iter().all(Value::is_object));
+    if !rows_ok {
+        return Err(format!(
+            "node {name} answered with something that is not a process list"
+        ));
+    }
+    Ok(list)
 }
 
 fn answered(name: &str, list: &Value, started: Instant) -> Value {
@@ -166,8 +193,13 @@ fn rows_of(name: &str, mut list: Value, from: usize) -> Vec<Row> {
         .into_iter()
         .enumerate()
         .map(|(at, mut item)| {
-            if !here && let Some(id) = item["id"].as_u64() {
-                item["pid"] = json!(format!("<{name}.{id}>"));
+            if !here {
+                if let Some(id) = item["id"].as_u64() {
+                    item["pid"] = json!(format!("<{name}.{id}>"));
+                }
+                if let Some(root) = item["subtree"].as_str().and_then(|r| r.parse::<Pid>().ok()) {
+                    item["subtree"] = json!(format!("<{name}.{}>", root.as_u64()));
+                }
             }
             item["node"] = json!(name);
             Row { from, at, item }
