@@ -52,9 +52,8 @@ impl Nats {
         std::fs::create_dir_all(&dir)?;
         // One Go scheduler thread: the server shares the cores with both nodes, and a
         // message it relays then wakes no second Go thread (BENCHMARKS.md, "Round trip").
-        let procs = std::env::var("HATCHERY_BENCH_NATS_GOMAXPROCS").unwrap_or_else(|_| "1".into());
         let child = Command::new("nats-server")
-            .env("GOMAXPROCS", procs)
+            .env("GOMAXPROCS", nats_gomaxprocs())
             .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
             .arg(&dir)
             .stdout(Stdio::null())
@@ -412,7 +411,13 @@ pub fn render(
         sizes.rtt,
         sizes.stream,
         sizes.detections,
-        gomaxprocs = std::env::var("HATCHERY_BENCH_NATS_GOMAXPROCS").unwrap_or_else(|_| "1".into()),
+        gomaxprocs = nats_gomaxprocs(),
     ));
     t
+}
+
+/// The Go scheduler threads the bench's nats-server gets: 1 unless
+/// `HATCHERY_BENCH_NATS_GOMAXPROCS` says otherwise.
+fn nats_gomaxprocs() -> String {
+    std::env::var("HATCHERY_BENCH_NATS_GOMAXPROCS").unwrap_or_else(|_| "1".into())
 }
