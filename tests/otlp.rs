@@ -253,9 +253,10 @@ async fn a_flow_across_two_nodes_is_one_trace_at_the_collector() {
     let pa = Probe::spawn(&me_a, false, false);
     let pb = Probe::spawn(&me_b, false, false);
     let end = a.spawn_native("end").expect("native");
+    a.register("end", end.pid()).expect("register");
 
-    // http -> pa (on a) -> pb (on b) -> end (on a again).
-    let back = json!({"do": {"send": {"to": end.pid().as_u64(), "msg": "back"}}});
+    // http -> pa (on a) -> pb (on b, by pid) -> end (on a again, by name: `{end, a}`).
+    let back = json!({"do": {"send_named_at": {"to": "end", "node": "a", "msg": "back"}}});
     let first = json!({"do": {"send": {"to": pb.pid.as_u64(), "msg": back}}});
     let id = a
         .inject(pa.pid, first.to_string().into_bytes(), true)

@@ -331,8 +331,20 @@ fn top_without_a_node_is_a_clear_error() {
     assert!(err.contains("is not a node's URL"), "{err}");
 
     // --cluster asks through one node; two would list every row twice.
-    let args = ["top", "--cluster", "--node", &down, "--node", &down, "--iterations", "1"];
+    let args = [
+        "top",
+        "--cluster",
+        "--node",
+        &down,
+        "--node",
+        &down,
+        "--iterations",
+        "1",
+    ];
     let (status, _, err) = Top::start(&args).finish();
     assert_eq!(status.code(), Some(1), "{err}");
-    assert!(err.contains("--cluster shows every node through one"), "{err}");
+    assert!(
+        err.contains("--cluster shows every node through one"),
+        "{err}"
+    );
 }

@@ -39,6 +39,8 @@ pub enum Signal {
         name: Arc<str>,
         /// The bytes.
         data: Box<[u8]>,
+        /// A followed message's place in its trace (`crate::trace`).
+        trace: Option<crate::trace::Carried>,
     },
     /// `from` linked itself to `to`.
     Link {
@@ -283,17 +285,37 @@ impl Node {
         node: &str,
         data: impl Into<Box<[u8]>>,
     ) -> Result<(), crate::registry::NotRegistered> {
+        self.send_named_at_traced(from, name, node, data, None)
+    }
+
+    /// [`Node::send_named_at`] with the trace tag of a followed message, which goes along
+    /// to the other node.
+    ///
+    /// # Errors
+    ///
+    /// As [`Node::send_named_at`].
+    pub fn send_named_at_traced(
+        &self,
+        from: Pid,
+        name: &str,
+        node: &str,
+        data: impl Into<Box<[u8]>>,
+        trace: Option<crate::message::TraceTag>,
+    ) -> Result<(), crate::registry::NotRegistered> {
         if node == self.name() {
-            return self.send_named(from, name, data);
+            return self.send_named_traced(from, name, data, trace);
         }
         let slot = self.inner.transport.get().and_then(|t| t.slot_named(node));
         let sent = slot.is_some_and(|s| {
+            let msg = Message::user(from, data).traced(trace);
+            let carried = self.inner.traces.carried(&msg);
             self.to_node(
                 s,
                 Signal::SendNamed {
                     from,
                     name: Arc::from(name),
-                    data: data.into(),
+                    data: msg.data,
+                    trace: carried,
                 },
             )
         });
@@ -486,8 +508,14 @@ impl Node {
                     self.deliver(to, Message::user(from, data).traced(tag));
                 }
             }
-            Signal::SendNamed { from, name, data } => {
-                let _ = self.send_named(from, &name, data);
+            Signal::SendNamed {
+                from,
+                name,
+                data,
+                trace,
+            } => {
+                let tag = trace.and_then(|c| self.inner.traces.adopt(c));
+                let _ = self.send_named_traced(from, &name, data, tag);
             }
             Signal::Link { from, to } => self.remote_link(slot, from, to),
             s @ Signal::Spawn { .. } => self.spawn_for(slot, s),

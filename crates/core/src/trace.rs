@@ -270,6 +270,19 @@ impl Traces {
         ))
     }
 
+    /// The place in its trace of a traced message sent to a name on another node (no hop
+    /// is recorded here: the receiver is not known until that node looks the name up).
+    pub fn carried(&self, msg: &Message) -> Option<Carried> {
+        let tag = msg.trace?;
+        let traces = self.traces.lock();
+        let trace = traces.get(&tag.id)?;
+        Some(Carried {
+            trace: trace.foreign.unwrap_or_else(|| self.otel_id(tag.id)),
+            depth: tag.depth,
+            parent: parent_of(trace, tag, msg.sender),
+        })
+    }
+
     /// A hop [`Traces::carry`] recorded did not leave the node (no connection).
     pub fn lost(&self, r: Recorded) {
         let mut traces = self.traces.lock();
@@ -295,18 +308,7 @@ impl Traces {
         let mut traces = self.traces.lock();
         let trace = traces.get_mut(&tag.id)?;
         let otel = trace.foreign.unwrap_or_else(|| self.otel_id(tag.id));
-        // What the sender was handling: the last message one level up that reached it
-        // (or, for a message from another node, the hop there that it names).
-        let parent = tag.parent.or_else(|| {
-            tag.depth.checked_sub(1).and_then(|up| {
-                trace
-                    .hops
-                    .iter()
-                    .rev()
-                    .find(|h| h.to == msg.sender && h.depth == up && h.node.is_none())
-                    .map(|h| h.span)
-            })
-        });
+        let parent = parent_of(trace, tag, msg.sender);
         if trace.hops.len() >= MAX_HOPS {
             trace.truncated = true;
             return Some((otel, parent, None));
@@ -345,6 +347,21 @@ impl Traces {
     pub fn get(&self, id: u64) -> Option<Trace> {
         self.traces.lock().get(&id).cloned()
     }
+}
+
+/// The span of what `sender` was handling when it sent a message tagged `tag`: the last
+/// message one level up that reached it (or, for a message from another node, the hop
+/// there that the tag names).
+fn parent_of(trace: &Trace, tag: TraceTag, sender: Pid) -> Option<u64> {
+    tag.parent.or_else(|| {
+        let up = tag.depth.checked_sub(1)?;
+        trace
+            .hops
+            .iter()
+            .rev()
+            .find(|h| h.to == sender && h.depth == up && h.node.is_none())
+            .map(|h| h.span)
+    })
 }
 
 /// The tag for messages sent while handling a message tagged `tag` (`None` past the

@@ -8,6 +8,7 @@
 //! SEND      from u64, to u64, data
 //! TRACED    from u64, to u64, trace id 16 bytes, depth u8, parent span u64 (0: none), data
 //!           (a SEND of a followed message: `hatchery_core::trace::Carried`)
+//! NAMED_TRACED  from u64, trace id, depth, parent (as TRACED), name length u8, name, data
 //! NAMED     from u64, name length u8, name, data
 //! LINK      from u64, to u64            UNLINK     from u64, to u64
 //! EXIT      from u64, to u64, flags u8 (1 kill, 2 link), reason (ABI.md section 3)
@@ -50,6 +51,7 @@ mod kind {
     pub const QUERY: u8 = 13;
     pub const ANSWER: u8 = 14;
     pub const TRACED: u8 = 15;
+    pub const NAMED_TRACED: u8 = 16;
 }
 
 /// What a frame carries.
@@ -108,26 +110,36 @@ impl Frame {
                 } => {
                     pid(&mut out, *from);
                     pid(&mut out, *to);
-                    let k = match trace {
-                        None => kind::SEND,
-                        Some(c) => {
-                            out.extend_from_slice(&c.trace.0);
-                            out.push(c.depth);
-                            out.extend_from_slice(&c.parent.unwrap_or(0).to_le_bytes());
-                            kind::TRACED
-                        }
-                    };
+                    if let Some(c) = trace {
+                        carried(&mut out, c);
+                    }
                     out.extend_from_slice(data);
-                    k
+                    if trace.is_some() {
+                        kind::TRACED
+                    } else {
+                        kind::SEND
+                    }
                 }
-                Signal::SendNamed { from, name, data } => {
+                Signal::SendNamed {
+                    from,
+                    name,
+                    data,
+                    trace,
+                } => {
                     pid(&mut out, *from);
+                    if let Some(c) = trace {
+                        carried(&mut out, c);
+                    }
                     // Names are at most 255 bytes (the registry's rule).
                     let n = &name.as_bytes()[..name.len().min(255)];
                     out.push(n.len() as u8);
                     out.extend_from_slice(n);
                     out.extend_from_slice(data);
-                    kind::NAMED
+                    if trace.is_some() {
+                        kind::NAMED_TRACED
+                    } else {
+                        kind::NAMED
+                    }
                 }
                 Signal::Link { from, to } | Signal::Unlink { from, to } => {
                     pid(&mut out, *from);
@@ -258,28 +270,27 @@ fn signal(k: u8, r: &mut Reader<'_>) -> Result<Signal, BadFrame> {
         },
         kind::TRACED => {
             let (from, to) = (r.pid()?, r.pid()?);
-            let mut id = [0u8; 16];
-            id.copy_from_slice(r.take(16)?);
-            let (depth, parent) = (r.u8()?, r.u64()?);
             Signal::Send {
                 from,
                 to,
-                trace: Some(Carried {
-                    trace: TraceId(id),
-                    depth,
-                    parent: Some(parent).filter(|&p| p != 0),
-                }),
+                trace: Some(read_carried(r)?),
                 data: r.rest().into(),
             }
         }
-        kind::NAMED => {
+        kind::NAMED | kind::NAMED_TRACED => {
             let from = r.pid()?;
+            let trace = if k == kind::NAMED_TRACED {
+                Some(read_carried(r)?)
+            } else {
+                None
+            };
             let n = usize::from(r.u8()?);
             let name = std::str::from_utf8(r.take(n)?).map_err(|_| BadFrame("name not UTF-8"))?;
             Signal::SendNamed {
                 from,
                 name: Arc::from(name),
                 data: r.rest().into(),
+                trace,
             }
         }
         kind::LINK => Signal::Link {
@@ -354,6 +365,24 @@ fn signal(k: u8, r: &mut Reader<'_>) -> Result<Signal, BadFrame> {
     })
 }
 
+/// A followed message's place in its trace: id 16 bytes, depth u8, parent u64 (0: none).
+fn carried(out: &mut Vec<u8>, c: &Carried) {
+    out.extend_from_slice(&c.trace.0);
+    out.push(c.depth);
+    out.extend_from_slice(&c.parent.unwrap_or(0).to_le_bytes());
+}
+
+fn read_carried(r: &mut Reader<'_>) -> Result<Carried, BadFrame> {
+    let mut id = [0u8; 16];
+    id.copy_from_slice(r.take(16)?);
+    let (depth, parent) = (r.u8()?, r.u64()?);
+    Ok(Carried {
+        trace: TraceId(id),
+        depth,
+        parent: Some(parent).filter(|&p| p != 0),
+    })
+}
+
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
@@ -424,6 +453,17 @@ mod tests {
                 from: a,
                 name: Arc::from("messenger"),
                 data: Box::default(),
+                trace: None,
+            }),
+            Body::Signal(Signal::SendNamed {
+                from: a,
+                name: Arc::from("kv"),
+                data: b"followed".to_vec().into(),
+                trace: Some(Carried {
+                    trace: TraceId([9; 16]),
+                    depth: 1,
+                    parent: Some(4),
+                }),
             }),
             Body::Signal(Signal::Link { from: a, to: b }),
             Body::Signal(Signal::Unlink { from: b, to: a }),

@@ -50,6 +50,11 @@ enum Step {
         to: String,
         msg: Value,
     },
+    SendNamedAt {
+        to: String,
+        node: String,
+        msg: Value,
+    },
     Call {
         to: Pid,
         req: Value,
@@ -237,6 +242,9 @@ impl Probe {
             },
             Step::SendSize { to, bytes } => unit(to.send_bytes(&vec![0u8; bytes])),
             Step::SendNamed { to, msg } => unit(hatchery_sdk::send_named(&to, &msg)),
+            Step::SendNamedAt { to, node, msg } => {
+                unit(hatchery_sdk::send_named_at(&to, &node, &msg))
+            }
             Step::Call {
                 to,
                 req,
@@ -476,6 +484,7 @@ mod tests {
             json!({"send_bytes": {"to": 5, "hex": "00ff"}}),
             json!({"send_size": {"to": 5, "bytes": 1_048_576}}),
             json!({"send_named": {"to": "name", "msg": null}}),
+            json!({"send_named_at": {"to": "name", "node": "b", "msg": 1}}),
             json!({"spawn": {"module": "m", "args": {"x": 1}, "link": false, "monitor": true}}),
             json!({"spawn": {"module": "noop"}}),
             json!({"spawn": {"module": "noop", "node": "b", "link": true}}),

@@ -109,7 +109,7 @@ pub(crate) fn send_named_at(
     }
     state
         .node
-        .send_named_at(state.proc.pid(), to, node, bytes)
+        .send_named_at_traced(state.proc.pid(), to, node, bytes, child(state.trace))
         .map_err(|_| err::NOT_REGISTERED)?;
     state.proc.counters.sent.fetch_add(1, Ordering::Relaxed);
     Ok(())
