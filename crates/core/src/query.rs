@@ -220,15 +220,13 @@ impl Node {
 
     /// Questions waiting for the node in `slot` get no answer: it went away.
     pub(crate) fn questions_unanswered(&self, slot: u16) {
-        let failed: Vec<Asked> = {
-            let mut asking = self.inner.asking.lock();
-            let reqs: Vec<u64> = asking
-                .iter()
-                .filter(|(_, a)| a.slot == slot)
-                .map(|(&r, _)| r)
-                .collect();
-            reqs.iter().filter_map(|r| asking.remove(r)).collect()
-        };
+        let failed: Vec<Asked> = self
+            .inner
+            .asking
+            .lock()
+            .extract_if(|_, a| a.slot == slot)
+            .map(|(_, a)| a)
+            .collect();
         for a in failed {
             let _ = a.answer.send(Err(AskError::NoConnection(a.node)));
         }

@@ -610,15 +610,13 @@ impl Node {
     pub fn node_down(&self, slot: u16) {
         let there = |pid: &Pid| self.inner.pids.slot_of(pid.0) == Some(slot);
         // Spawns waiting for an answer from that node get none.
-        let failed: Vec<Pending> = {
-            let mut spawning = self.inner.spawning.lock();
-            let reqs: Vec<u64> = spawning
-                .iter()
-                .filter(|(_, p)| p.slot == slot)
-                .map(|(&r, _)| r)
-                .collect();
-            reqs.iter().filter_map(|r| spawning.remove(r)).collect()
-        };
+        let failed: Vec<Pending> = self
+            .inner
+            .spawning
+            .lock()
+            .extract_if(|_, p| p.slot == slot)
+            .map(|(_, p)| p)
+            .collect();
         for p in failed {
             let _ = p.answer.send(Err(RemoteSpawnError::NoConnection));
         }
