@@ -428,7 +428,9 @@ async fn a_mailbox_flood_meets_the_node_mailbox_budget() {
     assert!(s.node.mailbox_bytes() <= 4 << 20);
     s.api_shows(pid).await;
     // The flood is stopped and the mailbox it filled emptied: the budget is free again.
+    // (Drained once the attacker has ended: until then it may still be sending.)
     s.kill(pid);
+    eventually("the attacker to end", || s.node.process(pid).is_none()).await;
     while s
         .me
         .recv_match(Some(Duration::ZERO), |m| (m.sender == pid).then_some(()))
