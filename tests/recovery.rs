@@ -75,13 +75,31 @@ async fn a_spawn_bomb_is_ended_in_one_call_and_nothing_else_is() {
         .find(|p| p.parent() == Some(root))
         .map(|p| p.pid())
         .expect("the root spawned");
+    // What is below it now, by parent: all of it is gone when the call returns, even the
+    // part whose parents left the table first.
+    let mut inner = vec![child];
+    let mut i = 0;
+    while i < inner.len() {
+        let up = inner[i];
+        inner.extend(
+            node.processes()
+                .iter()
+                .filter(|p| p.parent() == Some(up))
+                .map(|p| p.pid()),
+        );
+        i += 1;
+    }
     let below = node
         .end_all(&Selection::Subtree(child))
         .await
         .expect("end the inner subtree");
     // (The count may pass the quota: a bomb not yet reached refills what the sweep frees.)
-    assert!(below.ended >= 1 && below.left == 0, "{below:?}");
-    eventually("the inner subtree to end", || node.process(child).is_none()).await;
+    assert!(below.ended >= inner.len() && below.left == 0, "{below:?}");
+    let left: Vec<_> = inner
+        .iter()
+        .filter(|p| node.process(**p).is_some())
+        .collect();
+    assert!(left.is_empty(), "still in the table: {left:?}");
     assert!(
         node.process(root).is_some(),
         "the root is not below its child"

@@ -49,6 +49,14 @@ pub enum EndError {
 impl Selection {
     /// The live processes selected now (never native ones).
     fn live(&self, node: &Node) -> Vec<Pid> {
+        self.live_with(node, &HashSet::new())
+    }
+
+    /// The same, with `seen` (processes already signalled, perhaps gone) counted in a
+    /// subtree: those still in the table, and what they spawned. A subtree below a
+    /// subtree's root is found through parents, so once its top has left the table its
+    /// descendants would otherwise be lost from sight while they still run or are ending.
+    fn live_with(&self, node: &Node, seen: &HashSet<Pid>) -> Vec<Pid> {
         let procs = node.processes();
         let wasm = procs.iter().filter(|p| !p.module().starts_with("native:"));
         match self {
@@ -62,9 +70,11 @@ impl Selection {
                         children.entry(parent).or_default().push(p.pid());
                     }
                 }
+                let present: HashSet<Pid> = wasm.clone().map(|p| p.pid()).collect();
                 let mut picked: HashSet<Pid> = wasm
                     .filter(|p| p.pid() == *root || p.subtree().root() == *root)
                     .map(|p| p.pid())
+                    .chain(seen.iter().copied())
                     .collect();
                 let mut todo: Vec<Pid> = picked.iter().copied().collect();
                 while let Some(pid) = todo.pop() {
@@ -74,6 +84,7 @@ impl Selection {
                         }
                     }
                 }
+                picked.retain(|p| present.contains(p));
                 picked.into_iter().collect()
             }
         }
@@ -96,8 +107,7 @@ impl Node {
     ///
     /// When the selection holds no live process.
     pub async fn end_all(&self, selection: &Selection) -> Result<Ended, EndError> {
-        let live = |node: &Node| selection.live(node);
-        let first = live(self);
+        let first = selection.live(self);
         if first.is_empty() {
             return Err(match selection {
                 Selection::Module(m) => EndError::NoModule(m.clone()),
@@ -125,16 +135,20 @@ impl Node {
                 }
             }
         }
+        // Signalled already; and every process found in the selection so far, whose
+        // descendants stay in it after it has left the table.
         let mut seen = HashSet::new();
+        let mut known = chosen;
         let deadline = tokio::time::Instant::now() + END_WAIT;
         loop {
-            let pids = live(self);
+            let pids = selection.live_with(self, &known);
             if pids.is_empty() || tokio::time::Instant::now() >= deadline {
                 break;
             }
             // Killed ones stay in the table until they have run their exit; only the new
             // ones (what the selection spawned meanwhile) are signalled again.
             for pid in pids {
+                known.insert(pid);
                 if seen.insert(pid)
                     && self
                         .exit_signal(Pid(0), pid, &ExitReason::Killed, true)
@@ -145,7 +159,7 @@ impl Node {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        done.left = live(self).len();
+        done.left = selection.live_with(self, &known).len();
         Ok(done)
     }
 }
