@@ -13,9 +13,10 @@ use hatchery::{Budgets, ExitReason, NativeProcess, NodeConfig, Pid, SpawnError};
 use hatchery_tests::*;
 
 /// How long a bystander's round trip or an API call may take while an attack runs: far
-/// above what either takes here (microseconds, milliseconds), far below a host that is
-/// starved or swapping.
-const BOUND: Duration = Duration::from_secs(2);
+/// above what either takes here (microseconds, milliseconds), even with the test's two
+/// cores shared with three other busy loops (2 s was passed there once in eight runs),
+/// and far below a host that is starved or swapping.
+const BOUND: Duration = Duration::from_secs(5);
 
 const IMPORTS: &str = r#"
   (import "hatchery_v1" "self" (func $self (result i64)))
