@@ -317,6 +317,15 @@ async fn prometheus_scrapes_the_metrics_which_promtool_finds_well_formed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A cluster list's entry for node `name`.
+fn node_entry(v: &Value, name: &str) -> Value {
+    v["nodes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["node"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("node {name} in {v}"))
+}
+
 /// Two nodes joined in memory, `a` with `idle` and `b` with `spin` loaded as well.
 fn two_nodes(cookie: &[u8]) -> (Node, Node, hatchery::dist::loopback::Loopback) {
     let (ma, mb) = hatchery::dist::loopback::memberships(cookie);
@@ -340,14 +349,6 @@ async fn the_cluster_top_merges_every_nodes_busiest_and_names_a_node_that_did_no
     me.spawn("idle", Vec::new(), false, false).expect("idle");
     let server = serve(&a).await;
     eventually("b to be connected", || a.nodes() == vec!["b".to_string()]).await;
-    let node_entry = |v: &Value, name: &str| {
-        v["nodes"]
-            .as_array()
-            .and_then(|n| n.iter().find(|n| n["node"] == name))
-            .cloned()
-            .unwrap_or_else(|| panic!("node {name} in {v}"))
-    };
-
     // b runs without an HTTP server and has not been told to answer: it says so, and a's
     // own rows still come.
     let v = get_json(&server, "/api/cluster/processes?sort=cpu&order=desc").await;
@@ -553,11 +554,7 @@ async fn another_nodes_bad_answer_and_too_many_questions_are_refused_not_obeyed(
     let (status, _, body) = get(&server, &path, false).await;
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).expect("json");
-    let b_entry = v["nodes"]
-        .as_array()
-        .and_then(|n| n.iter().find(|n| n["node"] == "b"))
-        .cloned()
-        .expect("b listed");
+    let b_entry = node_entry(&v, "b");
     assert_eq!(b_entry["ok"], false, "{v}");
     assert!(
         b_entry["error"]

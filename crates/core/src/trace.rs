@@ -234,19 +234,7 @@ impl Traces {
     /// Whether the delivery [`Traces::begin`] recorded reached the mailbox; the hop is
     /// then exported.
     pub fn finish(&self, r: Recorded, delivered: bool) {
-        let mut traces = self.traces.lock();
-        let Some(trace) = traces.get_mut(&r.trace) else {
-            return;
-        };
-        let otel = trace.foreign.unwrap_or_else(|| self.otel_id(r.trace));
-        let started = trace.started_unix_ns;
-        let Some(hop) = trace.hops.iter_mut().rev().find(|h| h.span == r.span) else {
-            return;
-        };
-        hop.delivered = delivered;
-        if let Some(sink) = self.sink.get() {
-            sink.hop(otel, started, hop);
-        }
+        self.settle(r, delivered, true);
     }
 
     /// Records a traced message sent to `to` on the node called `node`, and returns its
@@ -285,11 +273,23 @@ impl Traces {
 
     /// A hop [`Traces::carry`] recorded did not leave the node (no connection).
     pub fn lost(&self, r: Recorded) {
+        self.settle(r, false, false);
+    }
+
+    /// Says whether a recorded hop got where it went, and exports it when `export`.
+    fn settle(&self, r: Recorded, delivered: bool, export: bool) {
         let mut traces = self.traces.lock();
-        if let Some(trace) = traces.get_mut(&r.trace)
-            && let Some(hop) = trace.hops.iter_mut().rev().find(|h| h.span == r.span)
-        {
-            hop.delivered = false;
+        let Some(trace) = traces.get_mut(&r.trace) else {
+            return;
+        };
+        let otel = trace.foreign.unwrap_or_else(|| self.otel_id(r.trace));
+        let started = trace.started_unix_ns;
+        let Some(hop) = trace.hops.iter_mut().rev().find(|h| h.span == r.span) else {
+            return;
+        };
+        hop.delivered = delivered;
+        if export && let Some(sink) = self.sink.get() {
+            sink.hop(otel, started, hop);
         }
     }
 

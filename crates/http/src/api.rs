@@ -92,7 +92,7 @@ pub(super) fn query(
         .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
 }
 
-fn number(
+pub(super) fn number(
     q: &HashMap<String, String>,
     key: &str,
     default: usize,

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use hatchery_core::query::Answerer;
 use serde_json::{Value, json};
 
-use super::api::{process_list, query};
+use super::api::{number, process_list, query};
 use super::{ApiError, Ctx};
 use crate::pid::Pid;
 
@@ -72,17 +72,7 @@ pub(super) async fn processes(
             "`offset` pages one node's list; the cluster's is the top `limit` of all nodes",
         ));
     }
-    let limit = match q.get("limit") {
-        None => 100,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if n <= MAX_LIMIT => n,
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "`limit` is an integer from 0 to {MAX_LIMIT}, not {v:?}"
-                )));
-            }
-        },
-    };
+    let limit = number(&q, "limit", 100, MAX_LIMIT)?;
     q.insert("limit".into(), limit.to_string());
     let sort = q.get("sort").cloned().unwrap_or_else(|| "pid".into());
     let desc = q.get("order").is_some_and(|o| o == "desc");
